@@ -1,1 +1,79 @@
-//! placeholder
+//! # assent-rp — the relying-party library of Assent
+//!
+//! What a login server embeds to check second factors:
+//!
+//! - **TOTP** ([`Rp::verify_totp`]): window of one step either side, each
+//!   code accepted at most once (a code must be for a time step later than the
+//!   last accepted one, persisted atomically). [`make_totp_secret`] makes
+//!   160-bit secrets; [`otpauth_uri`] gives the plain offer for any OTP app
+//!   (SHA1 / 6 / 30 by default) and [`Qr`] renders it.
+//! - **Backup codes** ([`Rp::generate_backup_codes`],
+//!   [`Rp::verify_backup_code`]): 10 single-use `xxxxx-xxxxx` codes
+//!   (≈ 49.5 bits each), stored as salted argon2id hashes.
+//! - **Application passwords** ([`Rp::create_app_password`] and friends):
+//!   named, listed, revocable, ≈ 129-bit, stored as salted argon2id hashes.
+//! - **Throttling** ([`LimiterPolicy`]): one limiter per account shared by all
+//!   three; after 5 free failures each attempt waits 1 s, 2 s, 4 s … up to
+//!   15 minutes, never a hard lock; a success resets it. The limiter decides
+//!   before any hash is computed or code compared.
+//! - **Storage** behind [`RpStore`]: [`SqliteStore`] (WAL, migrations) and
+//!   [`MemoryStore`].
+//!
+//! Every check returns a [`Verification`]: `Accepted`, `Rejected` (never
+//! saying why) or `Throttled { retry_after }`. Errors ([`Error`]) are for the
+//! server's logs and never contain a secret.
+//!
+//! Time comes from a [`Clock`] and randomness from an RNG passed in
+//! (`rand_core::OsRng` in production), so tests can stand on exact instants.
+//!
+//! ```
+//! use assent_rp::{make_totp_secret, otpauth_uri, MemoryStore, Rp, TotpParams, Verification};
+//! # fn main() -> assent_rp::Result<()> {
+//! let rp = Rp::new(MemoryStore::new());
+//! let secret = make_totp_secret(&mut rand_core::OsRng)?;
+//! let uri = otpauth_uri("Example", "alice@example.com", &secret, &TotpParams::default());
+//! assert!(uri.starts_with("otpauth://totp/"));
+//! rp.set_totp("alice", &secret, TotpParams::default())?;
+//! assert_eq!(rp.verify_totp("alice", "000000x")?, Verification::Rejected);
+//! # Ok(()) }
+//! ```
+
+mod app_passwords;
+mod backup_codes;
+mod clock;
+mod error;
+mod limiter;
+pub mod qr;
+mod readable;
+mod rp;
+mod secret_hash;
+pub mod store;
+mod totp_verify;
+mod verification;
+
+pub use app_passwords::{
+    NewAppPassword, APP_PASSWORD_ID_LEN, APP_PASSWORD_NAME_MAX, APP_PASSWORD_SECRET_LEN,
+};
+pub use backup_codes::{BackupCodes, BACKUP_CODE_COUNT, BACKUP_CODE_ID_LEN, BACKUP_CODE_LEN};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use limiter::{Admission, LimiterPolicy, LimiterState};
+pub use qr::Qr;
+pub use readable::ALPHABET;
+pub use rp::Rp;
+pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
+pub use store::{
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, MemoryStore, RpStore, SqliteStore,
+    TotpRecord,
+};
+pub use totp_verify::{
+    make_totp_secret, match_step, otpauth_uri, TotpParams, TOTP_SECRET_LEN, TOTP_WINDOW,
+};
+pub use verification::{Factor, Verification};
+
+/// Re-exported from `assent-otp`: the TOTP secret and algorithm types used in
+/// this crate's API.
+pub use assent_otp::{Algorithm, Secret};
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use super::*;
+use crate::test_support::{fixture, on_both_stores, rng};
+use crate::RpStore;
+
+const T: u64 = 1_700_000_000;
+
+fn create_list_verify(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    let new =
+        f.rp.create_app_password("alice", "  Thunderbird on laptop ", &mut rng(1))
+            .unwrap();
+    let pw = new.password().to_owned();
+    assert_eq!(pw.len(), 32 + 7, "{pw}");
+    assert_eq!(pw.matches('-').count(), 7);
+    assert_eq!(new.info.name, "Thunderbird on laptop");
+    assert_eq!(new.info.id, pw.replace('-', "")[..APP_PASSWORD_ID_LEN]);
+    assert_eq!(new.info.created_at, T);
+    assert!(!format!("{new:?}").contains(&pw));
+
+    let list = f.rp.list_app_passwords("alice").unwrap();
+    assert_eq!(list, vec![new.info.clone()]);
+    let stored =
+        f.rp.store()
+            .app_password("alice", &new.info.id)
+            .unwrap()
+            .unwrap();
+    assert!(stored.hash.starts_with("$argon2id$"));
+    assert!(!stored.hash.contains(&pw.replace('-', "")));
+
+    f.clock.advance(60);
+    let before = f.hasher.total();
+    assert_eq!(
+        f.rp.verify_app_password("alice", &pw).unwrap(),
+        Verification::Accepted
+    );
+    assert_eq!(f.hasher.total(), before + 1, "one hash per check");
+    // Reusable (unlike backup codes), case and dashes ignored.
+    let typed = pw.to_uppercase().replace('-', "");
+    assert!(f
+        .rp
+        .verify_app_password("alice", &typed)
+        .unwrap()
+        .is_accepted());
+    assert_eq!(
+        f.rp.list_app_passwords("alice").unwrap()[0].last_used_at,
+        Some(T + 60)
+    );
+    assert_eq!(
+        f.rp.verify_app_password("bob", &pw).unwrap(),
+        Verification::Rejected,
+        "bound to its account"
+    );
+}
+
+fn wrong_passwords_cost_one_hash_or_none(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    let pw =
+        f.rp.create_app_password("alice", "mail", &mut rng(1))
+            .unwrap()
+            .password()
+            .replace('-', "");
+    let last = if pw.ends_with('2') { "3" } else { "2" };
+    let wrong = format!("{}{last}", &pw[..pw.len() - 1]);
+    let before = f.hasher.total();
+    assert_eq!(
+        f.rp.verify_app_password("alice", &wrong).unwrap(),
+        Verification::Rejected
+    );
+    assert_eq!(f.hasher.total(), before + 1);
+    assert_eq!(
+        f.rp.verify_app_password("alice", "short").unwrap(),
+        Verification::Rejected
+    );
+    let other_id = format!("zzzzzz{}", &pw[6..]);
+    assert_eq!(
+        f.rp.verify_app_password("alice", &other_id).unwrap(),
+        Verification::Rejected
+    );
+    assert_eq!(
+        f.hasher.total(),
+        before + 1,
+        "malformed or unknown id: no hash"
+    );
+}
+
+fn revoke_one_and_all(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    let mut r = rng(1);
+    let a = f.rp.create_app_password("alice", "a", &mut r).unwrap();
+    let b = f.rp.create_app_password("alice", "b", &mut r).unwrap();
+    let c = f.rp.create_app_password("alice", "c", &mut r).unwrap();
+    f.clock.advance(5);
+    assert!(f.rp.revoke_app_password("alice", &a.info.id).unwrap());
+    assert!(!f.rp.revoke_app_password("alice", &a.info.id).unwrap());
+    let before = f.hasher.total();
+    assert_eq!(
+        f.rp.verify_app_password("alice", a.password()).unwrap(),
+        Verification::Rejected
+    );
+    assert_eq!(f.hasher.total(), before, "revoked: no hash");
+    assert!(f
+        .rp
+        .verify_app_password("alice", b.password())
+        .unwrap()
+        .is_accepted());
+
+    assert_eq!(f.rp.revoke_all_app_passwords("alice").unwrap(), 2);
+    for p in [&a, &b, &c] {
+        assert_eq!(
+            f.rp.verify_app_password("alice", p.password()).unwrap(),
+            Verification::Rejected
+        );
+    }
+    let list = f.rp.list_app_passwords("alice").unwrap();
+    assert_eq!(list.len(), 3);
+    assert!(list.iter().all(|p| p.revoked_at == Some(T + 5)));
+}
+
+fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    let new =
+        f.rp.create_app_password("alice", "mail", &mut rng(1))
+            .unwrap();
+    for _ in 0..5 {
+        let _ = f.rp.verify_app_password("alice", "wrong").unwrap();
+    }
+    let before = f.hasher.total();
+    assert!(matches!(
+        f.rp.verify_app_password("alice", new.password()).unwrap(),
+        Verification::Throttled { .. }
+    ));
+    assert_eq!(f.hasher.total(), before);
+    f.clock.advance(1);
+    assert!(f
+        .rp
+        .verify_app_password("alice", new.password())
+        .unwrap()
+        .is_accepted());
+    assert_eq!(f.rp.limiter_state("alice").unwrap(), Default::default());
+}
+
+on_both_stores!(
+    create_list_verify,
+    wrong_passwords_cost_one_hash_or_none,
+    revoke_one_and_all,
+    verification_goes_through_the_limiter,
+);
+
+#[test]
+fn names_are_checked() {
+    let f = fixture(crate::test_support::memory(), T);
+    for bad in ["", "   ", "tab\there", &"x".repeat(65)] {
+        assert!(matches!(
+            f.rp.create_app_password("alice", bad, &mut rng(1)),
+            Err(Error::InvalidName)
+        ));
+    }
+    assert!(f
+        .rp
+        .create_app_password("alice", &"é".repeat(64), &mut rng(1))
+        .is_ok());
+}

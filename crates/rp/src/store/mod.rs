@@ -1,0 +1,129 @@
+//! Persistent state of the RP, behind the [`RpStore`] trait.
+//!
+//! Two implementations: [`SqliteStore`] (the real one: WAL, migrations by
+//! `PRAGMA user_version`) and [`MemoryStore`] (tests, demos, single-process
+//! servers that accept losing state on restart). Both pass the same test
+//! suite (`store/suite.rs`).
+//!
+//! Writes that decide a login are single conditional updates
+//! ([`RpStore::advance_totp_step`], [`RpStore::consume_backup_code`]), so two
+//! concurrent logins with the same code cannot both win. Later modules
+//! (devices, enrollments, challenges) add their tables as further migrations
+//! and their methods beside these.
+
+mod memory;
+mod sqlite;
+#[cfg(test)]
+mod suite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::Result;
+use crate::limiter::LimiterState;
+use crate::totp_verify::TotpParams;
+
+/// The TOTP credential of one account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpRecord {
+    /// The shared secret (zeroized on drop, redacted in Debug).
+    pub secret: assent_otp::Secret,
+    /// Algorithm, digits and period.
+    pub params: TotpParams,
+    /// The last time step for which a code was accepted; codes are accepted
+    /// only for later steps.
+    pub last_step: Option<u64>,
+    /// Unix seconds when the secret was set.
+    pub created_at: u64,
+}
+
+/// One stored backup code: public id, salted hash, use stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupCodeRecord {
+    /// Public id (the code's first character), unique within the set.
+    pub id: String,
+    /// PHC string of the salted argon2id hash of the whole code.
+    pub hash: String,
+    /// Unix seconds when the code was used, if it was.
+    pub used_at: Option<u64>,
+}
+
+/// What may be shown about an application password (never the password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPasswordInfo {
+    /// Public id (the password's first characters).
+    pub id: String,
+    /// The name the account owner gave it ("Thunderbird on laptop").
+    pub name: String,
+    /// Unix seconds of creation.
+    pub created_at: u64,
+    /// Unix seconds of the last successful use.
+    pub last_used_at: Option<u64>,
+    /// Unix seconds of revocation; a revoked password never verifies again.
+    pub revoked_at: Option<u64>,
+}
+
+/// One stored application password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPasswordRecord {
+    /// Public part.
+    pub info: AppPasswordInfo,
+    /// PHC string of the salted argon2id hash of the whole password.
+    pub hash: String,
+}
+
+/// Storage of everything the RP keeps per account. Accounts are opaque
+/// strings chosen by the login server.
+///
+/// Implementations must make each method atomic on its own; the conditional
+/// methods must decide and write in one step.
+pub trait RpStore: Send + Sync {
+    /// Sets (or replaces) the account's TOTP credential.
+    fn put_totp(&self, account: &str, record: &TotpRecord) -> Result<()>;
+    /// The account's TOTP credential, if any.
+    fn totp(&self, account: &str) -> Result<Option<TotpRecord>>;
+    /// Sets `last_step` to `step` only if no step at or after `step` was
+    /// accepted before. True if this call won.
+    fn advance_totp_step(&self, account: &str, step: u64) -> Result<bool>;
+    /// Removes the TOTP credential. True if there was one.
+    fn delete_totp(&self, account: &str) -> Result<bool>;
+
+    /// The account's limiter state (default when none is stored).
+    fn limiter(&self, account: &str) -> Result<LimiterState>;
+    /// Atomically replaces the limiter state with `f(current)`.
+    fn update_limiter(
+        &self,
+        account: &str,
+        f: &mut dyn FnMut(LimiterState) -> LimiterState,
+    ) -> Result<()>;
+    /// Forgets all failures (after a success).
+    fn reset_limiter(&self, account: &str) -> Result<()>;
+
+    /// Replaces the account's backup code set (the old set stops working).
+    fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;
+    /// The backup code with this public id, used or not.
+    fn backup_code(&self, account: &str, id: &str) -> Result<Option<BackupCodeRecord>>;
+    /// Marks the code with this id *and* hash as used, only if it is unused.
+    /// True if this call won. (Matching the hash too means a code of a set
+    /// that was replaced meanwhile can never consume a new code with the same id.)
+    fn consume_backup_code(&self, account: &str, id: &str, hash: &str, now: u64) -> Result<bool>;
+    /// Number of unused backup codes.
+    fn backup_codes_remaining(&self, account: &str) -> Result<u32>;
+
+    /// Adds an application password. False (and nothing written) if the
+    /// account already has one with this id.
+    fn insert_app_password(&self, account: &str, record: &AppPasswordRecord) -> Result<bool>;
+    /// The application password with this id, revoked or not.
+    fn app_password(&self, account: &str, id: &str) -> Result<Option<AppPasswordRecord>>;
+    /// All application passwords of the account, oldest first.
+    fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>>;
+    /// Records a successful use.
+    fn touch_app_password(&self, account: &str, id: &str, now: u64) -> Result<()>;
+    /// Revokes one password. True if it existed and was not yet revoked.
+    fn revoke_app_password(&self, account: &str, id: &str, now: u64) -> Result<bool>;
+    /// Revokes all the account's passwords; returns how many were live.
+    fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32>;
+
+    /// Removes everything stored for the account.
+    fn delete_account(&self, account: &str) -> Result<()>;
+}

@@ -1,0 +1,292 @@
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use assent_otp::{OtpAuth, Totp};
+
+use super::*;
+use crate::test_support::{fixture, on_both_stores, rng, Fixture};
+use crate::RpStore;
+
+/// 1_700_000_010 is the first second of step `STEP` (period 30).
+const T: u64 = 1_700_000_010;
+const STEP: u64 = T / 30;
+
+fn setup(store: Arc<dyn RpStore>) -> (Fixture, Totp) {
+    let f = fixture(store, T);
+    let secret = make_totp_secret(&mut rng(1)).unwrap();
+    f.rp.set_totp("alice", &secret, TotpParams::default())
+        .unwrap();
+    let totp = TotpParams::default().totp(secret).unwrap();
+    (f, totp)
+}
+
+fn code(totp: &Totp, step: u64) -> String {
+    totp.code_for_step(step).to_string()
+}
+
+fn same_code_twice_is_refused(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s);
+    let c = code(&totp, STEP);
+    assert_eq!(
+        f.rp.verify_totp("alice", &c).unwrap(),
+        Verification::Accepted
+    );
+    assert_eq!(
+        f.rp.verify_totp("alice", &c).unwrap(),
+        Verification::Rejected
+    );
+    // Still refused later in the window.
+    f.clock.advance(29);
+    assert_eq!(
+        f.rp.verify_totp("alice", &c).unwrap(),
+        Verification::Rejected
+    );
+}
+
+fn older_step_is_refused_after_a_newer_one(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s);
+    assert!(f
+        .rp
+        .verify_totp("alice", &code(&totp, STEP + 1))
+        .unwrap()
+        .is_accepted());
+    assert_eq!(
+        f.rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        Verification::Rejected
+    );
+    assert_eq!(
+        f.rp.verify_totp("alice", &code(&totp, STEP - 1)).unwrap(),
+        Verification::Rejected
+    );
+    assert_eq!(
+        f.rp.store().totp("alice").unwrap().unwrap().last_step,
+        Some(STEP + 1)
+    );
+}
+
+fn window_is_one_step_each_side_at_exact_boundaries(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s);
+    // First and last second of STEP: STEP-1, STEP and STEP+1 are in the window.
+    for now in [T, T + 29] {
+        let cur = totp.step_at(now);
+        assert_eq!(cur, STEP);
+        let last = Some(STEP - 3);
+        assert_eq!(match_step(&totp, &code(&totp, STEP - 2), now, last), None);
+        assert_eq!(
+            match_step(&totp, &code(&totp, STEP - 1), now, last),
+            Some(STEP - 1)
+        );
+        assert_eq!(match_step(&totp, &code(&totp, STEP), now, last), Some(STEP));
+        assert_eq!(
+            match_step(&totp, &code(&totp, STEP + 1), now, last),
+            Some(STEP + 1)
+        );
+        assert_eq!(match_step(&totp, &code(&totp, STEP + 2), now, last), None);
+    }
+    // Through the store: at the last second of STEP the previous step's code
+    // works; one second later (STEP + 1) it no longer does.
+    f.clock.set(T + 29);
+    assert!(f
+        .rp
+        .verify_totp("alice", &code(&totp, STEP - 1))
+        .unwrap()
+        .is_accepted());
+    // One second later the current step is STEP + 1: with the replay guard
+    // cleared (secret set again), STEP - 1 is out of the window, STEP is the
+    // lower edge and STEP + 2 the upper edge.
+    let secret = make_totp_secret(&mut rng(1)).unwrap();
+    f.rp.set_totp("alice", &secret, TotpParams::default())
+        .unwrap();
+    f.clock.set(T + 30);
+    assert_eq!(
+        f.rp.verify_totp("alice", &code(&totp, STEP - 1)).unwrap(),
+        Verification::Rejected
+    );
+    assert!(f
+        .rp
+        .verify_totp("alice", &code(&totp, STEP))
+        .unwrap()
+        .is_accepted());
+    assert!(f
+        .rp
+        .verify_totp("alice", &code(&totp, STEP + 2))
+        .unwrap()
+        .is_accepted());
+    assert_eq!(
+        f.rp.verify_totp("alice", &code(&totp, STEP + 3)).unwrap(),
+        Verification::Rejected
+    );
+}
+
+fn throttling_grows_and_resets_on_success(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s);
+    let rp = &f.rp;
+    let throttled = |secs| Verification::Throttled {
+        retry_after: Duration::from_secs(secs),
+    };
+    // Five free failures, back to back.
+    for _ in 0..5 {
+        assert_eq!(
+            rp.verify_totp("alice", "000000x").unwrap(),
+            Verification::Rejected
+        );
+    }
+    // Then 1 s.
+    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+    f.clock.set(T + 1);
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").unwrap(),
+        Verification::Rejected
+    );
+    // Then 2 s.
+    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(2));
+    f.clock.set(T + 2);
+    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+    f.clock.set(T + 3);
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").unwrap(),
+        Verification::Rejected
+    );
+    // Then 4 s; even the right code is refused while throttled, unchecked.
+    f.clock.set(T + 6);
+    assert_eq!(
+        rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        throttled(1)
+    );
+    assert_eq!(rp.store().totp("alice").unwrap().unwrap().last_step, None);
+    f.clock.set(T + 7);
+    assert_eq!(
+        rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        Verification::Accepted
+    );
+    // Success resets: five free failures again.
+    assert_eq!(rp.limiter_state("alice").unwrap(), Default::default());
+    for _ in 0..5 {
+        assert_eq!(
+            rp.verify_totp("alice", "000000x").unwrap(),
+            Verification::Rejected
+        );
+    }
+    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+}
+
+fn delays_cap_at_fifteen_minutes(s: Arc<dyn RpStore>) {
+    let (f, _) = setup(s);
+    let mut now = T;
+    let mut waits = Vec::new();
+    for _ in 0..20 {
+        f.clock.set(now);
+        assert_eq!(
+            f.rp.verify_totp("alice", "1").unwrap(),
+            Verification::Rejected
+        );
+        let next = f.rp.limiter_state("alice").unwrap().next_allowed;
+        waits.push(next - now);
+        now = next;
+    }
+    assert_eq!(&waits[..6], &[0, 0, 0, 0, 1, 2]);
+    assert_eq!(waits[13], 512);
+    assert!(waits[14..].iter().all(|w| *w == 900));
+}
+
+fn accounts_are_throttled_separately(s: Arc<dyn RpStore>) {
+    let (f, _) = setup(s);
+    let secret = make_totp_secret(&mut rng(2)).unwrap();
+    f.rp.set_totp("bob", &secret, TotpParams::default())
+        .unwrap();
+    for _ in 0..6 {
+        let _ = f.rp.verify_totp("alice", "1").unwrap();
+    }
+    assert!(matches!(
+        f.rp.verify_totp("alice", "1").unwrap(),
+        Verification::Throttled { .. }
+    ));
+    let bob = TotpParams::default().totp(secret).unwrap();
+    assert!(f
+        .rp
+        .verify_totp("bob", &code(&bob, STEP))
+        .unwrap()
+        .is_accepted());
+}
+
+fn unknown_account_is_an_error(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    assert!(matches!(
+        f.rp.verify_totp("nobody", "123456"),
+        Err(Error::NotEnrolled(Factor::Totp))
+    ));
+    assert!(!f.rp.has_totp("nobody").unwrap());
+}
+
+fn removing_totp_stops_verification(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s);
+    assert!(f.rp.has_totp("alice").unwrap());
+    assert!(f.rp.remove_totp("alice").unwrap());
+    assert!(f.rp.verify_totp("alice", &code(&totp, STEP)).is_err());
+}
+
+on_both_stores!(
+    same_code_twice_is_refused,
+    older_step_is_refused_after_a_newer_one,
+    window_is_one_step_each_side_at_exact_boundaries,
+    throttling_grows_and_resets_on_success,
+    delays_cap_at_fifteen_minutes,
+    accounts_are_throttled_separately,
+    unknown_account_is_an_error,
+    removing_totp_stops_verification,
+);
+
+#[test]
+fn secrets_are_160_bits_and_differ() {
+    let a = make_totp_secret(&mut rng(1)).unwrap();
+    let b = make_totp_secret(&mut rng(2)).unwrap();
+    assert_eq!(a.as_bytes().len(), 20);
+    assert_ne!(a, b);
+    assert!(!format!("{a:?}").contains(&*a.to_base32()));
+}
+
+#[test]
+fn otpauth_uri_defaults_to_sha1_6_30_and_round_trips() {
+    let secret = make_totp_secret(&mut rng(3)).unwrap();
+    let uri = otpauth_uri(
+        "Example Co",
+        "alice@example.com",
+        &secret,
+        &TotpParams::default(),
+    );
+    assert!(uri.starts_with("otpauth://totp/"), "{}", uri.as_str());
+    let parsed = OtpAuth::parse(&uri).unwrap();
+    assert_eq!(parsed.secret, secret);
+    assert_eq!(parsed.issuer.as_deref(), Some("Example Co"));
+    assert_eq!(parsed.account, "alice@example.com");
+    assert_eq!(parsed.algorithm, Algorithm::Sha1);
+    assert_eq!(parsed.digits, 6);
+    assert_eq!(parsed.kind, OtpKind::Totp { period: 30 });
+}
+
+#[test]
+fn set_totp_refuses_bad_parameters() {
+    let f = fixture(crate::test_support::memory(), T);
+    let secret = make_totp_secret(&mut rng(1)).unwrap();
+    let bad = TotpParams {
+        digits: 9,
+        ..TotpParams::default()
+    };
+    assert!(matches!(
+        f.rp.set_totp("a", &secret, bad),
+        Err(Error::Otp(_))
+    ));
+    assert!(!f.rp.has_totp("a").unwrap());
+}
+
+#[test]
+fn match_step_at_step_zero_has_no_previous_step() {
+    let totp = TotpParams::default()
+        .totp(make_totp_secret(&mut rng(4)).unwrap())
+        .unwrap();
+    assert_eq!(match_step(&totp, &code(&totp, 0), 0, None), Some(0));
+    assert_eq!(match_step(&totp, &code(&totp, 1), 0, None), Some(1));
+    assert_eq!(match_step(&totp, &code(&totp, 0), 0, Some(0)), None);
+}
