@@ -1,1 +1,57 @@
-//! placeholder
+//! Assent mobile core: the offline half of the phone app.
+//!
+//! - [`vault`]: the accounts vault: add an account from an `otpauth://` URI
+//!   or from fields, list, rename, reorder, remove, and get what a code
+//!   screen shows ([`CodeView`]: the code, seconds left, the next code).
+//!   HOTP counters advance only on request, and the advance is persisted.
+//! - [`storage`]: the host's named-blob storage ([`SecureStorage`]), a
+//!   file-backed ([`FileStorage`], atomic replace) and an in-memory
+//!   ([`MemoryStorage`]) implementation, the vault's encrypted format
+//!   (AES-256-GCM, key from a [`VaultKeySource`]) and its migrations.
+//! - [`keys`]: device keys for push accounts (ECDSA P-256/SHA-256) behind
+//!   the [`KeyStore`] trait, with [`SoftwareKeyStore`] as the default.
+//! - [`clock`]: time through the [`Clock`] trait; codes use the clock plus
+//!   the vault's stored TOTP offset.
+//!
+//! The crate does no FFI and no network I/O; storage, keys, time and
+//! randomness all come through traits or arguments, so hosts (the uniffi
+//! bindings, the `assent` CLI, tests) decide what backs them. Push enrollment
+//! and challenges will live beside these modules.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use assent_core::{MemoryStorage, StaticKey, Vault, VaultEnv, VaultKey};
+//!
+//! let env = VaultEnv::new(
+//!     Arc::new(MemoryStorage::new()),
+//!     Arc::new(StaticKey(VaultKey::from_bytes([7; 32]))),
+//! );
+//! let mut vault = Vault::open_or_create(env)?;
+//! let id = vault.add_uri("otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example")?;
+//! let view = vault.code(&id)?;
+//! assert_eq!(view.code.to_string().len(), 6);
+//! # Ok::<(), assent_core::Error>(())
+//! ```
+
+pub mod clock;
+mod error;
+pub mod keys;
+mod random;
+pub mod storage;
+pub mod vault;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, Result};
+pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, SoftwareKeyStore};
+pub use random::RandomSource;
+pub use storage::{
+    FileStorage, KeyFile, MemoryStorage, SecureStorage, StaticKey, StorageError, VaultKey,
+    VaultKeySource,
+};
+pub use vault::{
+    Account, AccountFields, AccountId, AccountKind, CodeTiming, CodeView, PushEnrollment, Vault,
+    VaultEnv,
+};
+
+/// The OTP crate, re-exported for hosts that build [`AccountFields`].
+pub use assent_otp as otp;

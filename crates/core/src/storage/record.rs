@@ -1,0 +1,195 @@
+//! The vault's JSON payload in the current format (version 2), and its
+//! conversion to and from the in-memory accounts.
+//!
+//! Buffers holding serialized secrets are zeroized; serde_json error
+//! messages (which may quote input) are never passed on.
+
+use assent_otp::{Algorithm, OtpAuth, OtpKind, Secret};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::vault::{Account, AccountId, AccountKind, PushEnrollment};
+
+/// What the vault stores: accounts in display order and the TOTP offset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct VaultData {
+    pub accounts: Vec<Account>,
+    pub totp_offset: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct VaultRecord {
+    pub accounts: Vec<AccountRecord>,
+    #[serde(default)]
+    pub totp_offset: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct AccountRecord {
+    pub id: String,
+    pub name: String,
+    pub issuer: Option<String>,
+    pub account: String,
+    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
+    pub secret: Secret,
+    pub algorithm: String,
+    pub digits: u8,
+    pub otp: OtpRecord,
+    pub kind: KindRecord,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub(super) enum OtpRecord {
+    Totp { period: u64 },
+    Hotp { counter: u64 },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub(super) enum KindRecord {
+    Otp,
+    Push {
+        enrollment_id: String,
+        key_alias: String,
+        relay_url: String,
+    },
+}
+
+fn ser_secret<S: Serializer>(secret: &Secret, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&secret.to_base32())
+}
+
+fn de_secret<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+    let text = Zeroizing::new(String::deserialize(d)?);
+    Secret::from_base32(&text).map_err(|_| serde::de::Error::custom("bad secret"))
+}
+
+impl From<&Account> for AccountRecord {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.as_str().to_owned(),
+            name: a.name.clone(),
+            issuer: a.otp.issuer.clone(),
+            account: a.otp.account.clone(),
+            secret: a.otp.secret.clone(),
+            algorithm: a.otp.algorithm.to_string(),
+            digits: a.otp.digits,
+            otp: match a.otp.kind {
+                OtpKind::Totp { period } => OtpRecord::Totp { period },
+                OtpKind::Hotp { counter } => OtpRecord::Hotp { counter },
+            },
+            kind: match &a.kind {
+                AccountKind::Otp => KindRecord::Otp,
+                AccountKind::Push(p) => KindRecord::Push {
+                    enrollment_id: p.enrollment_id.clone(),
+                    key_alias: p.key_alias.clone(),
+                    relay_url: p.relay_url.clone(),
+                },
+            },
+        }
+    }
+}
+
+impl TryFrom<AccountRecord> for Account {
+    type Error = Error;
+    fn try_from(r: AccountRecord) -> Result<Self> {
+        let algorithm: Algorithm = r
+            .algorithm
+            .parse()
+            .map_err(|_| Error::Malformed("unknown algorithm"))?;
+        let otp = OtpAuth {
+            kind: match r.otp {
+                OtpRecord::Totp { period } => OtpKind::Totp { period },
+                OtpRecord::Hotp { counter } => OtpKind::Hotp { counter },
+            },
+            issuer: r.issuer,
+            account: r.account,
+            secret: r.secret,
+            algorithm,
+            digits: r.digits,
+        };
+        let mut account = Account::new(AccountId::new(r.id), otp)?;
+        account.name = r.name;
+        account.kind = match r.kind {
+            KindRecord::Otp => AccountKind::Otp,
+            KindRecord::Push {
+                enrollment_id,
+                key_alias,
+                relay_url,
+            } => AccountKind::Push(PushEnrollment {
+                enrollment_id,
+                key_alias,
+                relay_url,
+            }),
+        };
+        Ok(account)
+    }
+}
+
+/// Serializes `data` as the current payload, into a zeroizing buffer.
+pub(crate) fn encode(data: &VaultData) -> Result<Zeroizing<Vec<u8>>> {
+    let record = VaultRecord {
+        accounts: data.accounts.iter().map(AccountRecord::from).collect(),
+        totp_offset: data.totp_offset,
+    };
+    // One large allocation up front, so growth leaves no stray copies.
+    let mut out = Zeroizing::new(Vec::with_capacity(1024 + 512 * data.accounts.len()));
+    serde_json::to_writer(&mut *out, &record).map_err(|_| Error::Malformed("cannot encode"))?;
+    Ok(out)
+}
+
+/// Parses a current payload.
+pub(crate) fn decode(payload: &[u8]) -> Result<VaultData> {
+    let record: VaultRecord = serde_json::from_slice(payload)
+        .map_err(|_| Error::Malformed("payload does not match format version 2"))?;
+    let accounts = record
+        .accounts
+        .into_iter()
+        .map(Account::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    let mut seen = std::collections::HashSet::new();
+    if !accounts.iter().all(|a| seen.insert(a.id.clone())) {
+        return Err(Error::Malformed("duplicate account id"));
+    }
+    Ok(VaultData {
+        accounts,
+        totp_offset: record.totp_offset,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_with_push_kind() {
+        let otp = OtpAuth::parse(
+            "otpauth://hotp/Acme:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme&counter=5&digits=8&algorithm=SHA256",
+        )
+        .unwrap();
+        let mut account = Account::new(AccountId::new("id1"), otp).unwrap();
+        account.name = "Renamed".into();
+        account.kind = AccountKind::Push(PushEnrollment {
+            enrollment_id: "e1".into(),
+            key_alias: "k1".into(),
+            relay_url: "https://relay.example".into(),
+        });
+        let data = VaultData {
+            accounts: vec![account],
+            totp_offset: -7,
+        };
+        let bytes = encode(&data).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), data);
+    }
+
+    #[test]
+    fn bad_payloads_are_typed_and_quote_nothing() {
+        let err = decode(br#"{"accounts":[{"id":"a","secret":"TOPSECRETVALUE"}]}"#).unwrap_err();
+        assert!(matches!(err, Error::Malformed(_)));
+        assert!(!err.to_string().contains("TOPSECRET"));
+        assert!(decode(b"not json").is_err());
+    }
+}
