@@ -1,0 +1,391 @@
+//! The relay's configuration: one typed [`Config`], read once at start from
+//! (highest precedence first) command-line flags, `ASSENT_RELAY_*` environment
+//! variables, an optional TOML file (`--config`), and built-in defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default database URL: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://assent-relay.db";
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Configuration options as flags and environment variables. Every field is
+/// optional here; [`Config::resolve`] fills the gaps from the file and the
+/// defaults.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file; its keys are the long flag names with `_`
+    /// for `-` (e.g. `database_url = "sqlite://relay.db"`).
+    #[arg(long, env = "ASSENT_RELAY_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ASSENT_RELAY_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+
+    /// Database URL [default: sqlite://assent-relay.db, in the working
+    /// directory, created if missing].
+    #[arg(long, env = "ASSENT_RELAY_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum database connections in the pool [default: 8].
+    #[arg(long, env = "ASSENT_RELAY_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
+
+    /// The relay's public origin (scheme://host[:port]) as phones reach it;
+    /// signed device requests cover it, so it must match what phones use
+    /// [default: http://<listen>].
+    #[arg(long, env = "ASSENT_RELAY_PUBLIC_ORIGIN", global = true)]
+    pub public_origin: Option<String>,
+
+    /// Maximum request body size in bytes [default: 65536].
+    #[arg(long, env = "ASSENT_RELAY_BODY_LIMIT", global = true)]
+    pub body_limit: Option<usize>,
+
+    /// Seconds between purges of expired enrollments and challenges
+    /// [default: 60].
+    #[arg(long, env = "ASSENT_RELAY_PURGE_INTERVAL_SECS", global = true)]
+    pub purge_interval_secs: Option<u64>,
+
+    /// Longest long-poll wait a client may ask for, in seconds [default: 30].
+    #[arg(long, env = "ASSENT_RELAY_MAX_WAIT_SECS", global = true)]
+    pub max_wait_secs: Option<u64>,
+
+    /// Longest lifetime a relying party may give a challenge, in seconds
+    /// [default: 600].
+    #[arg(long, env = "ASSENT_RELAY_MAX_CHALLENGE_TTL_SECS", global = true)]
+    pub max_challenge_ttl_secs: Option<u64>,
+
+    /// Longest lifetime a relying party may give an enrollment announcement,
+    /// in seconds [default: 3600].
+    #[arg(long, env = "ASSENT_RELAY_MAX_ENROLLMENT_TTL_SECS", global = true)]
+    pub max_enrollment_ttl_secs: Option<u64>,
+
+    /// How long answered or expired challenges stay readable after their
+    /// expiry before the purge removes them, in seconds [default: 300].
+    #[arg(long, env = "ASSENT_RELAY_RETENTION_SECS", global = true)]
+    pub retention_secs: Option<u64>,
+
+    /// Most pending challenges one device may have at once [default: 4].
+    #[arg(long, env = "ASSENT_RELAY_MAX_PENDING_PER_DEVICE", global = true)]
+    pub max_pending_per_device: Option<u32>,
+
+    /// Log filter, in `tracing` env-filter syntax [default: info].
+    #[arg(long, env = "ASSENT_RELAY_LOG", global = true)]
+    pub log: Option<String>,
+
+    /// Log format [default: text].
+    #[arg(long, env = "ASSENT_RELAY_LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The TOML file's contents; the same keys as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    db_max_connections: Option<u32>,
+    public_origin: Option<String>,
+    body_limit: Option<usize>,
+    purge_interval_secs: Option<u64>,
+    max_wait_secs: Option<u64>,
+    max_challenge_ttl_secs: Option<u64>,
+    max_enrollment_ttl_secs: Option<u64>,
+    retention_secs: Option<u64>,
+    max_pending_per_device: Option<u32>,
+    log: Option<String>,
+    log_format: Option<LogFormat>,
+}
+
+/// Limits the relay enforces on relying parties and devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest challenge lifetime, seconds.
+    pub max_challenge_ttl_secs: u64,
+    /// Longest enrollment announcement lifetime, seconds.
+    pub max_enrollment_ttl_secs: u64,
+    /// Seconds that finished challenges stay readable after expiry.
+    pub retention_secs: u64,
+    /// Most pending challenges per device.
+    pub max_pending_per_device: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_challenge_ttl_secs: 600,
+            max_enrollment_ttl_secs: 3600,
+            retention_secs: 300,
+            max_pending_per_device: 4,
+        }
+    }
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub database_url: String,
+    /// Pool size.
+    pub db_max_connections: u32,
+    /// Public origin covered by device request signatures.
+    pub public_origin: String,
+    /// Maximum body size, bytes.
+    pub body_limit: usize,
+    /// Seconds between purges.
+    pub purge_interval_secs: u64,
+    /// Longest long-poll wait, seconds.
+    pub max_wait_secs: u64,
+    /// Limits.
+    pub limits: Limits,
+    /// Log filter.
+    pub log: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let listen = default_listen();
+        Self {
+            listen,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            db_max_connections: 8,
+            public_origin: format!("http://{listen}"),
+            body_limit: 64 * 1024,
+            purge_interval_secs: 60,
+            max_wait_secs: 30,
+            limits: Limits::default(),
+            log: "info".to_owned(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Resolves flags/environment, then the file they name, then defaults.
+    pub fn resolve(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let defaults = Self::default();
+        let limits_default = Limits::default();
+        let listen = args.listen.or(file.listen).unwrap_or(defaults.listen);
+        let public_origin = args
+            .public_origin
+            .clone()
+            .or(file.public_origin)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let config = Self {
+            listen,
+            database_url: args
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .unwrap_or(defaults.database_url),
+            db_max_connections: args
+                .db_max_connections
+                .or(file.db_max_connections)
+                .unwrap_or(defaults.db_max_connections),
+            public_origin: public_origin.trim_end_matches('/').to_owned(),
+            body_limit: args
+                .body_limit
+                .or(file.body_limit)
+                .unwrap_or(defaults.body_limit),
+            purge_interval_secs: args
+                .purge_interval_secs
+                .or(file.purge_interval_secs)
+                .unwrap_or(defaults.purge_interval_secs),
+            max_wait_secs: args
+                .max_wait_secs
+                .or(file.max_wait_secs)
+                .unwrap_or(defaults.max_wait_secs),
+            limits: Limits {
+                max_challenge_ttl_secs: args
+                    .max_challenge_ttl_secs
+                    .or(file.max_challenge_ttl_secs)
+                    .unwrap_or(limits_default.max_challenge_ttl_secs),
+                max_enrollment_ttl_secs: args
+                    .max_enrollment_ttl_secs
+                    .or(file.max_enrollment_ttl_secs)
+                    .unwrap_or(limits_default.max_enrollment_ttl_secs),
+                retention_secs: args
+                    .retention_secs
+                    .or(file.retention_secs)
+                    .unwrap_or(limits_default.retention_secs),
+                max_pending_per_device: args
+                    .max_pending_per_device
+                    .or(file.max_pending_per_device)
+                    .unwrap_or(limits_default.max_pending_per_device),
+            },
+            log: args.log.clone().or(file.log).unwrap_or(defaults.log),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(defaults.log_format),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let origin = &self.public_origin;
+        let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+        let rest = origin.split_once("://").map(|(_, r)| r).unwrap_or("");
+        if !scheme_ok || rest.is_empty() || rest.contains('/') || rest.contains('?') {
+            return Err(ConfigError::Invalid(format!(
+                "public_origin must be scheme://host[:port] without a path, got {origin:?}"
+            )));
+        }
+        if self.body_limit < 1024 {
+            return Err(ConfigError::Invalid(
+                "body_limit must be at least 1024 bytes".into(),
+            ));
+        }
+        if self.purge_interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "purge_interval_secs must be positive".into(),
+            ));
+        }
+        if self.max_wait_secs > 300 {
+            return Err(ConfigError::Invalid(
+                "max_wait_secs must be at most 300".into(),
+            ));
+        }
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "db_max_connections must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn defaults_are_zero_config() {
+        let config = Config::resolve(&ConfigArgs::default()).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.public_origin, "http://127.0.0.1:8080");
+        assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn flags_beat_file_beat_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nbody_limit = 2048\nmax_pending_per_device = 2\n\
+             public_origin = \"https://relay.example.com/\"\n",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            config: Some(path),
+            body_limit: Some(4096),
+            ..ConfigArgs::default()
+        };
+        let config = Config::resolve(&args).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.body_limit, 4096);
+        assert_eq!(config.limits.max_pending_per_device, 2);
+        assert_eq!(config.public_origin, "https://relay.example.com");
+        assert_eq!(config.purge_interval_secs, 60);
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(&path, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            ..ConfigArgs::default()
+        };
+        let err = Config::resolve(&args).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+
+        for origin in [
+            "relay.example.com",
+            "https://relay.example.com/path",
+            "ftp://x",
+        ] {
+            let args = ConfigArgs {
+                public_origin: Some(origin.into()),
+                ..ConfigArgs::default()
+            };
+            assert!(Config::resolve(&args).is_err(), "{origin}");
+        }
+        let missing = ConfigArgs {
+            config: Some(dir.path().join("missing.toml")),
+            ..ConfigArgs::default()
+        };
+        assert!(matches!(
+            Config::resolve(&missing),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

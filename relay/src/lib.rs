@@ -1,0 +1,26 @@
+//! Assent relay: the untrusted store-and-forward server that carries
+//! protocol messages between relying parties (login servers) and phones.
+//!
+//! [`app`] builds the HTTP application from an [`AppState`]; [`server`] runs
+//! it with graceful shutdown and the expiry purge; [`admin`] manages tenants
+//! and API keys.
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod purge;
+pub mod push;
+pub mod random;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod store;
+
+pub use routes::app;
+pub use state::AppState;

@@ -1,0 +1,48 @@
+//! `assent-relay`: serve the relay, or manage tenants and API keys.
+
+use std::process::ExitCode;
+
+use assent_relay::cli::{Cli, Command};
+use assent_relay::clock::{Clock, SystemClock};
+use assent_relay::config::Config;
+use assent_relay::{admin, server, store};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(&cli.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("assent-relay: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    server::init_logging(&config);
+    match cli.command {
+        None | Some(Command::Serve) => match server::run(config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "assent-relay failed");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Admin(command)) => {
+            let store = match store::connect(&config.database_url, 1).await {
+                Ok(store) => store,
+                Err(e) => {
+                    eprintln!("assent-relay: cannot open database: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut out = std::io::stdout();
+            match admin::run(store.as_ref(), &command, SystemClock.now(), &mut out).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("assent-relay: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

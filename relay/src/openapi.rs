@@ -1,0 +1,55 @@
+//! The OpenAPI document served at `/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::routes::{ops, tenant};
+
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ask_<id>_<secret>")
+                    .description(Some("Tenant API key from `assent-relay admin key create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Assent relay",
+        description = "Untrusted store-and-forward relay between relying parties (login servers) \
+                       and phones. Every response carries the relay's clock in the `assent-time` \
+                       header; every error is `{\"error\":{\"code\":...,\"message\":...}}`."
+    ),
+    paths(
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+        ops::openapi,
+        tenant::whoami,
+    ),
+    components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "ops", description = "Health, readiness, metrics"),
+        (name = "rp", description = "Relying-party API (API key)"),
+        (name = "device", description = "Device API (signed requests)"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

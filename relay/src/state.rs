@@ -1,0 +1,58 @@
+//! Shared state handed to every handler.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::push::{PollOnly, PushProvider};
+use crate::store::Store;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistent state.
+    pub store: Arc<dyn Store>,
+    /// The resolved configuration.
+    pub config: Arc<Config>,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// Push delivery (poll-only until providers are configured).
+    pub push: Arc<dyn PushProvider>,
+}
+
+impl AppState {
+    /// State with the system clock, fresh metrics and poll-only push.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            clock: Arc::new(SystemClock),
+            metrics: Arc::new(Metrics::new()),
+            push: Arc::new(PollOnly),
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the push provider.
+    pub fn with_push(mut self, push: Arc<dyn PushProvider>) -> Self {
+        self.push = push;
+        self
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .field("push", &self.push.name())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,132 @@
+//! The real binary: zero-config start in an empty directory, the push-off log
+//! line, admin commands, and a clean stop on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_assent-relay");
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn admin(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn zero_config_start_admin_and_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+
+    // Admin commands create the database on first use.
+    let (ok, out) = admin(dir.path(), &["tenant", "create", "example.com"]);
+    assert!(ok, "{out}");
+    let (ok, out) = admin(dir.path(), &["key", "create", "example.com"]);
+    assert!(ok, "{out}");
+    let key = out
+        .lines()
+        .find(|l| l.starts_with("ask_"))
+        .unwrap()
+        .to_owned();
+    let (ok, out) = admin(dir.path(), &["tenant", "list"]);
+    assert!(ok && out.contains("example.com"), "{out}");
+    let (ok, _) = admin(dir.path(), &["key", "revoke", "0000000000000000"]);
+    assert!(!ok, "revoking an unknown key must fail");
+
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut addr = None;
+    let mut push_off = false;
+    let mut log = Vec::new();
+    while addr.is_none() || !push_off {
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let message = value["fields"]["message"].as_str().unwrap_or("").to_owned();
+        if message == "assent-relay listening" {
+            addr = value["fields"]["addr"].as_str().map(str::to_owned);
+        }
+        if message.contains("push is OFF") && message.contains("poll") {
+            push_off = true;
+        }
+        log.push(line);
+    }
+    let addr = addr.unwrap();
+    assert!(dir.path().join("assent-relay.db").exists());
+    assert!(dir.path().join("assent-relay.db-wal").exists(), "WAL mode");
+
+    let health = http_get(&addr, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.to_ascii_lowercase().contains("assent-time:"));
+    let ready = http_get(&addr, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit after SIGTERM: {exit:?}");
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+        log.push(line);
+    }
+    let log = log.join("\n");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains(&key), "the API key must never be logged");
+}
+
+#[test]
+fn bad_configuration_exits_with_a_message() {
+    let output = Command::new(BIN)
+        .args(["--public-origin", "relay.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("public_origin"));
+
+    // The same option from the environment.
+    let output = Command::new(BIN)
+        .env("ASSENT_RELAY_BODY_LIMIT", "10")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("body_limit"));
+}

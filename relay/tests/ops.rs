@@ -1,0 +1,158 @@
+//! Health, readiness, metrics, error bodies, auth and the OpenAPI document.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use assent_relay::routes::{route_table, TIME_HEADER};
+use axum::http::{Method, StatusCode};
+use common::{request, TestApp, T0};
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_with_relay_time() {
+    let app = TestApp::new().await;
+    for path in ["/healthz", "/readyz"] {
+        let reply = app.get(path, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.json()["status"], "ok");
+        assert_eq!(reply.json()["time"], T0);
+        assert_eq!(reply.headers[TIME_HEADER], T0.to_string().as_str());
+    }
+}
+
+#[tokio::test]
+async fn readyz_fails_when_database_is_gone() {
+    let app = TestApp::new().await;
+    app.store.pool().close().await;
+    let reply = app.get("/readyz", None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.error_code(), "unavailable");
+    assert!(!String::from_utf8_lossy(&reply.body).contains("pool"));
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_have_json_errors() {
+    let app = TestApp::new().await;
+    let reply = app.get("/nope", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_code(), "route_not_found");
+    assert!(reply.headers.contains_key(TIME_HEADER));
+
+    let reply = app.post_json("/healthz", None, "{}").await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.error_code(), "method_not_allowed");
+}
+
+#[tokio::test]
+async fn api_key_auth() {
+    let app = TestApp::new().await;
+    let (tenant, key) = app.tenant("example.com").await;
+    let reply = app.get("/v1/rp/tenant", Some(&key)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["id"], tenant);
+    assert_eq!(reply.json()["name"], "example.com");
+
+    let wrong_secret = format!("{}x", &key[..key.len() - 1]);
+    let wrong_secret = if wrong_secret == key {
+        format!("{}y", &key[..key.len() - 1])
+    } else {
+        wrong_secret
+    };
+    for bad in [
+        None,
+        Some(""),
+        Some("ask_"),
+        Some("garbage"),
+        Some(wrong_secret.as_str()),
+    ] {
+        let reply = app.get("/v1/rp/tenant", bad).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bad:?}");
+        assert_eq!(reply.error_code(), "unauthorized");
+    }
+    // Not a Bearer scheme.
+    let mut req = request(Method::GET, "/v1/rp/tenant", None, None);
+    req.headers_mut()
+        .insert("authorization", format!("Basic {key}").parse().unwrap());
+    assert_eq!(app.send(req).await.status, StatusCode::UNAUTHORIZED);
+
+    // Revoked.
+    let key_id = &key[4..20];
+    {
+        use assent_relay::store::Store;
+        assert!(app.store.revoke_api_key(key_id, 1).await.unwrap());
+    }
+    let reply = app.get("/v1/rp/tenant", Some(&key)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::new().await;
+    app.get("/healthz", None).await;
+    app.get("/healthz", None).await;
+    app.get("/does/not/exist", None).await;
+    let reply = app.get("/metrics", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let text = String::from_utf8(reply.body).unwrap();
+    assert!(
+        text.contains(
+            r#"assent_relay_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+    assert!(!text.contains("/does/not/exist"));
+    assert!(text.contains("assent_relay_http_request_duration_seconds_bucket"));
+}
+
+fn documented_routes() -> BTreeSet<(String, String)> {
+    let doc = serde_json::to_value(assent_relay::openapi::document()).unwrap();
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn openapi_document_matches_the_router() {
+    let served: BTreeSet<(String, String)> = route_table()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p.to_owned()))
+        .collect();
+    assert_eq!(served, documented_routes());
+
+    // Every table entry really is routed (not the fallback, not 405).
+    let app = TestApp::new().await;
+    for (method, path) in route_table() {
+        let concrete = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let reply = app
+            .send(request(method.clone(), &concrete, None, None))
+            .await;
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        if reply.status == StatusCode::NOT_FOUND {
+            assert_ne!(reply.error_code(), "route_not_found", "{method} {path}");
+        }
+    }
+
+    let reply = app.get("/openapi.json", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json()["openapi"].as_str().unwrap().chars().next(),
+        Some('3')
+    );
+}
