@@ -1,1 +1,61 @@
-fn main() {}
+//! `assent`: a terminal authenticator on the Assent core.
+//!
+//! - `assent code <otpauth-uri>` prints codes for a URI without storing it
+//!   (`--at`, `--counter`, `--window` as with `oathtool`);
+//! - `assent accounts …` manages an encrypted vault in a home directory.
+//!
+//! The CLI is thin: parsing and printing here, everything else in
+//! `assent-otp` and `assent-core`. Errors print one line on stderr and exit
+//! with status 1 (2 for usage errors, from clap).
+
+mod accounts;
+mod code;
+mod error;
+mod home;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// A terminal authenticator: one-time codes and an encrypted accounts vault.
+#[derive(Debug, Parser)]
+#[command(name = "assent", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the code(s) of an otpauth:// URI ("-" reads it from stdin).
+    Code(code::CodeArgs),
+    /// Manage the accounts vault.
+    Accounts {
+        /// The data directory (default: the platform's data dir + "/assent").
+        #[arg(long, global = true, value_name = "DIR")]
+        home: Option<PathBuf>,
+        #[command(subcommand)]
+        command: accounts::AccountsCommand,
+    },
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Code(args) => code::run(&args),
+        Command::Accounts { home, command } => accounts::run(home, command),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("assent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

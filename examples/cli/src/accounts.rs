@@ -1,0 +1,123 @@
+//! `assent accounts …`: the vault in the home directory.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::thread;
+use std::time::Duration;
+
+use assent_core::{AccountId, CodeTiming, Vault};
+use clap::Subcommand;
+
+use crate::code::read_uri;
+use crate::error::CliError;
+use crate::home;
+
+/// Subcommands of `assent accounts`.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Add an account from an otpauth:// URI ("-" reads it from stdin);
+    /// prints the new account's id.
+    Add {
+        /// The otpauth:// URI, or "-".
+        uri: String,
+        /// A display name instead of "Issuer: account".
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List accounts: id, type and name, tab-separated.
+    List,
+    /// Remove an account.
+    Remove {
+        /// The account's id (from `list`).
+        id: AccountId,
+    },
+    /// Rename an account.
+    Rename {
+        /// The account's id.
+        id: AccountId,
+        /// The new display name.
+        name: String,
+    },
+    /// Advance an HOTP account's counter and print its new code.
+    Next {
+        /// The account's id.
+        id: AccountId,
+    },
+    /// Show every account's code and the seconds it has left.
+    Codes {
+        /// Refresh every second until interrupted (Ctrl-C).
+        #[arg(long)]
+        watch: bool,
+    },
+}
+
+/// Runs an `accounts` subcommand on the vault in `home`.
+pub fn run(home: Option<PathBuf>, command: AccountsCommand) -> Result<(), CliError> {
+    let home = home::resolve(home)?;
+    let mut vault = home::open_vault(&home)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match command {
+        AccountsCommand::Add { uri, name } => {
+            let uri = read_uri(&uri)?;
+            let id = vault.add_uri(&uri)?;
+            if let Some(name) = name {
+                vault.rename(&id, &name)?;
+            }
+            writeln!(out, "{id}")?;
+        }
+        AccountsCommand::List => {
+            for account in vault.accounts() {
+                let kind = if account.counter().is_some() {
+                    "hotp"
+                } else {
+                    "totp"
+                };
+                writeln!(out, "{}\t{kind}\t{}", account.id(), account.name())?;
+            }
+        }
+        AccountsCommand::Remove { id } => {
+            let removed = vault.remove(&id)?;
+            writeln!(out, "removed {}", removed.name())?;
+        }
+        AccountsCommand::Rename { id, name } => vault.rename(&id, &name)?,
+        AccountsCommand::Next { id } => {
+            let view = vault.next_hotp_code(&id)?;
+            writeln!(out, "{}", view.code)?;
+        }
+        AccountsCommand::Codes { watch: false } => print_codes(&vault, &mut out)?,
+        AccountsCommand::Codes { watch: true } => loop {
+            // Clear the screen and home the cursor, then redraw.
+            write!(out, "\x1b[2J\x1b[H")?;
+            print_codes(&vault, &mut out)?;
+            out.flush()?;
+            thread::sleep(Duration::from_secs(1));
+        },
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One line per account: code, time left (or counter), name.
+fn print_codes(vault: &Vault, out: &mut impl Write) -> Result<(), CliError> {
+    let views = vault.codes()?;
+    if views.is_empty() {
+        writeln!(
+            out,
+            "no accounts; add one with `assent accounts add <otpauth-uri>`"
+        )?;
+    }
+    for view in views {
+        let timing = match view.timing {
+            CodeTiming::Totp { seconds_left, .. } => format!("{seconds_left:>3}s"),
+            CodeTiming::Hotp { counter } => format!("#{counter}"),
+        };
+        writeln!(
+            out,
+            "{:<8}  {timing:>6}  {}",
+            view.code.to_string(),
+            view.name
+        )?;
+    }
+    Ok(())
+}
