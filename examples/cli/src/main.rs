@@ -32,7 +32,9 @@ struct Cli {
 enum Command {
     /// Print the code(s) of an otpauth:// URI ("-" reads it from stdin).
     Code(code::CodeArgs),
-    /// Manage the accounts vault.
+    /// Manage the accounts vault in DIR/data, encrypted with the key in
+    /// DIR/vault.key (created with mode 0600; phones keep this key in their
+    /// keystore instead).
     Accounts {
         /// The data directory (default: the platform's data dir + "/assent").
         #[arg(long, global = true, value_name = "DIR")]
