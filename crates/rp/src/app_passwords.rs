@@ -122,7 +122,8 @@ impl Rp {
     /// Checks an application password (case, dashes and spaces ignored)
     /// through the account's limiter.
     pub fn verify_app_password(&self, account: &str, typed: &str) -> Result<Verification> {
-        if let Admission::Throttled { retry_after } = self.admit(account)? {
+        let now = self.clock.now();
+        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
             return Ok(Verification::Throttled { retry_after });
         }
         let Some(raw) = normalize(typed, LEN) else {
@@ -136,8 +137,7 @@ impl Rp {
         if !self.hasher.verify(raw.as_bytes(), &record.hash)? {
             return Ok(Verification::Rejected);
         }
-        self.store
-            .touch_app_password(account, id, self.clock.now())?;
+        self.store.touch_app_password(account, id, now)?;
         self.succeed(account)?;
         Ok(Verification::Accepted)
     }

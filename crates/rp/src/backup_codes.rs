@@ -123,7 +123,8 @@ impl Rp {
     /// Checks a typed backup code (case, dashes and spaces ignored) through
     /// the account's limiter; an accepted code is spent.
     pub fn verify_backup_code(&self, account: &str, typed: &str) -> Result<Verification> {
-        if let Admission::Throttled { retry_after } = self.admit(account)? {
+        let now = self.clock.now();
+        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
             return Ok(Verification::Throttled { retry_after });
         }
         let Some(code) = normalize(typed, BACKUP_CODE_LEN) else {
@@ -137,7 +138,6 @@ impl Rp {
         if !self.hasher.verify(code.as_bytes(), &record.hash)? {
             return Ok(Verification::Rejected);
         }
-        let now = self.clock.now();
         if !self
             .store
             .consume_backup_code(account, id, &record.hash, now)?

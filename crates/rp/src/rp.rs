@@ -83,9 +83,9 @@ impl Rp {
         self.store.delete_account(account)
     }
 
-    /// Charges one attempt to the account's limiter at the current time.
-    pub(crate) fn admit(&self, account: &str) -> Result<Admission> {
-        limiter::admit(&*self.store, &self.limiter, account, self.clock.now())
+    /// Charges one attempt to the account's limiter at `now`.
+    pub(crate) fn admit(&self, account: &str, now: u64) -> Result<Admission> {
+        limiter::admit(&*self.store, &self.limiter, account, now)
     }
 
     /// After an accepted credential: forget the account's failures.

@@ -144,11 +144,11 @@ impl Rp {
             .store
             .totp(account)?
             .ok_or(Error::NotEnrolled(Factor::Totp))?;
-        if let Admission::Throttled { retry_after } = self.admit(account)? {
+        let now = self.clock.now();
+        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
             return Ok(Verification::Throttled { retry_after });
         }
         let totp = record.params.totp(record.secret)?;
-        let now = self.clock.now();
         let Some(step) = match_step(&totp, typed, now, record.last_step) else {
             return Ok(Verification::Rejected);
         };

@@ -290,3 +290,38 @@ fn match_step_at_step_zero_has_no_previous_step() {
     assert_eq!(match_step(&totp, &code(&totp, 1), 0, None), Some(1));
     assert_eq!(match_step(&totp, &code(&totp, 0), 0, Some(0)), None);
 }
+
+#[test]
+fn two_threads_one_totp_code_on_sqlite_exactly_one_wins() {
+    use std::sync::Barrier;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rp.sqlite");
+    let a = fixture(Arc::new(crate::SqliteStore::open(&path).unwrap()), T);
+    let b = fixture(Arc::new(crate::SqliteStore::open(&path).unwrap()), T);
+    let secret = make_totp_secret(&mut rng(1)).unwrap();
+    a.rp.set_totp("alice", &secret, TotpParams::default())
+        .unwrap();
+    let totp = TotpParams::default().totp(secret).unwrap();
+    for round in 0..10 {
+        let now = T + 30 * round;
+        a.clock.set(now);
+        b.clock.set(now);
+        let c = code(&totp, totp.step_at(now));
+        let barrier = Barrier::new(2);
+        let wins = std::thread::scope(|scope| {
+            let handles = [&a.rp, &b.rp].map(|rp| {
+                let (barrier, c) = (&barrier, &c);
+                scope.spawn(move || {
+                    barrier.wait();
+                    rp.verify_totp("alice", c).unwrap()
+                })
+            });
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(Verification::is_accepted)
+                .count()
+        });
+        assert_eq!(wins, 1, "round {round}");
+    }
+}
