@@ -35,7 +35,7 @@ macro_rules! id_type {
                 b64_decode_array::<16>(text, $field).map($name)
             }
 
-            fn to_text(&self) -> String {
+            fn to_text(self) -> String {
                 b64_encode(&self.0)
             }
         }

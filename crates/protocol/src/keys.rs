@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 
 /// The HPKE KEM used for the channel-key wrap: DHKEM(P-256, HKDF-SHA256).
 pub(crate) type RpKem = hpke::kem::DhP256HkdfSha256;
+#[cfg(test)]
+pub(crate) type RpKemAlias = RpKem;
 
 /// Checks that `bytes` is a 65-byte uncompressed SEC1 P-256 point on the curve (the
 /// identity has no such encoding and is refused).

@@ -7,19 +7,43 @@
 //! crate's tests.
 #![forbid(unsafe_code)]
 
+mod answer;
+mod challenge;
+mod context;
 mod encoding;
+mod enrollment;
 mod error;
 mod ids;
 mod keys;
 mod kinds;
 mod offer;
+mod push;
+mod registration;
 mod relay_url;
+mod request;
 mod rp_id;
 mod seal;
 mod signer;
+#[cfg(any(test, feature = "test-vectors"))]
+pub mod testing;
+mod unenroll;
+#[cfg(test)]
+mod vectors;
 mod wrap;
 
+pub use answer::{
+    answer_signing_input, entered_matches, verify_answer, Answer, Outcome, VerifiedAnswer,
+};
+pub use assent_otp::{Algorithm, Secret};
+pub use challenge::{
+    challenge_header, Challenge, ChallengeParams, OpenedChallenge, DEFAULT_CHALLENGE_TTL,
+    SEALED_CONTEXT_LEN,
+};
+pub use context::{LoginContext, CONTEXT_PADDED_LEN, MAX_CLIENT, MAX_LOCATION};
 pub use encoding::{b64_decode, b64_encode, sha256, Enc};
+pub use enrollment::{
+    enrolled_aad, Activation, Enrolled, EnrollmentAnswer, TotpParams, MAX_TOTP_SECRET,
+};
 pub use error::{Error, Result, SignError};
 pub use ids::{ChallengeId, DeviceId, EnrollmentId, PushId};
 pub use keys::{
@@ -29,10 +53,20 @@ pub use kinds::{ApprovalKind, Custody, Decision, Platform};
 pub use offer::{
     Offer, OfferParams, OfferSecrets, MAX_ACCOUNT, MAX_ISSUER, MAX_OFFER_URI, OFFER_URI_PREFIX,
 };
+pub use push::{PushPayload, PushTokenUpdate, PUSH_PAYLOAD_LEN};
+pub use registration::{
+    derive_bind_key, registration_input, Registration, VerifiedRegistration, MAX_DEVICE_NAME,
+    MAX_PUSH_TOKEN,
+};
 pub use relay_url::RelayUrl;
+pub use request::{
+    request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_RELAY_TIME, HEADER_SIGNATURE,
+    HEADER_TIMESTAMP, MAX_SKEW,
+};
 pub use rp_id::RpId;
 pub use seal::{open, seal, NONCE_LEN, SEAL_OVERHEAD, TAG_LEN};
 pub use signer::{Signer, SoftwareSigner};
+pub use unenroll::{unenroll_signing_input, unenrolled_aad, UnenrollConfirmation, UnenrollRequest};
 pub use wrap::{unwrap_channel_key, wrap_channel_key, wrap_info, WRAPPED_LEN};
 
 /// The protocol version this crate speaks.

@@ -53,17 +53,16 @@ impl RelayUrl {
                 None => (authority, None),
             }
         };
-        if !host.starts_with('[') {
-            if host.is_empty()
+        if !host.starts_with('[')
+            && (host.is_empty()
                 || host.starts_with('.')
                 || host.ends_with('.')
                 || host.contains("..")
-                || !host
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-            {
-                return bad("host must be a lowercase name or IPv4 address (no user info)");
-            }
+                || !host.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                }))
+        {
+            return bad("host must be a lowercase name or IPv4 address (no user info)");
         }
         if let Some(port) = port {
             let ok = !port.is_empty()
