@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use assent_rp::{
-    make_totp_secret, LimiterPolicy, ManualClock, MemoryStore, Rp, TotpParams, Verification,
+    make_totp_secret, LimiterPolicy, ManualClock, MemoryStore, Rp, SqliteStore, TotpParams,
+    Verification,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rand_chacha::ChaCha20Rng;
@@ -27,6 +28,29 @@ fn totp_verification(c: &mut Criterion) {
     c.bench_function("verify_totp accepted (memory store)", |b| {
         // Criterion runs a whole batch of setups before the routines, so each
         // input carries its own instant and the routine sets the clock to it.
+        b.iter_batched(
+            || {
+                now += 30;
+                (now, totp.code_at(now).to_string())
+            },
+            |(at, code)| {
+                clock.set(at);
+                let v = rp.verify_totp("alice", &code).unwrap();
+                assert_eq!(v, Verification::Accepted);
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    // The same on a SQLite file (WAL, synchronous=FULL): every accepted
+    // code commits two writes (the step, the limiter reset) to disk.
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("rp.sqlite")).unwrap();
+    let clock = Arc::new(ManualClock::new(T));
+    let rp = Rp::new(store).with_clock(clock.clone());
+    rp.set_totp("alice", &secret, params).unwrap();
+    let mut now = T;
+    c.bench_function("verify_totp accepted (sqlite file)", |b| {
         b.iter_batched(
             || {
                 now += 30;

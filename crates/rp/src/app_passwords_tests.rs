@@ -164,3 +164,25 @@ fn names_are_checked() {
         .create_app_password("alice", &"é".repeat(64), &mut rng(1))
         .is_ok());
 }
+
+#[test]
+fn the_default_rp_hashes_with_owasp_parameters() {
+    let rp = crate::Rp::new(crate::MemoryStore::new());
+    let new = rp
+        .create_app_password("alice", "mail", &mut rng(1))
+        .unwrap();
+    let stored = rp
+        .store()
+        .app_password("alice", &new.info.id)
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        stored.hash
+    );
+    assert!(rp
+        .verify_app_password("alice", new.password())
+        .unwrap()
+        .is_accepted());
+}
