@@ -21,6 +21,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod waiters;
 
 pub use routes::app;
 pub use state::AppState;

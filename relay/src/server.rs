@@ -72,12 +72,14 @@ pub async fn serve(
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let purger = purge::spawn(state.clone(), stop_rx);
+    let waiters = state.waiters.clone();
     let router = app(state);
     let result = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stop_tx.send(true);
+            waiters.shut_down();
         })
         .await;
     let _ = purger.await;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::push::{PollOnly, PushProvider};
 use crate::store::Store;
+use crate::waiters::Waiters;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Push delivery (poll-only until providers are configured).
     pub push: Arc<dyn PushProvider>,
+    /// Parked long-polls.
+    pub waiters: Arc<Waiters>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             metrics: Arc::new(Metrics::new()),
             push: Arc::new(PollOnly),
+            waiters: Arc::new(Waiters::new()),
         }
     }
 

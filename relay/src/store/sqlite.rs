@@ -10,7 +10,19 @@ use sqlx::sqlite::{
 };
 use sqlx::Row;
 
-use super::{ApiKeyRecord, DbTime, PurgeCounts, Store, StoreError, StoreResult, Tenant};
+use super::{
+    AnswerOutcome, ApiKeyRecord, ChallengeRecord, ChallengeState, DbTime, DeviceRecord,
+    EnrollmentRecord, PurgeCounts, RemovalRecord, Store, StoreError, StoreResult, Tenant,
+};
+
+const ENROLLMENT_COLUMNS: &str = "eid, tenant_id, created_at, expires_at, registration, \
+    device_pub, registered_at, answer, device_id";
+const DEVICE_COLUMNS: &str = "device_id, tenant_id, device_pub, platform, push_token, \
+    push_seq, created_at, unenroll, unenroll_at";
+const CHALLENGE_COLUMNS: &str = "challenge_id, push_id, tenant_id, device_id, challenge, \
+    created_at, expires_at, state, answer, answered_at";
+const REMOVAL_COLUMNS: &str =
+    "device_id, tenant_id, device_pub, confirmation, removed_at, expires_at";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -80,6 +92,27 @@ impl SqliteStore {
     }
 }
 
+async fn insert_device(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    d: &DeviceRecord,
+) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&d.device_id)
+    .bind(&d.tenant_id)
+    .bind(&d.device_pub)
+    .bind(&d.platform)
+    .bind(&d.push_token)
+    .bind(d.push_seq)
+    .bind(d.created_at)
+    .bind(&d.unenroll)
+    .bind(d.unenroll_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 fn tenant_from_row(row: &SqliteRow) -> StoreResult<Tenant> {
     Ok(Tenant {
         id: row.try_get("id")?,
@@ -95,6 +128,61 @@ fn api_key_from_row(row: &SqliteRow) -> StoreResult<ApiKeyRecord> {
         secret_hash: row.try_get("secret_hash")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn enrollment_from_row(row: &SqliteRow) -> StoreResult<EnrollmentRecord> {
+    Ok(EnrollmentRecord {
+        eid: row.try_get("eid")?,
+        tenant_id: row.try_get("tenant_id")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        registration: row.try_get("registration")?,
+        device_pub: row.try_get("device_pub")?,
+        registered_at: row.try_get("registered_at")?,
+        answer: row.try_get("answer")?,
+        device_id: row.try_get("device_id")?,
+    })
+}
+
+fn device_from_row(row: &SqliteRow) -> StoreResult<DeviceRecord> {
+    Ok(DeviceRecord {
+        device_id: row.try_get("device_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        device_pub: row.try_get("device_pub")?,
+        platform: row.try_get("platform")?,
+        push_token: row.try_get("push_token")?,
+        push_seq: row.try_get("push_seq")?,
+        created_at: row.try_get("created_at")?,
+        unenroll: row.try_get("unenroll")?,
+        unenroll_at: row.try_get("unenroll_at")?,
+    })
+}
+
+fn challenge_from_row(row: &SqliteRow) -> StoreResult<ChallengeRecord> {
+    let state: String = row.try_get("state")?;
+    Ok(ChallengeRecord {
+        challenge_id: row.try_get("challenge_id")?,
+        push_id: row.try_get("push_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        device_id: row.try_get("device_id")?,
+        challenge: row.try_get("challenge")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        state: ChallengeState::parse(&state)?,
+        answer: row.try_get("answer")?,
+        answered_at: row.try_get("answered_at")?,
+    })
+}
+
+fn removal_from_row(row: &SqliteRow) -> StoreResult<RemovalRecord> {
+    Ok(RemovalRecord {
+        device_id: row.try_get("device_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        device_pub: row.try_get("device_pub")?,
+        confirmation: row.try_get("confirmation")?,
+        removed_at: row.try_get("removed_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -184,7 +272,330 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn purge_expired(&self, _before: DbTime) -> StoreResult<PurgeCounts> {
-        Ok(PurgeCounts::default())
+    async fn announce_enrollment(&self, r: &EnrollmentRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO enrollments (eid, tenant_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&r.eid)
+        .bind(&r.tenant_id)
+        .bind(r.created_at)
+        .bind(r.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn enrollment(&self, eid: &str) -> StoreResult<Option<EnrollmentRecord>> {
+        let sql = format!("SELECT {ENROLLMENT_COLUMNS} FROM enrollments WHERE eid = $1");
+        let row = sqlx::query(&sql)
+            .bind(eid)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(enrollment_from_row).transpose()
+    }
+
+    async fn register(
+        &self,
+        eid: &str,
+        registration: &str,
+        device_pub: &[u8],
+        now: DbTime,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE enrollments SET registration = $1, device_pub = $2, registered_at = $3 \
+             WHERE eid = $4 AND registration IS NULL AND expires_at > $3",
+        )
+        .bind(registration)
+        .bind(device_pub)
+        .bind(now)
+        .bind(eid)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn pending_registrations(
+        &self,
+        tenant_id: &str,
+        now: DbTime,
+        limit: u32,
+    ) -> StoreResult<Vec<EnrollmentRecord>> {
+        let sql = format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM enrollments \
+             WHERE tenant_id = $1 AND registration IS NOT NULL AND answer IS NULL \
+             AND expires_at > $2 ORDER BY registered_at, eid LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(enrollment_from_row).collect()
+    }
+
+    async fn deliver_enrollment(
+        &self,
+        eid: &str,
+        answer: &str,
+        device: &DeviceRecord,
+        now: DbTime,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE enrollments SET answer = $1, device_id = $2, answered_at = $3 \
+             WHERE eid = $4 AND registration IS NOT NULL AND answer IS NULL",
+        )
+        .bind(answer)
+        .bind(&device.device_id)
+        .bind(now)
+        .bind(eid)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_device(&mut tx, device).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn device(&self, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(device_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    async fn update_push_token(
+        &self,
+        device_id: &str,
+        platform: &str,
+        push_token: &str,
+        seq: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE devices SET platform = $1, push_token = $2, push_seq = $3 \
+             WHERE device_id = $4 AND push_seq < $3",
+        )
+        .bind(platform)
+        .bind(push_token)
+        .bind(seq)
+        .bind(device_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn request_unenroll(
+        &self,
+        device_id: &str,
+        request: &str,
+        now: DbTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE devices SET unenroll = $1, unenroll_at = $2 \
+             WHERE device_id = $3 AND unenroll IS NULL",
+        )
+        .bind(request)
+        .bind(now)
+        .bind(device_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unenroll_requests(
+        &self,
+        tenant_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE tenant_id = $1 AND unenroll IS NOT NULL \
+             ORDER BY unenroll_at, device_id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    async fn remove_device(
+        &self,
+        tenant_id: &str,
+        device_id: &str,
+        removal: &RemovalRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM challenges WHERE device_id = $1 AND tenant_id = $2")
+            .bind(device_id)
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM devices WHERE device_id = $1 AND tenant_id = $2")
+            .bind(device_id)
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(&format!(
+            "INSERT INTO removals ({REMOVAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&removal.device_id)
+        .bind(&removal.tenant_id)
+        .bind(&removal.device_pub)
+        .bind(&removal.confirmation)
+        .bind(removal.removed_at)
+        .bind(removal.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn removal(&self, device_id: &str) -> StoreResult<Option<RemovalRecord>> {
+        let sql = format!("SELECT {REMOVAL_COLUMNS} FROM removals WHERE device_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(device_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(removal_from_row).transpose()
+    }
+
+    async fn create_challenge(&self, r: &ChallengeRecord) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "INSERT INTO challenges ({CHALLENGE_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&r.challenge_id)
+        .bind(&r.push_id)
+        .bind(&r.tenant_id)
+        .bind(&r.device_id)
+        .bind(&r.challenge)
+        .bind(r.created_at)
+        .bind(r.expires_at)
+        .bind(r.state.as_str())
+        .bind(&r.answer)
+        .bind(r.answered_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn count_pending(&self, device_id: &str, now: DbTime) -> StoreResult<u32> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM challenges \
+             WHERE device_id = $1 AND state = 'pending' AND expires_at > $2",
+        )
+        .bind(device_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    async fn challenge(&self, challenge_id: &str) -> StoreResult<Option<ChallengeRecord>> {
+        let sql = format!("SELECT {CHALLENGE_COLUMNS} FROM challenges WHERE challenge_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(challenge_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(challenge_from_row).transpose()
+    }
+
+    async fn challenge_by_push_id(&self, push_id: &str) -> StoreResult<Option<ChallengeRecord>> {
+        let sql = format!("SELECT {CHALLENGE_COLUMNS} FROM challenges WHERE push_id = $1");
+        let row = sqlx::query(&sql)
+            .bind(push_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(challenge_from_row).transpose()
+    }
+
+    async fn pending_challenges(
+        &self,
+        device_id: &str,
+        now: DbTime,
+    ) -> StoreResult<Vec<ChallengeRecord>> {
+        let sql = format!(
+            "SELECT {CHALLENGE_COLUMNS} FROM challenges \
+             WHERE device_id = $1 AND state = 'pending' AND expires_at > $2 \
+             ORDER BY created_at, challenge_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(device_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(challenge_from_row).collect()
+    }
+
+    async fn answer_challenge(
+        &self,
+        device_id: &str,
+        challenge_id: &str,
+        answer: &str,
+        now: DbTime,
+    ) -> StoreResult<AnswerOutcome> {
+        let done = sqlx::query(
+            "UPDATE challenges SET state = 'answered', answer = $1, answered_at = $2 \
+             WHERE challenge_id = $3 AND device_id = $4 AND state = 'pending' \
+             AND expires_at > $2",
+        )
+        .bind(answer)
+        .bind(now)
+        .bind(challenge_id)
+        .bind(device_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(AnswerOutcome::Stored);
+        }
+        Ok(match self.challenge(challenge_id).await? {
+            Some(c) if c.device_id == device_id => match (c.state, c.answer) {
+                (ChallengeState::Answered, Some(first)) => AnswerOutcome::AlreadyAnswered(first),
+                _ => AnswerOutcome::Expired,
+            },
+            _ => AnswerOutcome::Unknown,
+        })
+    }
+
+    async fn purge_expired(&self, before: DbTime) -> StoreResult<PurgeCounts> {
+        let mut tx = self.pool.begin().await?;
+        let unanswered: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM challenges WHERE expires_at < $1 AND state = 'pending'",
+        )
+        .bind(before)
+        .fetch_one(&mut *tx)
+        .await?;
+        let challenges = sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let enrollments = sqlx::query("DELETE FROM enrollments WHERE expires_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let removals = sqlx::query("DELETE FROM removals WHERE expires_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(PurgeCounts {
+            enrollments,
+            challenges,
+            unanswered_challenges: u64::try_from(unanswered).unwrap_or(0),
+            removals,
+        })
     }
 }

@@ -1,0 +1,205 @@
+//! Wake-ups for long-polls: a request waiting for a challenge's answer parks
+//! on a [`tokio::sync::Notify`] keyed by the challenge, and the answer handler
+//! wakes it the instant the answer is stored. Shutdown wakes everyone so
+//! in-flight long-polls return promptly and graceful shutdown is quick.
+//!
+//! This is per process; several relay instances on one database will need a
+//! shared signal (e.g. PostgreSQL LISTEN/NOTIFY) behind the same calls.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+
+/// Registry of parked long-polls.
+#[derive(Debug)]
+pub struct Waiters {
+    map: Mutex<HashMap<String, Weak<Notify>>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Default for Waiters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// Woken by [`Waiters::wake`].
+    Woken,
+    /// The time ran out.
+    TimedOut,
+    /// The relay is shutting down.
+    ShuttingDown,
+}
+
+impl Waiters {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// The notifier for `key`, shared by every waiter on it.
+    pub fn subscribe(&self, key: &str) -> Arc<Notify> {
+        let mut map = match self.map.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(existing) = map.get(key).and_then(Weak::upgrade) {
+            return existing;
+        }
+        if map.len() >= 1024 {
+            map.retain(|_, weak| weak.strong_count() > 0);
+        }
+        let notify = Arc::new(Notify::new());
+        map.insert(key.to_owned(), Arc::downgrade(&notify));
+        notify
+    }
+
+    /// Wakes every waiter on `key` (no-op when none).
+    pub fn wake(&self, key: &str) {
+        let mut map = match self.map.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(weak) = map.remove(key) {
+            if let Some(notify) = weak.upgrade() {
+                notify.notify_waiters();
+            }
+        }
+    }
+
+    /// Number of keys with live waiters (for tests and metrics).
+    pub fn len(&self) -> usize {
+        let map = match self.map.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.values().filter(|w| w.strong_count() > 0).count()
+    }
+
+    /// Whether no one waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Wakes every current and future waiter: the relay is stopping.
+    pub fn shut_down(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Waits on `key` for at most `timeout`, re-checking `ready` after
+    /// subscribing so an answer stored in between is never missed.
+    ///
+    /// `ready` reads the current state; the wait is skipped when it returns
+    /// `true`.
+    pub async fn wait<F, Fut, E>(
+        &self,
+        key: &str,
+        timeout: Duration,
+        ready: F,
+    ) -> Result<WaitEnd, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<bool, E>>,
+    {
+        let notify = self.subscribe(key);
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let mut shutdown = self.shutdown.subscribe();
+        if *shutdown.borrow_and_update() {
+            return Ok(WaitEnd::ShuttingDown);
+        }
+        if ready().await? {
+            return Ok(WaitEnd::Woken);
+        }
+        tokio::select! {
+            () = notified => Ok(WaitEnd::Woken),
+            () = tokio::time::sleep(timeout) => Ok(WaitEnd::TimedOut),
+            _ = shutdown.changed() => Ok(WaitEnd::ShuttingDown),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use std::convert::Infallible;
+    use std::time::Instant;
+
+    #[tokio::test]
+    async fn wake_ends_a_wait_at_once() {
+        let waiters = Arc::new(Waiters::new());
+        let w = waiters.clone();
+        let task = tokio::spawn(async move {
+            let start = Instant::now();
+            let end = w
+                .wait("c1", Duration::from_secs(30), || async {
+                    Ok::<_, Infallible>(false)
+                })
+                .await
+                .unwrap();
+            (end, start.elapsed())
+        });
+        while waiters.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        waiters.wake("c1");
+        let (end, elapsed) = task.await.unwrap();
+        assert_eq!(end, WaitEnd::Woken);
+        assert!(elapsed < Duration::from_secs(5));
+        assert!(waiters.is_empty());
+    }
+
+    #[tokio::test]
+    async fn ready_state_skips_the_wait_and_timeouts_end_it() {
+        let waiters = Waiters::new();
+        let end = waiters
+            .wait("c", Duration::from_secs(30), || async {
+                Ok::<_, Infallible>(true)
+            })
+            .await
+            .unwrap();
+        assert_eq!(end, WaitEnd::Woken);
+        let end = waiters
+            .wait("c", Duration::from_millis(10), || async {
+                Ok::<_, Infallible>(false)
+            })
+            .await
+            .unwrap();
+        assert_eq!(end, WaitEnd::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn shutdown_releases_waiters() {
+        let waiters = Arc::new(Waiters::new());
+        let w = waiters.clone();
+        let task = tokio::spawn(async move {
+            w.wait("c", Duration::from_secs(30), || async {
+                Ok::<_, Infallible>(false)
+            })
+            .await
+            .unwrap()
+        });
+        while waiters.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        waiters.shut_down();
+        assert_eq!(task.await.unwrap(), WaitEnd::ShuttingDown);
+        let after = waiters
+            .wait("d", Duration::from_secs(30), || async {
+                Ok::<_, Infallible>(false)
+            })
+            .await
+            .unwrap();
+        assert_eq!(after, WaitEnd::ShuttingDown);
+    }
+}
