@@ -342,4 +342,21 @@ mod tests {
         assert!(!entered_matches("123456", "123457"));
         assert!(!entered_matches("123456", "12345"));
     }
+
+    #[test]
+    fn high_s_twin_of_a_valid_answer_verifies() {
+        let mut f = fixture(ApprovalKind::Code);
+        let signer = SoftwareSigner::make(&mut f.rng).unwrap();
+        let c = f.challenge.clone();
+        let a = Answer::make(&signer, &f.rp, &c, Decision::Approve, "123456", false).unwrap();
+        let sig = p256::ecdsa::Signature::from_der(&a.signature).unwrap();
+        let (r, s) = sig.split_scalars();
+        let twin = p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
+        let mut b = a.clone();
+        b.signature = twin.to_der().as_bytes().to_vec();
+        assert_ne!(a.signature, b.signature);
+        let key = signer.public_key();
+        assert!(verify_answer(&key, &f.rp, &c, &a, NOW).is_ok());
+        assert!(verify_answer(&key, &f.rp, &c, &b, NOW).is_ok());
+    }
 }

@@ -5,6 +5,33 @@
 //!
 //! The normative description is `docs/protocol.md`; its test vectors are checked by this
 //! crate's tests.
+//!
+//! # Phone side (mobile core)
+//!
+//! - [`Offer::parse_uri`] / [`Offer::from_json`] (time passed in), then
+//!   [`Registration::make`] with the account's [`Signer`] → registration JSON and the
+//!   [`ChannelKey`] to store.
+//! - [`EnrollmentAnswer::open`] → [`Enrolled`] (device id, [`TotpParams`], minimum kind);
+//!   show the TOTP code for activation ([`Activation`] in the in-app flow).
+//! - [`PushPayload`] → fetch with [`RequestAuth::sign`] → [`Challenge::open`] (kind ≥ min,
+//!   expiry estimate, authenticity; keep [`ChallengeId`]s until `expires_at` to refuse
+//!   repeats) → [`Answer::make`].
+//! - [`PushTokenUpdate`], [`UnenrollRequest::make`] and [`UnenrollConfirmation::open`].
+//!
+//! # RP side (RP library)
+//!
+//! - [`Offer::make`] → [`Offer::to_uri`] / [`Offer::to_json`], keep [`OfferSecrets`].
+//! - [`Registration::verify`] → [`VerifiedRegistration`] (pin `device_pub`, keep the
+//!   channel key) → [`EnrollmentAnswer::seal`]; activation compares the TOTP code.
+//! - [`Challenge::make`] (store the [`Challenge`]) → [`verify_answer`] →
+//!   [`VerifiedAnswer::outcome`] (constant-time `entered` comparison, `uv` rule).
+//! - [`UnenrollRequest::verify`] → [`UnenrollConfirmation::seal`].
+//!
+//! # Relay
+//!
+//! - [`Registration::from_json`] / [`Registration::check_shape`], [`RequestAuth::from_headers`]
+//!   → [`RequestAuth::check_time`] → [`RequestAuth::verify`], [`PushPayload`],
+//!   [`PushTokenUpdate::is_newer_than`]. In managed custody it may call the RP functions.
 #![forbid(unsafe_code)]
 
 mod answer;
