@@ -34,6 +34,7 @@
 //!   [`PushTokenUpdate::is_newer_than`]. In managed custody it may call the RP functions.
 #![forbid(unsafe_code)]
 
+pub mod api;
 mod answer;
 mod challenge;
 mod context;
