@@ -18,6 +18,32 @@ fn totp_codes(c: &mut Criterion) {
             black_box(totp.code_at(black_box(t)))
         })
     });
+    // Peer in the same run: totp-rs (the crate the issue names), same secret
+    // and parameters, so the report can give a ratio.
+    let peer = totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        b"12345678901234567890".to_vec(),
+    );
+    let mut t = 1_700_000_000u64;
+    group.bench_function("peer_totp_rs/sha1/6", |b| {
+        b.iter(|| {
+            t = t.wrapping_add(30);
+            black_box(peer.generate(black_box(t)))
+        })
+    });
+    for (name, algorithm) in [("sha256", Algorithm::Sha256), ("sha512", Algorithm::Sha512)] {
+        let secret = Secret::from_bytes(b"12345678901234567890123456789012".to_vec()).unwrap();
+        let totp = Totp::new(secret, algorithm, 8, 30).unwrap();
+        group.bench_function(format!("code_at/{name}/8"), |b| {
+            b.iter(|| {
+                t = t.wrapping_add(30);
+                black_box(totp.code_at(black_box(t)))
+            })
+        });
+    }
     group.finish();
 }
 

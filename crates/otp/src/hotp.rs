@@ -2,11 +2,10 @@
 
 use core::fmt;
 
-use ring::hmac;
-
 use crate::algorithm::Algorithm;
 use crate::code::Code;
 use crate::error::OtpError;
+use crate::mac::MacKey;
 use crate::secret::Secret;
 
 /// The accepted range of code lengths.
@@ -17,7 +16,7 @@ pub const DIGITS: core::ops::RangeInclusive<u8> = 6..=8;
 /// SHA-1 and SHA-256 and no allocation.
 #[derive(Clone)]
 pub struct Hotp {
-    key: hmac::Key,
+    key: MacKey,
     algorithm: Algorithm,
     digits: u8,
 }
@@ -28,7 +27,7 @@ impl Hotp {
         if !DIGITS.contains(&digits) {
             return Err(OtpError::BadDigits(digits));
         }
-        let key = hmac::Key::new(algorithm.ring(), secret.as_bytes());
+        let key = MacKey::new(algorithm, secret.as_bytes());
         Ok(Hotp {
             key,
             algorithm,
@@ -38,8 +37,8 @@ impl Hotp {
 
     /// The code for `counter` (RFC 4226 section 5.3, dynamic truncation).
     pub fn code(&self, counter: u64) -> Code {
-        let tag = hmac::sign(&self.key, &counter.to_be_bytes());
-        Code::new(truncate(tag.as_ref(), self.digits), self.digits)
+        let (tag, len) = self.key.sign_counter(counter);
+        Code::new(truncate(&tag[..len], self.digits), self.digits)
     }
 
     /// The hash function.

@@ -25,16 +25,18 @@
 //! [`OtpAuth::to_uri`] and base32 from [`Secret::to_base32`] come back as
 //! [`zeroize::Zeroizing`]. Errors never carry the secret or any URI value.
 //! Comparisons ([`Secret`] `==`, [`Code::matches`]) are constant time.
-//! One limit: [`Hotp`] and [`Totp`] hold ring's precomputed HMAC key (the
-//! hash states after absorbing the padded key), and ring does not zeroize
-//! it on drop. It is as sensitive as the secret; keep generators short-lived
+//! One limit: [`Hotp`] and [`Totp`] hold the precomputed HMAC key (the
+//! hash states after absorbing the padded key), and neither ring nor
+//! RustCrypto's `hmac` zeroizes it on drop. It is as sensitive as the secret; keep generators short-lived
 //! where that matters.
 //!
 //! # Why ring and not totp-rs
 //!
-//! The engine sits on `ring::hmac` with the key schedule computed once per
-//! [`Hotp`]/[`Totp`], so one code costs two hash compressions (SHA-1/256)
-//! and no allocation. `totp-rs` is used only as an independent oracle in the
+//! The engine keys HMAC once per [`Hotp`]/[`Totp`] (inner and outer padded
+//! states precomputed), so one code costs two hash compressions (SHA-1/256)
+//! and no allocation. SHA-1 runs on RustCrypto's `sha1`, which uses the CPU's
+//! SHA extensions when present (ring's SHA-1 is portable code, about 2-3x
+//! slower per code on such CPUs); SHA-256/512 run on ring. `totp-rs` is used only as an independent oracle in the
 //! tests: its checked constructor refuses secrets under 128 bits, while
 //! Assent must accept the 80-bit secrets many services issue, and it
 //! re-keys HMAC and allocates a `String` for every code.
@@ -48,6 +50,7 @@ mod base32;
 mod code;
 mod error;
 mod hotp;
+mod mac;
 mod otpauth;
 mod secret;
 mod totp;
