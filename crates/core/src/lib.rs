@@ -38,16 +38,18 @@ mod error;
 pub mod keys;
 mod random;
 pub mod storage;
+pub mod transport;
 pub mod vault;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};
-pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, SoftwareKeyStore};
+pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use random::RandomSource;
 pub use storage::{
     FileStorage, KeyFile, MemoryStorage, SecureStorage, StaticKey, StorageError, VaultKey,
     VaultKeySource,
 };
+pub use transport::{DeviceCall, Method, RelayReply, RelayTransport, TransportError};
 pub use vault::{
     Account, AccountFields, AccountId, AccountKind, CodeTiming, CodeView, PushEnrollment, Vault,
     VaultEnv,

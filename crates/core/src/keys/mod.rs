@@ -5,8 +5,10 @@
 //! signatures. [`SoftwareKeyStore`] is the default, for hosts without
 //! hardware keys and for desktop and tests.
 
+mod signer;
 mod software;
 
+pub use signer::KeyStoreSigner;
 pub use software::SoftwareKeyStore;
 
 /// Length of an uncompressed SEC1 P-256 public key.
