@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use assent_protocol::RelayUrl;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
@@ -47,9 +48,10 @@ pub struct ConfigArgs {
     #[arg(long, env = "ASSENT_RELAY_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
 
-    /// The relay's public origin (scheme://host[:port]) as phones reach it;
-    /// signed device requests cover it, so it must match what phones use
-    /// [default: http://<listen>].
+    /// The relay's public URL as phones reach it and as offers name it, in
+    /// canonical form (`https://host[:port][/path]`); signed device requests
+    /// cover it, so it must match the offers exactly. A path is the prefix a
+    /// reverse proxy strips [default: https://<listen>].
     #[arg(long, env = "ASSENT_RELAY_PUBLIC_ORIGIN", global = true)]
     pub public_origin: Option<String>,
 
@@ -146,8 +148,8 @@ pub struct Config {
     pub database_url: String,
     /// Pool size.
     pub db_max_connections: u32,
-    /// Public origin covered by device request signatures.
-    pub public_origin: String,
+    /// Public URL covered by device request signatures.
+    pub public_origin: RelayUrl,
     /// Maximum body size, bytes.
     pub body_limit: usize,
     /// Seconds between purges.
@@ -162,26 +164,34 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        let listen = default_listen();
-        Self {
-            listen,
-            database_url: DEFAULT_DATABASE_URL.to_owned(),
-            db_max_connections: 8,
-            public_origin: format!("http://{listen}"),
-            body_limit: 64 * 1024,
-            purge_interval_secs: 60,
-            max_wait_secs: 30,
-            limits: Limits::default(),
-            log: "info".to_owned(),
-            log_format: LogFormat::Text,
-        }
-    }
-}
-
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_origin(listen: SocketAddr) -> Result<RelayUrl, ConfigError> {
+    let text = if listen.port() == 443 {
+        format!("https://{}", listen.ip_text())
+    } else {
+        format!("https://{}:{}", listen.ip_text(), listen.port())
+    };
+    RelayUrl::parse(&text).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "cannot derive public_origin from listen address {listen}: {e}; set --public-origin"
+        ))
+    })
+}
+
+trait IpText {
+    fn ip_text(&self) -> String;
+}
+
+impl IpText for SocketAddr {
+    fn ip_text(&self) -> String {
+        match self {
+            SocketAddr::V4(a) => a.ip().to_string(),
+            SocketAddr::V6(a) => format!("[{}]", a.ip()),
+        }
+    }
 }
 
 /// A configuration that cannot be used.
@@ -209,44 +219,46 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The configuration with every default (what a bare start uses).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::resolve(&ConfigArgs::default())
+    }
+
     /// Resolves flags/environment, then the file they name, then defaults.
     pub fn resolve(args: &ConfigArgs) -> Result<Self, ConfigError> {
         let file = match &args.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let defaults = Self::default();
         let limits_default = Limits::default();
-        let listen = args.listen.or(file.listen).unwrap_or(defaults.listen);
-        let public_origin = args
-            .public_origin
-            .clone()
-            .or(file.public_origin)
-            .unwrap_or_else(|| format!("http://{listen}"));
+        let listen = args.listen.or(file.listen).unwrap_or_else(default_listen);
+        let public_origin = match args.public_origin.clone().or(file.public_origin) {
+            Some(text) => RelayUrl::parse(&text).map_err(|e| {
+                ConfigError::Invalid(format!(
+                    "public_origin must be a canonical https URL \
+                     (https://host[:port][/path], lowercase, no trailing /): {e}"
+                ))
+            })?,
+            None => default_origin(listen)?,
+        };
         let config = Self {
             listen,
             database_url: args
                 .database_url
                 .clone()
                 .or(file.database_url)
-                .unwrap_or(defaults.database_url),
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             db_max_connections: args
                 .db_max_connections
                 .or(file.db_max_connections)
-                .unwrap_or(defaults.db_max_connections),
-            public_origin: public_origin.trim_end_matches('/').to_owned(),
-            body_limit: args
-                .body_limit
-                .or(file.body_limit)
-                .unwrap_or(defaults.body_limit),
+                .unwrap_or(8),
+            public_origin,
+            body_limit: args.body_limit.or(file.body_limit).unwrap_or(64 * 1024),
             purge_interval_secs: args
                 .purge_interval_secs
                 .or(file.purge_interval_secs)
-                .unwrap_or(defaults.purge_interval_secs),
-            max_wait_secs: args
-                .max_wait_secs
-                .or(file.max_wait_secs)
-                .unwrap_or(defaults.max_wait_secs),
+                .unwrap_or(60),
+            max_wait_secs: args.max_wait_secs.or(file.max_wait_secs).unwrap_or(30),
             limits: Limits {
                 max_challenge_ttl_secs: args
                     .max_challenge_ttl_secs
@@ -265,25 +277,18 @@ impl Config {
                     .or(file.max_pending_per_device)
                     .unwrap_or(limits_default.max_pending_per_device),
             },
-            log: args.log.clone().or(file.log).unwrap_or(defaults.log),
-            log_format: args
-                .log_format
-                .or(file.log_format)
-                .unwrap_or(defaults.log_format),
+            log: args
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".to_owned()),
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
         };
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let origin = &self.public_origin;
-        let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
-        let rest = origin.split_once("://").map(|(_, r)| r).unwrap_or("");
-        if !scheme_ok || rest.is_empty() || rest.contains('/') || rest.contains('?') {
-            return Err(ConfigError::Invalid(format!(
-                "public_origin must be scheme://host[:port] without a path, got {origin:?}"
-            )));
-        }
         if self.body_limit < 1024 {
             return Err(ConfigError::Invalid(
                 "body_limit must be at least 1024 bytes".into(),
@@ -329,8 +334,7 @@ mod tests {
         let config = Config::resolve(&ConfigArgs::default()).unwrap();
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(config.public_origin, "http://127.0.0.1:8080");
-        assert_eq!(config, Config::default());
+        assert_eq!(config.public_origin.as_str(), "https://127.0.0.1:8080");
     }
 
     #[test]
@@ -340,7 +344,7 @@ mod tests {
         std::fs::write(
             &path,
             "listen = \"0.0.0.0:9000\"\nbody_limit = 2048\nmax_pending_per_device = 2\n\
-             public_origin = \"https://relay.example.com/\"\n",
+             public_origin = \"https://relay.example.com\"\n",
         )
         .unwrap();
         let args = ConfigArgs {
@@ -352,8 +356,17 @@ mod tests {
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.body_limit, 4096);
         assert_eq!(config.limits.max_pending_per_device, 2);
-        assert_eq!(config.public_origin, "https://relay.example.com");
+        assert_eq!(config.public_origin.as_str(), "https://relay.example.com");
         assert_eq!(config.purge_interval_secs, 60);
+
+        let with_path = ConfigArgs {
+            public_origin: Some("https://example.com/relay".into()),
+            ..ConfigArgs::default()
+        };
+        assert_eq!(
+            Config::resolve(&with_path).unwrap().public_origin.as_str(),
+            "https://example.com/relay"
+        );
     }
 
     #[test]
@@ -370,7 +383,10 @@ mod tests {
 
         for origin in [
             "relay.example.com",
-            "https://relay.example.com/path",
+            "https://relay.example.com/",
+            "http://relay.example.com",
+            "https://Relay.example.com",
+            "https://relay.example.com:443",
             "ftp://x",
         ] {
             let args = ConfigArgs {

@@ -211,6 +211,31 @@ impl From<crate::random::RandomError> for AppError {
     }
 }
 
+impl From<assent_protocol::Error> for AppError {
+    /// Protocol errors name a field or a check, never secret bytes, so their
+    /// text is safe to return.
+    fn from(err: assent_protocol::Error) -> Self {
+        use assent_protocol::Error as P;
+        match err {
+            P::Json {
+                category: "data", ..
+            } => {
+                Self::new(ErrorCode::InvalidBody, err.to_string())
+            }
+            P::Json { .. } => Self::new(ErrorCode::MalformedJson, err.to_string()),
+            P::TooLarge { .. } => Self::new(ErrorCode::BodyTooLarge, err.to_string()),
+            P::ClockSkew => Self::new(
+                ErrorCode::StaleTimestamp,
+                "request timestamp is more than 60 s from the relay's time (see the Assent-Time header)",
+            ),
+            P::BadSignature => Self::new(ErrorCode::BadSignature, "signature does not verify"),
+            P::Expired => Self::new(ErrorCode::Expired, "expired"),
+            P::Crypto | P::Sign(_) => Self::internal(err),
+            other => Self::new(ErrorCode::InvalidBody, other.to_string()),
+        }
+    }
+}
+
 fn bytes_rejection(rejection: &BytesRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(ErrorCode::BodyTooLarge, "request body too large")

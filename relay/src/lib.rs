@@ -19,6 +19,7 @@ pub mod push;
 pub mod random;
 pub mod routes;
 pub mod server;
+pub mod signed;
 pub mod state;
 pub mod store;
 pub mod waiters;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
@@ -32,7 +32,7 @@ struct RouteLabels {
 }
 
 /// How a challenge ended (or began).
-#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
 pub enum ChallengeOutcome {
     /// Created by a relying party.
     Created,
@@ -42,9 +42,20 @@ pub enum ChallengeOutcome {
     Expired,
 }
 
+impl ChallengeOutcome {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Answered => "answered",
+            Self::Expired => "expired",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
-    outcome: ChallengeOutcome,
+    outcome: &'static str,
 }
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
@@ -102,14 +113,18 @@ impl Metrics {
     /// Counts one challenge event.
     pub fn challenge(&self, outcome: ChallengeOutcome) {
         self.challenges
-            .get_or_create(&OutcomeLabels { outcome })
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.as_str(),
+            })
             .inc();
     }
 
     /// Counts `n` challenge events at once.
     pub fn challenges(&self, outcome: ChallengeOutcome, n: u64) {
         self.challenges
-            .get_or_create(&OutcomeLabels { outcome })
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.as_str(),
+            })
             .inc_by(n);
     }
 

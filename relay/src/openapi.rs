@@ -4,7 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
-use crate::routes::{ops, tenant};
+use crate::routes::device::{challenges as device_challenges, enrollment, lifecycle};
+use crate::routes::ops;
+use crate::routes::rp::{challenges, devices, enrollments, tenant};
 
 struct ApiKeyScheme;
 
@@ -38,13 +40,31 @@ impl Modify for ApiKeyScheme {
         ops::metrics,
         ops::openapi,
         tenant::whoami,
+        enrollments::announce,
+        enrollments::enrollment,
+        enrollments::deliver,
+        enrollments::registrations,
+        challenges::create,
+        challenges::result,
+        devices::unenrollments,
+        devices::remove,
+        enrollment::register,
+        enrollment::enrollment_answer,
+        device_challenges::poll,
+        device_challenges::fetch,
+        device_challenges::answer,
+        lifecycle::push_token,
+        lifecycle::unenroll,
+        lifecycle::unenroll_status,
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "ops", description = "Health, readiness, metrics"),
         (name = "rp", description = "Relying-party API (API key)"),
-        (name = "device", description = "Device API (signed requests)"),
+        (name = "device", description = "Device API: requests signed by the device key \
+            with the Assent-Device, Assent-Timestamp and Assent-Signature headers \
+            (docs/protocol.md §6)"),
     )
 )]
 struct ApiDoc;

@@ -55,7 +55,7 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
-        public_origin = %state.config.public_origin,
+        public_origin = %state.config.public_origin.as_str(),
         database = %redact_url(&state.config.database_url),
         "assent-relay listening"
     );
@@ -65,11 +65,9 @@ pub async fn serve(
             "push is OFF: no APNs/FCM provider is configured, phones must poll for challenges"
         );
     }
-    if state.config.public_origin.starts_with("http://") {
-        tracing::warn!(
-            "public origin is plain http: put the relay behind TLS and set --public-origin https://..."
-        );
-    }
+    tracing::info!(
+        "the relay speaks plain HTTP: serve it to phones through a TLS proxy at the public origin"
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let purger = purge::spawn(state.clone(), stop_rx);
     let waiters = state.waiters.clone();

@@ -12,6 +12,30 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
+/// The keys long-polls wait on.
+pub mod keys {
+    /// A challenge's answer (the RP waits).
+    pub fn challenge(challenge_id: &str) -> String {
+        format!("challenge:{challenge_id}")
+    }
+    /// New challenges for a device (the phone polls).
+    pub fn device(device_id: &str) -> String {
+        format!("device:{device_id}")
+    }
+    /// A registration for an eid (the RP waits).
+    pub fn registration(eid: &str) -> String {
+        format!("registration:{eid}")
+    }
+    /// Any registration for a tenant (the RP waits).
+    pub fn tenant_registrations(tenant_id: &str) -> String {
+        format!("registrations:{tenant_id}")
+    }
+    /// The enrollment answer for an eid (the phone waits).
+    pub fn enrollment_answer(eid: &str) -> String {
+        format!("enrolled:{eid}")
+    }
+}
+
 /// Registry of parked long-polls.
 #[derive(Debug)]
 pub struct Waiters {

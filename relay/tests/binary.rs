@@ -59,7 +59,14 @@ fn zero_config_start_admin_and_sigterm() {
 
     let mut child = Command::new(BIN)
         .current_dir(dir.path())
-        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--public-origin",
+            "https://relay.example.com",
+            "--log-format",
+            "json",
+        ])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

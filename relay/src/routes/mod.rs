@@ -1,8 +1,10 @@
 //! The router, built in one place from a table of routes so that the OpenAPI
 //! document can be checked against exactly what is served.
 
+pub mod device;
 pub mod ops;
-pub mod tenant;
+pub mod rp;
+pub mod wait;
 
 use axum::extract::{Request, State};
 use axum::handler::Handler;
@@ -54,7 +56,8 @@ impl Routes {
 
 fn routes() -> Routes {
     let routes = ops::routes(Routes::new());
-    tenant::routes(routes)
+    let routes = rp::routes(routes);
+    device::routes(routes)
 }
 
 /// Every (method, path template) the router serves.

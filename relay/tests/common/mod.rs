@@ -15,6 +15,8 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use tower::ServiceExt;
 
+pub mod flow;
+
 pub const T0: u64 = 1_700_000_000;
 
 pub struct TestApp {
@@ -46,7 +48,11 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> Self {
-        Self::with_config(Config::default()).await
+        let args = assent_relay::config::ConfigArgs {
+            public_origin: Some(flow::ORIGIN.to_owned()),
+            ..Default::default()
+        };
+        Self::with_config(Config::resolve(&args).unwrap()).await
     }
 
     pub async fn with_config(config: Config) -> Self {

@@ -5,10 +5,10 @@ use axum::http::Method;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::Routes;
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
 use crate::extract::Json;
+use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(crate) fn routes(routes: Routes) -> Routes {

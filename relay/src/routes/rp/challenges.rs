@@ -1,0 +1,225 @@
+//! Challenges: create (with a random per-push id) and read the signed answer
+//! with long-poll. The relay returns the phone's signed answer, never a
+//! verdict.
+
+use assent_protocol::{Challenge, ChallengeId, PushId, SEALED_CONTEXT_LEN};
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::RpAuth;
+use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
+use crate::extract::{Json, Path, Query};
+use crate::metrics::ChallengeOutcome;
+use crate::push::PushTarget;
+use crate::random::random_bytes;
+use crate::routes::wait::WaitQuery;
+use crate::routes::Routes;
+use crate::state::AppState;
+use crate::store::{db_time, ChallengeRecord, ChallengeState, StoreError};
+use crate::waiters::keys;
+
+pub(crate) fn routes(routes: Routes) -> Routes {
+    routes.at(Method::POST, "/v1/rp/challenges", create).at(
+        Method::GET,
+        "/v1/rp/challenges/{challenge_id}",
+        result,
+    )
+}
+
+/// A stored challenge.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// The challenge id.
+    pub challenge_id: String,
+    /// The random per-push id the push (or poll) carries.
+    pub push_id: String,
+    /// Relay time after which the challenge can no longer be answered.
+    pub expires_at: u64,
+}
+
+/// Hand a challenge (docs/protocol.md §4) to the relay for its device.
+#[utoipa::path(post, path = "/v1/rp/challenges", tag = "rp",
+    security(("api_key" = [])),
+    request_body(content = Object, description = "Challenge JSON (docs/protocol.md §4)"),
+    responses(
+        (status = 201, description = "stored; the phone is notified", body = Created),
+        (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
+        (status = 409, description = "challenge id already used", body = ErrorBody),
+        (status = 429, description = "too many pending challenges for the device", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: RpAuth,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let challenge = Challenge::from_json(&body)?;
+    if challenge.created_at >= challenge.expires_at {
+        return Err(AppError::new(
+            ErrorCode::InvalidBody,
+            "expires_at must be after created_at",
+        ));
+    }
+    if challenge.sealed.len() != SEALED_CONTEXT_LEN {
+        return Err(AppError::new(
+            ErrorCode::InvalidBody,
+            format!("sealed must be exactly {SEALED_CONTEXT_LEN} bytes"),
+        ));
+    }
+    let device_id = challenge.device_id.to_string();
+    let device = match state.store.device(&device_id).await? {
+        Some(device) if device.tenant_id == auth.tenant_id => device,
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::UnknownDevice,
+                "no such device for this tenant",
+            ))
+        }
+    };
+    let now = state.clock.now();
+    let pending = state.store.count_pending(&device_id, db_time(now)).await?;
+    if pending >= state.config.limits.max_pending_per_device {
+        return Err(AppError::new(
+            ErrorCode::LimitExceeded,
+            "too many pending challenges for this device",
+        ));
+    }
+    // Expiry by the relay's own clock: the RP's lifetime, capped.
+    let ttl = (challenge.expires_at - challenge.created_at)
+        .min(state.config.limits.max_challenge_ttl_secs);
+    let expires_at = now.saturating_add(ttl);
+    let push_id = PushId::from_bytes(random_bytes::<16>()?).to_string();
+    let record = ChallengeRecord {
+        challenge_id: challenge.challenge_id.to_string(),
+        push_id: push_id.clone(),
+        tenant_id: auth.tenant_id,
+        device_id: device_id.clone(),
+        challenge: challenge.to_json(),
+        created_at: db_time(now),
+        expires_at: db_time(expires_at),
+        state: ChallengeState::Pending,
+        answer: None,
+        answered_at: None,
+    };
+    match state.store.create_challenge(&record).await {
+        Err(StoreError::Conflict) => {
+            return Err(AppError::new(
+                ErrorCode::AlreadyExists,
+                "this challenge id was already used",
+            ))
+        }
+        other => other?,
+    }
+    state.metrics.challenge(ChallengeOutcome::Created);
+    state.waiters.wake(&keys::device(&device_id));
+    if device.platform != "poll" && state.push.enabled() {
+        let push = state.push.clone();
+        let target = PushTarget {
+            platform: device.platform,
+            token: device.push_token,
+        };
+        let push_id = push_id.clone();
+        tokio::spawn(async move {
+            let outcome = push.notify(&target, &push_id).await;
+            tracing::debug!(provider = push.name(), ?outcome, "push");
+        });
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            challenge_id: record.challenge_id,
+            push_id,
+            expires_at,
+        }),
+    ))
+}
+
+/// A challenge's state and, once answered, the phone's signed answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChallengeResult {
+    /// The challenge id.
+    pub challenge_id: String,
+    /// `pending`, `answered` or `expired` (by the relay's clock).
+    pub state: &'static str,
+    /// Relay time of expiry.
+    pub expires_at: u64,
+    /// The phone's signed answer (docs/protocol.md §5), once answered; the
+    /// RP verifies it, the relay gives no verdict.
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<serde_json::Value>,
+}
+
+fn result_view(record: &ChallengeRecord, now: u64) -> AppResult<ChallengeResult> {
+    let expires_at = u64::try_from(record.expires_at).unwrap_or(0);
+    let answer = record
+        .answer
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(AppError::internal)?;
+    let state = match record.state {
+        ChallengeState::Answered => "answered",
+        ChallengeState::Pending if now >= expires_at => "expired",
+        ChallengeState::Pending => "pending",
+    };
+    Ok(ChallengeResult {
+        challenge_id: record.challenge_id.clone(),
+        state,
+        expires_at,
+        answer,
+    })
+}
+
+fn unknown_challenge() -> AppError {
+    AppError::new(
+        ErrorCode::UnknownChallenge,
+        "no such challenge for this tenant",
+    )
+}
+
+async fn owned(state: &AppState, auth: &RpAuth, id: &str) -> AppResult<ChallengeRecord> {
+    ChallengeId::parse(id).map_err(|_| unknown_challenge())?;
+    match state.store.challenge(id).await? {
+        Some(record) if record.tenant_id == auth.tenant_id => Ok(record),
+        _ => Err(unknown_challenge()),
+    }
+}
+
+/// Read a challenge's answer; `wait` holds the request until the answer
+/// arrives (woken at once), the challenge expires, or the wait ends.
+#[utoipa::path(get, path = "/v1/rp/challenges/{challenge_id}", tag = "rp",
+    security(("api_key" = [])),
+    params(("challenge_id" = String, Path, description = "challenge id"), WaitQuery),
+    responses(
+        (status = 200, description = "state and signed answer", body = ChallengeResult),
+        (status = 404, description = "unknown (or another tenant's) challenge", body = ErrorBody),
+    ))]
+pub async fn result(
+    State(state): State<AppState>,
+    auth: RpAuth,
+    Path(challenge_id): Path<String>,
+    Query(wait): Query<WaitQuery>,
+) -> AppResult<Json<ChallengeResult>> {
+    let record = owned(&state, &auth, &challenge_id).await?;
+    let expires_at = u64::try_from(record.expires_at).unwrap_or(0);
+    let timeout = wait.duration(&state, Some(expires_at));
+    if record.state == ChallengeState::Pending && !timeout.is_zero() {
+        let store = state.store.clone();
+        let id = challenge_id.clone();
+        state
+            .waiters
+            .wait(&keys::challenge(&challenge_id), timeout, || async move {
+                Ok::<_, StoreError>(
+                    store
+                        .challenge(&id)
+                        .await?
+                        .is_some_and(|c| c.state == ChallengeState::Answered),
+                )
+            })
+            .await?;
+        let record = owned(&state, &auth, &challenge_id).await?;
+        return Ok(Json(result_view(&record, state.clock.now())?));
+    }
+    Ok(Json(result_view(&record, state.clock.now())?))
+}

@@ -1,0 +1,477 @@
+//! Enrollment, challenge, answer and unenrollment through the relay, with
+//! the real protocol on both sides.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assent_protocol::{
+    verify_answer, Answer, Challenge, Decision, EnrollmentAnswer, Platform, PushTokenUpdate,
+    UnenrollConfirmation, UnenrollRequest,
+};
+use axum::http::{Method, StatusCode};
+use common::flow::{make_offer, make_phone, rp_id, signed};
+use common::TestApp;
+
+#[tokio::test]
+async fn enrollment_round_trip_and_phone_opens_the_answer() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let rp = make_offer(1, &key);
+    let eid = rp.offer.eid.to_string();
+
+    // Registration for an eid nobody announced.
+    let phone = make_phone(2, &rp.offer);
+    let reply = app
+        .post_json("/v1/register", None, &phone.registration.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_code(), "unknown_enrollment");
+
+    let body = format!(r#"{{"eid":"{eid}"}}"#);
+    let reply = app.post_json("/v1/rp/enrollments", Some(&key), &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.json()["status"], "announced");
+    let reply = app.post_json("/v1/rp/enrollments", Some(&key), &body).await;
+    assert_eq!(reply.error_code(), "already_exists");
+
+    // The RP waits for the registration; the phone registers meanwhile.
+    let waiter = {
+        let router = app.router.clone();
+        let key = key.clone();
+        let eid = eid.clone();
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let request = common::request(
+                Method::GET,
+                &format!("/v1/rp/enrollments/{eid}?wait=20"),
+                Some(&key),
+                None,
+            );
+            use tower::ServiceExt;
+            let response = router.oneshot(request).await.unwrap();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            (value, start.elapsed())
+        })
+    };
+    while app.state.waiters.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    let reply = app
+        .post_json("/v1/register", None, &phone.registration.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let (seen, elapsed) = waiter.await.unwrap();
+    assert_eq!(seen["status"], "registered");
+    assert!(elapsed < Duration::from_secs(10));
+    // The RP reads exactly what the phone sent and verifies it itself.
+    let forwarded = serde_json::to_string(&seen["registration"]).unwrap();
+    let forwarded = assent_protocol::Registration::from_json(forwarded.as_bytes()).unwrap();
+    assert_eq!(forwarded, phone.registration);
+
+    // The same registration again is a no-op; another one is refused.
+    let reply = app
+        .post_json("/v1/register", None, &phone.registration.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let intruder = make_phone(3, &rp.offer);
+    let reply = app
+        .post_json("/v1/register", None, &intruder.registration.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+
+    let list = app.get("/v1/rp/registrations", Some(&key)).await;
+    assert_eq!(list.json()["registrations"].as_array().unwrap().len(), 1);
+
+    // Before delivery the phone sees "pending" (signed with the eid as device).
+    let path = format!("/v1/register/{eid}");
+    let request = signed(
+        &phone.signer,
+        &phone.eid_as_device(),
+        Method::GET,
+        &path,
+        "",
+        app.clock_now(),
+    );
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json()["status"], "pending");
+    // The intruder's key cannot read it.
+    let request = signed(
+        &intruder.signer,
+        &intruder.eid_as_device(),
+        Method::GET,
+        &path,
+        "",
+        app.clock_now(),
+    );
+    assert_eq!(app.send(request).await.error_code(), "bad_signature");
+}
+
+#[tokio::test]
+async fn phone_fetches_and_opens_the_enrollment_answer() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 10).await;
+    let path = format!("/v1/register/{}", rp.offer.eid);
+    let request = signed(
+        &phone.signer,
+        &phone.eid_as_device(),
+        Method::GET,
+        &path,
+        "",
+        app.clock_now(),
+    );
+    let reply = app.send(request).await;
+    assert_eq!(reply.json()["status"], "delivered");
+    let text = serde_json::to_string(&reply.json()["answer"]).unwrap();
+    let answer = EnrollmentAnswer::from_json(text.as_bytes()).unwrap();
+    let enrolled = answer
+        .open(
+            &rp_id(),
+            &rp.offer.eid,
+            &phone.registration.device_pub,
+            &phone.k_chan,
+        )
+        .unwrap();
+    assert_eq!(enrolled.device_id, phone.device());
+    assert_eq!(
+        reply.headers["assent-time"],
+        app.clock_now().to_string().as_str()
+    );
+}
+
+#[tokio::test]
+async fn challenge_answer_and_long_poll_wake_up() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 20).await;
+    let (challenge, push_id) = app.challenge(&rp, &phone, 21).await;
+    let cid = challenge.challenge_id.to_string();
+
+    // Poll and fetch by push id.
+    let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let list = reply.json()["challenges"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["push_id"], push_id.as_str());
+    let reply = phone
+        .send(&app, Method::GET, &format!("/v1/challenges/{push_id}"), "")
+        .await;
+    assert_eq!(reply.json()["state"], "pending");
+    let text = serde_json::to_string(&reply.json()["challenge"]).unwrap();
+    let fetched = Challenge::from_json(text.as_bytes()).unwrap();
+    assert_eq!(fetched, challenge);
+    let opened = fetched
+        .open(
+            &rp_id(),
+            &phone.device(),
+            &phone.k_chan,
+            assent_protocol::ApprovalKind::Number,
+            app.clock_now(),
+        )
+        .unwrap();
+    assert_eq!(opened.context.location(), "Bern, CH");
+
+    // The RP long-polls; the answer wakes it at once.
+    let waiter = {
+        let router = app.router.clone();
+        let key = key.clone();
+        let cid = cid.clone();
+        tokio::spawn(async move {
+            use tower::ServiceExt;
+            let start = Instant::now();
+            let request = common::request(
+                Method::GET,
+                &format!("/v1/rp/challenges/{cid}?wait=30"),
+                Some(&key),
+                None,
+            );
+            let response = router.oneshot(request).await.unwrap();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            (value, start.elapsed())
+        })
+    };
+    while app.state.waiters.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answer = phone.answer(&challenge, Decision::Approve, "42");
+    let reply = phone
+        .send(&app, Method::POST, "/v1/answer", &answer.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let (result, elapsed) = waiter.await.unwrap();
+    assert!(elapsed < Duration::from_secs(5), "woken late: {elapsed:?}");
+    assert_eq!(result["state"], "answered");
+    let text = serde_json::to_string(&result["answer"]).unwrap();
+    let relayed = Answer::from_json(text.as_bytes()).unwrap();
+    let verified = verify_answer(
+        &phone.registration.device_pub,
+        &rp_id(),
+        &challenge,
+        &relayed,
+        app.clock_now(),
+    )
+    .unwrap();
+    assert_eq!(verified.decision, Decision::Approve);
+    assert!(result.get("verdict").is_none());
+
+    // The same answer again returns the first result; a different one is refused.
+    let reply = phone
+        .send(&app, Method::POST, "/v1/answer", &answer.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["answer"], result["answer"]);
+    let other = phone.answer(&challenge, Decision::Deny, "");
+    let reply = phone
+        .send(&app, Method::POST, "/v1/answer", &other.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(reply.error_code(), "not_pending");
+
+    // Answered challenges leave the poll list.
+    let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
+    assert!(reply.json()["challenges"].as_array().unwrap().is_empty());
+
+    let metrics = String::from_utf8(app.get("/metrics", None).await.body).unwrap();
+    assert!(
+        metrics.contains(r#"assent_relay_challenges_total{outcome="created"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"assent_relay_challenges_total{outcome="answered"} 1"#));
+}
+
+#[tokio::test]
+async fn phone_poll_is_woken_by_a_new_challenge() {
+    let app = Arc::new(TestApp::new().await);
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 30).await;
+    let request = signed(
+        &phone.signer,
+        &phone.device(),
+        Method::GET,
+        "/v1/challenges?wait=30",
+        "",
+        app.clock_now(),
+    );
+    let poller = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let reply = app.send(request).await;
+            (reply.json(), start.elapsed())
+        })
+    };
+    while app.state.waiters.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    let (_, push_id) = app.challenge(&rp, &phone, 31).await;
+    let (list, elapsed) = poller.await.unwrap();
+    assert!(elapsed < Duration::from_secs(5));
+    assert_eq!(list["challenges"][0]["push_id"], push_id.as_str());
+}
+
+#[tokio::test]
+async fn expiry_is_by_the_relay_clock_and_purged() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 40).await;
+    let (challenge, _) = app.challenge(&rp, &phone, 41).await;
+    let cid = challenge.challenge_id.to_string();
+    app.clock.advance(120);
+    let answer = phone.answer(&challenge, Decision::Approve, "42");
+    let reply = phone
+        .send(&app, Method::POST, "/v1/answer", &answer.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::GONE);
+    assert_eq!(reply.error_code(), "expired");
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key))
+        .await;
+    assert_eq!(reply.json()["state"], "expired");
+
+    app.clock
+        .advance(app.state.config.limits.retention_secs + 1);
+    let counts = assent_relay::purge::purge_once(&app.state).await.unwrap();
+    assert_eq!(counts.challenges, 1);
+    assert_eq!(counts.unanswered_challenges, 1);
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let metrics = String::from_utf8(app.get("/metrics", None).await.body).unwrap();
+    assert!(metrics.contains(r#"assent_relay_challenges_total{outcome="expired"} 1"#));
+}
+
+#[tokio::test]
+async fn tenants_cannot_reach_each_others_records() {
+    let app = TestApp::new().await;
+    let (_, key_a) = app.tenant("a.example").await;
+    let (_, key_b) = app.tenant("b.example").await;
+    let (rp, phone) = app.enroll(&key_a, 50).await;
+    let (challenge, _) = app.challenge(&rp, &phone, 51).await;
+    let cid = challenge.challenge_id.to_string();
+    let eid = rp.offer.eid.to_string();
+    let device = phone.device().to_string();
+
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key_b))
+        .await;
+    assert_eq!(reply.error_code(), "unknown_challenge");
+    let reply = app
+        .get(&format!("/v1/rp/enrollments/{eid}"), Some(&key_b))
+        .await;
+    assert_eq!(reply.error_code(), "unknown_enrollment");
+    let reply = app
+        .post_json("/v1/rp/challenges", Some(&key_b), &challenge.to_json())
+        .await;
+    assert_eq!(reply.error_code(), "unknown_device");
+    let reply = app
+        .post_json(
+            &format!("/v1/rp/devices/{device}/remove"),
+            Some(&key_b),
+            "{}",
+        )
+        .await;
+    assert_eq!(reply.error_code(), "unknown_device");
+    assert!(
+        app.get("/v1/rp/registrations", Some(&key_b)).await.json()["registrations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Tenant A still has everything.
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key_a))
+        .await;
+    assert_eq!(reply.json()["state"], "pending");
+}
+
+#[tokio::test]
+async fn limits_on_pending_challenges() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 60).await;
+    let max = app.state.config.limits.max_pending_per_device;
+    for i in 0..max {
+        app.challenge(&rp, &phone, 100 + u64::from(i)).await;
+    }
+    let extra = Challenge::make(
+        &rp_id(),
+        &phone.k_chan,
+        &assent_protocol::ChallengeParams {
+            device_id: phone.device(),
+            kind: assent_protocol::ApprovalKind::Number,
+            uv: false,
+            created_at: app.clock_now(),
+            ttl: 120,
+        },
+        &assent_protocol::LoginContext::new(
+            "x",
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            "",
+            0,
+        ),
+        &mut common::flow::rng(999),
+    )
+    .unwrap();
+    let reply = app
+        .post_json("/v1/rp/challenges", Some(&key), &extra.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.error_code(), "limit_exceeded");
+}
+
+#[tokio::test]
+async fn push_token_updates_apply_only_when_newer() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (_, phone) = app.enroll(&key, 70).await;
+    let update = |seq: u64| {
+        PushTokenUpdate {
+            platform: Platform::Android,
+            push_token: format!("token-{seq}"),
+            seq,
+        }
+        .to_json()
+        .unwrap()
+    };
+    for (seq, applied) in [(5, true), (5, false), (4, false), (6, true)] {
+        let reply = phone
+            .send(&app, Method::POST, "/v1/push-token", &update(seq))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+        assert_eq!(reply.json()["applied"], applied, "seq {seq}");
+    }
+    use assent_relay::store::Store;
+    let device = app
+        .store
+        .device(&phone.device().to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(device.push_token, "token-6");
+    assert_eq!(device.platform, "android");
+}
+
+#[tokio::test]
+async fn unenroll_is_forwarded_and_confirmed() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 80).await;
+    app.challenge(&rp, &phone, 81).await;
+    let statement =
+        UnenrollRequest::make(&phone.signer, &rp_id(), &phone.device(), app.clock_now()).unwrap();
+    for _ in 0..2 {
+        let reply = phone
+            .send(&app, Method::POST, "/v1/unenroll", &statement.to_json())
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.json());
+    }
+    let reply = app.get("/v1/rp/unenrollments", Some(&key)).await;
+    let requests = reply.json()["requests"].as_array().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let text = serde_json::to_string(&requests[0]).unwrap();
+    let forwarded = UnenrollRequest::from_json(text.as_bytes()).unwrap();
+    forwarded
+        .verify(&phone.registration.device_pub, &rp_id())
+        .unwrap();
+
+    let confirmation = UnenrollConfirmation::seal(
+        &rp_id(),
+        &phone.k_chan,
+        &forwarded,
+        app.clock_now(),
+        &mut common::flow::rng(82),
+    )
+    .unwrap();
+    let body = format!(r#"{{"confirmation":{}}}"#, confirmation.to_json());
+    let path = format!("/v1/rp/devices/{}/remove", phone.device());
+    for _ in 0..2 {
+        let reply = app.post_json(&path, Some(&key), &body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    }
+
+    // The device is gone: its requests fail, but it can read the confirmation.
+    let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
+    assert_eq!(reply.error_code(), "unknown_device");
+    let reply = phone.send(&app, Method::GET, "/v1/unenroll", "").await;
+    assert_eq!(reply.json()["status"], "removed");
+    let text = serde_json::to_string(&reply.json()["confirmation"]).unwrap();
+    let confirmation = UnenrollConfirmation::from_json(text.as_bytes()).unwrap();
+    assert_eq!(
+        confirmation
+            .open(&rp_id(), &statement, &phone.k_chan)
+            .unwrap(),
+        app.clock_now()
+    );
+}
