@@ -1,5 +1,6 @@
 //! Extractors whose rejections are the relay's JSON error body.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,22 @@ where
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// Raw body bytes (for protocol messages parsed by `assent-protocol`) whose
+/// rejection is `body_too_large`.
+#[derive(Debug, Clone, Default)]
+pub struct RawBody(pub Bytes);
+
+impl<S> FromRequest<S> for RawBody
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        Ok(Self(Bytes::from_request(request, state).await?))
     }
 }
 

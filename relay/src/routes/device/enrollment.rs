@@ -2,14 +2,13 @@
 //! phone).
 
 use assent_protocol::{EnrollmentAnswer, EnrollmentId, Registration};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, RawBody};
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::signed::SignedRequest;
@@ -54,7 +53,7 @@ fn unknown_enrollment() -> AppError {
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<Registered>)> {
     // Parsing checks sizes and shape (no key needed).
     let registration = Registration::from_json(&body)?;

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, RawBody};
 use crate::metrics::ChallengeOutcome;
 use crate::push::PushTarget;
 use crate::random::random_bytes;
@@ -52,7 +52,7 @@ pub struct Created {
 pub async fn create(
     State(state): State<AppState>,
     auth: RpAuth,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<Created>)> {
     let challenge = Challenge::from_json(&body)?;
     if challenge.created_at >= challenge.expires_at {

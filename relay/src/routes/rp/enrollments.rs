@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, RawBody};
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -243,7 +243,7 @@ pub async fn deliver(
     State(state): State<AppState>,
     auth: RpAuth,
     Path(eid): Path<String>,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<Delivered>)> {
     let record = owned(&state, &auth, &eid).await?;
     let answer = EnrollmentAnswer::from_json(&body)?;
