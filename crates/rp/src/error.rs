@@ -3,6 +3,11 @@
 //! No variant ever carries a secret, a code or a password: what an error names
 //! is the kind of failure and, where useful, a public identifier.
 
+use std::time::Duration;
+
+use assent_protocol::ApprovalKind;
+
+use crate::relay::RelayError;
 use crate::Factor;
 
 /// Everything that can go wrong in the RP library, other than a wrong code
@@ -52,6 +57,83 @@ pub enum Error {
     /// Some id generation kept colliding (practically impossible with a working RNG).
     #[error("could not draw a unique {0} id")]
     IdExhausted(&'static str),
+
+    // ----- push: configuration -----
+    /// A push method was called on an [`Rp`](crate::Rp) without
+    /// [`Rp::with_push`](crate::Rp::with_push).
+    #[error("push is not configured (call Rp::with_push)")]
+    PushNotConfigured,
+    /// The approval kind is not allowed by the RP's policy (`simple` needs
+    /// `PushPolicy::allow_simple`).
+    #[error("approval kind {0} is not allowed by the RP's policy")]
+    KindNotAllowed(ApprovalKind),
+    /// A protocol message could not be built, or one the relay returned failed a check
+    /// (bind, signature, unwrap, tampering). Names the check, never the bytes.
+    #[error("protocol: {0}")]
+    Protocol(#[from] assent_protocol::Error),
+    /// The relay could not be reached or refused the request.
+    #[error("relay: {0}")]
+    Relay(#[from] RelayError),
+
+    // ----- enrollment -----
+    /// The account already has a second factor, and no proof of it was given.
+    #[error("enrolling a phone on this account requires its existing second factor")]
+    SecondFactorRequired,
+    /// The second-factor proof is for another account or too old.
+    #[error("second-factor proof refused: {0}")]
+    ProofRefused(&'static str),
+    /// No offer with this enrollment id.
+    #[error("unknown enrollment")]
+    UnknownEnrollment,
+    /// The offer already took its one registration, was activated or was killed.
+    #[error("enrollment already used or killed")]
+    EnrollmentUsed,
+    /// The offer (or the wait for the activation code) has expired.
+    #[error("enrollment expired")]
+    EnrollmentExpired,
+    /// The enrollment is not waiting for an activation code.
+    #[error("enrollment is not awaiting activation")]
+    NotAwaitingActivation,
+    /// No such device (or not this account's).
+    #[error("unknown device")]
+    UnknownDevice,
+
+    // ----- challenges -----
+    /// The account has no active phone to push to.
+    #[error("account has no active phone")]
+    NoActiveDevice,
+    /// Pushes for the account are muted after a fraud report.
+    #[error("pushes muted for this account after a fraud report (for {retry_after:?})")]
+    Muted {
+        /// Time until pushes are allowed again.
+        retry_after: Duration,
+    },
+    /// The account already has a pending challenge.
+    #[error("the account already has a pending challenge")]
+    ChallengePending,
+    /// Too many challenges for the account in the current window.
+    #[error("too many challenges for this account (retry after {retry_after:?})")]
+    TooManyChallenges {
+        /// Time until one more is allowed.
+        retry_after: Duration,
+    },
+    /// The account's limiter is throttling after failures: no push is sent.
+    #[error("account throttled after failures (retry after {retry_after:?})")]
+    Throttled {
+        /// Time until the next attempt is admitted.
+        retry_after: Duration,
+    },
+    /// No challenge belongs to this session handle.
+    #[error("no challenge for this session")]
+    UnknownSession,
+    /// The challenge is not an unredeemed approval (denied, pending, expired, or
+    /// already redeemed).
+    #[error("challenge is not redeemable")]
+    NotRedeemable,
+    /// The relay returned an answer that fails verification (wrong ids, bad signature,
+    /// malformed); the challenge is left pending.
+    #[error("relay returned an answer that does not verify: {0}")]
+    InvalidAnswer(assent_protocol::Error),
 }
 
 impl From<argon2::password_hash::Error> for Error {

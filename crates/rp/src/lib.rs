@@ -40,11 +40,17 @@
 
 mod app_passwords;
 mod backup_codes;
+mod challenges;
 mod clock;
+mod enrollment;
 mod error;
+mod events;
 mod limiter;
+mod proof;
+mod push;
 pub mod qr;
 mod readable;
+pub mod relay;
 mod rp;
 mod secret_hash;
 pub mod store;
@@ -55,16 +61,25 @@ pub use app_passwords::{
     NewAppPassword, APP_PASSWORD_ID_LEN, APP_PASSWORD_NAME_MAX, APP_PASSWORD_SECRET_LEN,
 };
 pub use backup_codes::{BackupCodes, BACKUP_CODE_COUNT, BACKUP_CODE_ID_LEN, BACKUP_CODE_LEN};
+pub use challenges::{ChallengeStatus, Redeemed, SessionHandle, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use enrollment::{
+    Activated, ActivationResult, DeviceInfo, NewOffer, OfferRequest, RegistrationStatus,
+    UnenrollReport,
+};
 pub use error::{Error, Result};
+pub use events::{Event, EventSink, LogEvents};
 pub use limiter::{Admission, LimiterPolicy, LimiterState};
+pub use proof::{EnrollmentAuthorization, ProofResult, ProvenBy, SecondFactorProof};
+pub use push::{AccountPolicy, PushPolicy, PushSetup};
 pub use qr::Qr;
 pub use readable::ALPHABET;
+pub use relay::{RelayApi, RelayError};
 pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
 pub use store::{
-    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, MemoryStore, RpStore, SqliteStore,
-    TotpRecord,
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
+    EnrollmentState, MemoryStore, RpStore, SqliteStore, TotpRecord,
 };
 pub use totp_verify::{
     make_totp_secret, match_step, otpauth_uri, TotpParams, TOTP_SECRET_LEN, TOTP_WINDOW,
@@ -74,6 +89,12 @@ pub use verification::{Factor, Verification};
 /// Re-exported from `assent-otp`: the TOTP secret and algorithm types used in
 /// this crate's API.
 pub use assent_otp::{Algorithm, Secret};
+
+/// Re-exported from `assent-protocol`: the wire types in this crate's push API.
+pub use assent_protocol::{
+    ApprovalKind, ChallengeId, Custody, DeviceId, EnrollmentId, LoginContext, Platform, RelayUrl,
+    RpId,
+};
 
 #[cfg(test)]
 mod test_support;

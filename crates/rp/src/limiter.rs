@@ -106,6 +106,26 @@ pub(crate) fn admit(
     Ok(admission)
 }
 
+/// Charges one failure to `account` at `now` without an admission decision (a wrong
+/// number or code in a push answer): the failure count grows and the next attempt waits
+/// as if this failure had been a checked attempt.
+pub(crate) fn charge(
+    store: &dyn RpStore,
+    policy: &LimiterPolicy,
+    account: &str,
+    now: u64,
+) -> Result<()> {
+    store.update_limiter(account, &mut |state| {
+        let failures = state.failures.saturating_add(1);
+        LimiterState {
+            failures,
+            next_allowed: state
+                .next_allowed
+                .max(now.saturating_add(policy.delay_after(failures))),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,17 @@
 //! [`Rp`], the handle a login server keeps: store, clock, hasher and limiter
 //! policy in one cheap-to-clone value. Each credential adds its methods in
-//! its own file (`totp_verify.rs`, `backup_codes.rs`, `app_passwords.rs`).
+//! its own file (`totp_verify.rs`, `backup_codes.rs`, `app_passwords.rs`, `proof.rs`,
+//! `enrollment/`, `challenges/`).
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::events::{EventSink, LogEvents};
 use crate::limiter::{self, Admission, LimiterPolicy, LimiterState};
+use crate::push::{PushPolicy, PushSetup};
+use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
 use crate::store::RpStore;
 
@@ -18,12 +22,17 @@ pub struct Rp {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) hasher: Arc<dyn SecretHasher>,
     pub(crate) limiter: LimiterPolicy,
+    pub(crate) push: Option<PushSetup>,
+    pub(crate) push_policy: PushPolicy,
+    pub(crate) events: Arc<dyn EventSink>,
 }
 
 impl fmt::Debug for Rp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Rp")
             .field("limiter", &self.limiter)
+            .field("push", &self.push)
+            .field("push_policy", &self.push_policy)
             .finish_non_exhaustive()
     }
 }
@@ -42,7 +51,40 @@ impl Rp {
             clock: Arc::new(SystemClock),
             hasher: Arc::new(Argon2idHasher::owasp()),
             limiter: LimiterPolicy::default(),
+            push: None,
+            push_policy: PushPolicy::default(),
+            events: Arc::new(LogEvents),
         }
+    }
+
+    /// Enables phone enrollment and push challenges: `rp_id` is the RP id every offer,
+    /// signature and seal is bound to; `relay` the client of the relay that carries them.
+    pub fn with_push(mut self, rp_id: assent_protocol::RpId, relay: Arc<dyn RelayApi>) -> Self {
+        self.push = Some(PushSetup { rp_id, relay });
+        self
+    }
+
+    /// Replaces the push policy (expiry, anti-push-bombing limits, `simple` allowed).
+    pub fn with_push_policy(mut self, policy: PushPolicy) -> Self {
+        self.push_policy = policy;
+        self
+    }
+
+    /// Sets the application's hook for new phones, fraud reports and removals (default:
+    /// logged only).
+    pub fn with_events(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.events = sink;
+        self
+    }
+
+    /// The push policy in force.
+    pub fn push_policy(&self) -> &PushPolicy {
+        &self.push_policy
+    }
+
+    /// The push setup, or [`Error::PushNotConfigured`].
+    pub(crate) fn push_setup(&self) -> Result<&PushSetup> {
+        self.push.as_ref().ok_or(Error::PushNotConfigured)
     }
 
     /// Replaces the clock (tests, simulations).

@@ -3,22 +3,38 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, RpStore, TotpRecord};
+use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
+
+use super::memory_push::PushTables;
+use super::{
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
+    ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
+    EnrollmentState, RpStore, TotpRecord,
+};
 use crate::error::Result;
 use crate::limiter::LimiterState;
+use crate::push::AccountPolicy;
 
 #[derive(Debug, Default)]
-struct AccountState {
+pub(super) struct AccountState {
     totp: Option<TotpRecord>,
     limiter: LimiterState,
     backup_codes: Vec<BackupCodeRecord>,
     app_passwords: Vec<AppPasswordRecord>,
+    pub(super) muted_until: Option<u64>,
+    pub(super) policy: Option<AccountPolicy>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Inner {
+    pub(super) accounts: HashMap<String, AccountState>,
+    pub(super) push: PushTables,
 }
 
 /// A store that lives in the process's memory and is lost on exit.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    accounts: Mutex<HashMap<String, AccountState>>,
+    inner: Mutex<Inner>,
 }
 
 impl MemoryStore {
@@ -27,10 +43,10 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, AccountState>> {
-        // Every critical section leaves the map consistent, so a panic in
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every critical section leaves the maps consistent, so a panic in
         // another thread holding the lock cannot have left half a write.
-        self.accounts
+        self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -39,11 +55,11 @@ impl MemoryStore {
     where
         T: Default,
     {
-        self.lock().get(account).map(f).unwrap_or_default()
+        self.lock().accounts.get(account).map(f).unwrap_or_default()
     }
 
     fn write<T>(&self, account: &str, f: impl FnOnce(&mut AccountState) -> T) -> T {
-        f(self.lock().entry(account.to_owned()).or_default())
+        f(self.lock().accounts.entry(account.to_owned()).or_default())
     }
 }
 
@@ -189,7 +205,113 @@ impl RpStore for MemoryStore {
     }
 
     fn delete_account(&self, account: &str) -> Result<()> {
-        self.lock().remove(account);
+        let mut inner = self.lock();
+        inner.accounts.remove(account);
+        inner.push.delete_account(account);
         Ok(())
+    }
+
+    fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()> {
+        self.lock().push.insert_enrollment(record)
+    }
+
+    fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>> {
+        Ok(self.lock().push.enrollments.get(eid).cloned())
+    }
+
+    fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>> {
+        Ok(self.lock().push.claim_enrollment(eid))
+    }
+
+    fn set_enrollment_state(
+        &self,
+        eid: &EnrollmentId,
+        from: EnrollmentState,
+        to: EnrollmentState,
+        device_id: Option<&DeviceId>,
+    ) -> Result<bool> {
+        Ok(self
+            .lock()
+            .push
+            .set_enrollment_state(eid, from, to, device_id))
+    }
+
+    fn insert_device(&self, record: &DeviceRecord) -> Result<()> {
+        self.lock().push.insert_device(record)
+    }
+
+    fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        Ok(self.lock().push.devices.get(device_id).cloned())
+    }
+
+    fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>> {
+        Ok(self.lock().push.devices_of(account))
+    }
+
+    fn set_device_state(
+        &self,
+        device_id: &DeviceId,
+        from: DeviceState,
+        to: DeviceState,
+        now: u64,
+    ) -> Result<bool> {
+        Ok(self.lock().push.set_device_state(device_id, from, to, now))
+    }
+
+    fn insert_challenge(
+        &self,
+        record: &ChallengeRecord,
+        limits: &ChallengeLimits,
+        now: u64,
+    ) -> Result<ChallengeAdmission> {
+        let mut inner = self.lock();
+        let muted_until = inner
+            .accounts
+            .get(&record.account)
+            .and_then(|a| a.muted_until);
+        inner
+            .push
+            .insert_challenge(record, limits, now, muted_until)
+    }
+
+    fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>> {
+        Ok(self.lock().push.challenge_by_handle(handle_hash))
+    }
+
+    fn resolve_challenge(
+        &self,
+        challenge_id: &ChallengeId,
+        from: ChallengeState,
+        to: ChallengeState,
+        now: u64,
+    ) -> Result<bool> {
+        Ok(self
+            .lock()
+            .push
+            .resolve_challenge(challenge_id, from, to, now))
+    }
+
+    fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32> {
+        Ok(self.lock().push.cancel_device_challenges(device_id, now))
+    }
+
+    fn mute_pushes(&self, account: &str, until: u64) -> Result<()> {
+        self.write(account, |a| {
+            a.muted_until = Some(a.muted_until.map_or(until, |m| m.max(until)));
+        });
+        Ok(())
+    }
+
+    fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>> {
+        Ok(self.read(account, |a| a.muted_until))
+    }
+
+    fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()> {
+        self.write(account, |a| a.policy = Some(*policy));
+        Ok(())
+    }
+
+    fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>> {
+        Ok(self.read(account, |a| a.policy))
     }
 }

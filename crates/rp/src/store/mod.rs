@@ -9,15 +9,33 @@
 //! ([`RpStore::advance_totp_step`], [`RpStore::consume_backup_code`]), so two
 //! concurrent logins with the same code cannot both win. Later modules
 //! (devices, enrollments, challenges) add their tables as further migrations
-//! and their methods beside these.
+//! and their methods beside these: enrollment offers, devices and challenges
+//! ([`push_records`]) move between states only by conditional updates
+//! ([`RpStore::claim_enrollment`], [`RpStore::set_enrollment_state`],
+//! [`RpStore::set_device_state`], [`RpStore::resolve_challenge`]), and a challenge is
+//! inserted only if the account's limits allow it, in the same atomic step
+//! ([`RpStore::insert_challenge`]).
 
 mod memory;
+mod memory_push;
+mod push_records;
 mod sqlite;
+mod sqlite_push;
 #[cfg(test)]
 mod suite;
+#[cfg(test)]
+mod suite_push;
 
 pub use memory::MemoryStore;
+pub use push_records::{
+    ChallengeAdmission, ChallengeLimits, ChallengeRecord, ChallengeState, ClaimedOffer,
+    DeviceRecord, DeviceState, EnrollmentRecord, EnrollmentState,
+};
 pub use sqlite::SqliteStore;
+
+use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
+
+use crate::push::AccountPolicy;
 
 use crate::error::Result;
 use crate::limiter::LimiterState;
@@ -124,6 +142,78 @@ pub trait RpStore: Send + Sync {
     /// Revokes all the account's passwords; returns how many were live.
     fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32>;
 
-    /// Removes everything stored for the account.
+    /// Removes everything stored for the account (its offers, devices and challenges
+    /// too).
     fn delete_account(&self, account: &str) -> Result<()>;
+
+    // ----- enrollment offers -----
+    /// Stores a new offer. Errors if the eid exists (ids are random: never in practice).
+    fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()>;
+    /// The offer with this eid, whatever its state.
+    fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>>;
+    /// Takes an `Offered` offer's secrets, deleting them and moving it to `Claimed` in
+    /// the same step. `None` if it is not `Offered` (so only one caller ever gets them).
+    fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>>;
+    /// Moves the offer from `from` to `to` (recording `device_id` when given), only if it
+    /// is in `from`. True if this call won.
+    fn set_enrollment_state(
+        &self,
+        eid: &EnrollmentId,
+        from: EnrollmentState,
+        to: EnrollmentState,
+        device_id: Option<&DeviceId>,
+    ) -> Result<bool>;
+
+    // ----- devices -----
+    /// Stores a new device.
+    fn insert_device(&self, record: &DeviceRecord) -> Result<()>;
+    /// The device with this id, whatever its state.
+    fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>>;
+    /// All devices of the account (every state), oldest first.
+    fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>>;
+    /// Moves the device from `from` to `to` at `now` (stamping `activated_at` for
+    /// `Active`, `removed_at` for `Removed`), only if it is in `from`. True if this call
+    /// won.
+    fn set_device_state(
+        &self,
+        device_id: &DeviceId,
+        from: DeviceState,
+        to: DeviceState,
+        now: u64,
+    ) -> Result<bool>;
+
+    // ----- challenges -----
+    /// Inserts the challenge only if, at `now`, the account's pushes are not muted, it
+    /// has fewer than `limits.max_pending` unexpired pending challenges and fewer than
+    /// `limits.max_per_window` challenges created in the last `limits.window` seconds;
+    /// decided and written in one step.
+    fn insert_challenge(
+        &self,
+        record: &ChallengeRecord,
+        limits: &ChallengeLimits,
+        now: u64,
+    ) -> Result<ChallengeAdmission>;
+    /// The challenge whose session-handle hash is `handle_hash`.
+    fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>>;
+    /// Moves the challenge from `from` to `to` at `now`, only if it is in `from`. True if
+    /// this call won: each transition happens exactly once.
+    fn resolve_challenge(
+        &self,
+        challenge_id: &ChallengeId,
+        from: ChallengeState,
+        to: ChallengeState,
+        now: u64,
+    ) -> Result<bool>;
+    /// Moves every pending challenge of the device to `Cancelled`; returns how many.
+    fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32>;
+
+    // ----- per-account push settings -----
+    /// Mutes pushes for the account until `until` (never shortens an existing mute).
+    fn mute_pushes(&self, account: &str, until: u64) -> Result<()>;
+    /// The end of the account's mute, if one was ever set.
+    fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>>;
+    /// Sets the account's approval policy.
+    fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()>;
+    /// The account's approval policy, if one was set.
+    fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>>;
 }

@@ -12,14 +12,24 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-use super::{AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, RpStore, TotpRecord};
+use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
+
+use super::sqlite_push as push;
+use super::{
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
+    ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
+    EnrollmentState, RpStore, TotpRecord,
+};
 use crate::error::{Error, Result};
 use crate::limiter::LimiterState;
+use crate::push::AccountPolicy;
 use crate::totp_verify::TotpParams;
 
 /// Schema migrations; migration `i` takes the database to `user_version = i + 1`.
-/// Later parts (devices, enrollments, challenges) append here.
-const MIGRATIONS: &[&str] = &[r#"
+/// Later parts append here; migration 2 holds the push tables (enrollments, devices,
+/// challenges, push_accounts), defined in `sqlite_push.rs`.
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE totp (
     account     TEXT PRIMARY KEY NOT NULL,
     secret      BLOB NOT NULL,
@@ -51,7 +61,9 @@ CREATE TABLE app_passwords (
     revoked_at   INTEGER,
     PRIMARY KEY (account, id)
 ) STRICT;
-"#];
+"#,
+    push::MIGRATION,
+];
 
 /// A store in an SQLite database file.
 #[derive(Debug)]
@@ -121,15 +133,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-fn to_i64(v: u64) -> Result<i64> {
+pub(super) fn to_i64(v: u64) -> Result<i64> {
     i64::try_from(v).map_err(|_| Error::Corrupt("integer above i64::MAX"))
 }
 
-fn to_u64(v: i64) -> Result<u64> {
+pub(super) fn to_u64(v: i64) -> Result<u64> {
     u64::try_from(v).map_err(|_| Error::Corrupt("negative integer"))
 }
 
-fn opt_u64(v: Option<i64>) -> Result<Option<u64>> {
+pub(super) fn opt_u64(v: Option<i64>) -> Result<Option<u64>> {
     v.map(to_u64).transpose()
 }
 
@@ -410,7 +422,8 @@ impl RpStore for SqliteStore {
     fn delete_account(&self, account: &str) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for table in ["totp", "limiter", "backup_codes", "app_passwords"] {
+        let tables = ["totp", "limiter", "backup_codes", "app_passwords"];
+        for table in tables.iter().chain(push::ACCOUNT_TABLES.iter()) {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE account = ?1"),
                 [account],
@@ -418,6 +431,93 @@ impl RpStore for SqliteStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()> {
+        push::insert_enrollment(&self.conn(), record)
+    }
+
+    fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>> {
+        push::enrollment(&self.conn(), eid)
+    }
+
+    fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>> {
+        push::claim_enrollment(&mut self.conn(), eid)
+    }
+
+    fn set_enrollment_state(
+        &self,
+        eid: &EnrollmentId,
+        from: EnrollmentState,
+        to: EnrollmentState,
+        device_id: Option<&DeviceId>,
+    ) -> Result<bool> {
+        push::set_enrollment_state(&self.conn(), eid, from, to, device_id)
+    }
+
+    fn insert_device(&self, record: &DeviceRecord) -> Result<()> {
+        push::insert_device(&self.conn(), record)
+    }
+
+    fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        push::device(&self.conn(), device_id)
+    }
+
+    fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>> {
+        push::devices(&self.conn(), account)
+    }
+
+    fn set_device_state(
+        &self,
+        device_id: &DeviceId,
+        from: DeviceState,
+        to: DeviceState,
+        now: u64,
+    ) -> Result<bool> {
+        push::set_device_state(&self.conn(), device_id, from, to, now)
+    }
+
+    fn insert_challenge(
+        &self,
+        record: &ChallengeRecord,
+        limits: &ChallengeLimits,
+        now: u64,
+    ) -> Result<ChallengeAdmission> {
+        push::insert_challenge(&mut self.conn(), record, limits, now)
+    }
+
+    fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>> {
+        push::challenge_by_handle(&self.conn(), handle_hash)
+    }
+
+    fn resolve_challenge(
+        &self,
+        challenge_id: &ChallengeId,
+        from: ChallengeState,
+        to: ChallengeState,
+        now: u64,
+    ) -> Result<bool> {
+        push::resolve_challenge(&self.conn(), challenge_id, from, to, now)
+    }
+
+    fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32> {
+        push::cancel_device_challenges(&self.conn(), device_id, now)
+    }
+
+    fn mute_pushes(&self, account: &str, until: u64) -> Result<()> {
+        push::mute_pushes(&self.conn(), account, until)
+    }
+
+    fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>> {
+        push::pushes_muted_until(&self.conn(), account)
+    }
+
+    fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()> {
+        push::set_account_policy(&self.conn(), account, policy)
+    }
+
+    fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>> {
+        push::account_policy(&self.conn(), account)
     }
 }
 

@@ -1,0 +1,124 @@
+//! Proof of the account's existing second factor, which enrolling a phone requires
+//! (DESIGN.md §9).
+//!
+//! A [`SecondFactorProof`] can only be made by this crate, from a check that just
+//! succeeded: [`Rp::prove_with_totp`], [`Rp::prove_with_backup_code`], or a redeemed
+//! push approval ([`crate::Redeemed::proof`]). [`Rp::make_offer`](crate::Rp::make_offer)
+//! takes an [`EnrollmentAuthorization`], which is either that proof or the explicit claim
+//! that the account has no second factor yet — a claim the RP checks, and checks again at
+//! activation. There is no argument to leave out and no default: skipping the proof
+//! cannot happen silently. A proof is consumed by the offer it authorizes (it is neither
+//! `Clone` nor `Copy`) and expires after [`crate::PushPolicy::proof_max_age`].
+
+use std::fmt;
+
+use crate::error::Result;
+use crate::verification::Verification;
+use crate::Rp;
+
+/// The factor a proof came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvenBy {
+    /// A TOTP code.
+    Totp,
+    /// A backup code.
+    BackupCode,
+    /// A push approval redeemed by this session.
+    Approval,
+}
+
+/// Evidence that the account's second factor was just verified. Only this crate makes
+/// them; the login server keeps one for the duration of the request that enrolls.
+pub struct SecondFactorProof {
+    pub(crate) account: String,
+    pub(crate) at: u64,
+    pub(crate) by: ProvenBy,
+}
+
+impl SecondFactorProof {
+    pub(crate) fn new(account: &str, at: u64, by: ProvenBy) -> Self {
+        Self {
+            account: account.to_owned(),
+            at,
+            by,
+        }
+    }
+
+    /// The account proven.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// When (RP clock, Unix seconds).
+    pub fn at(&self) -> u64 {
+        self.at
+    }
+
+    /// Which factor.
+    pub fn by(&self) -> ProvenBy {
+        self.by
+    }
+}
+
+impl fmt::Debug for SecondFactorProof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecondFactorProof")
+            .field("account", &self.account)
+            .field("at", &self.at)
+            .field("by", &self.by)
+            .finish()
+    }
+}
+
+/// What authorizes a new enrollment offer.
+#[derive(Debug)]
+pub enum EnrollmentAuthorization {
+    /// The account has no second factor yet (no TOTP secret, no active phone): this is
+    /// its first. Refused with [`Error::SecondFactorRequired`](crate::Error) otherwise,
+    /// at the offer and again at activation.
+    NoSecondFactorYet,
+    /// The account's existing second factor, verified in this session.
+    Proven(SecondFactorProof),
+}
+
+/// A proof attempt: the proof, or the [`Verification`] that refused it.
+pub type ProofResult = std::result::Result<SecondFactorProof, Verification>;
+
+impl Rp {
+    /// Whether the account has a second factor: a TOTP secret or an active phone.
+    pub fn has_second_factor(&self, account: &str) -> Result<bool> {
+        if self.store.totp(account)?.is_some() {
+            return Ok(true);
+        }
+        Ok(self
+            .store
+            .devices(account)?
+            .iter()
+            .any(|d| d.state == crate::store::DeviceState::Active))
+    }
+
+    /// [`Rp::verify_totp`], returning a [`SecondFactorProof`] when accepted.
+    pub fn prove_with_totp(&self, account: &str, typed: &str) -> Result<ProofResult> {
+        Ok(match self.verify_totp(account, typed)? {
+            Verification::Accepted => Ok(SecondFactorProof::new(
+                account,
+                self.clock.now(),
+                ProvenBy::Totp,
+            )),
+            other => Err(other),
+        })
+    }
+
+    /// [`Rp::verify_backup_code`], returning a [`SecondFactorProof`] when accepted (the
+    /// code is spent).
+    pub fn prove_with_backup_code(&self, account: &str, typed: &str) -> Result<ProofResult> {
+        Ok(match self.verify_backup_code(account, typed)? {
+            Verification::Accepted => Ok(SecondFactorProof::new(
+                account,
+                self.clock.now(),
+                ProvenBy::BackupCode,
+            )),
+            other => Err(other),
+        })
+    }
+}

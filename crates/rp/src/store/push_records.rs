@@ -1,0 +1,243 @@
+//! Stored records of enrollment offers, devices and challenges, and the states whose
+//! transitions the store makes exactly once (conditional updates).
+
+use std::fmt;
+
+use assent_protocol::{
+    ApprovalKind, Challenge, ChannelKey, DeviceId, DevicePublicKey, EnrollmentId, Platform, PushId,
+};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::totp_verify::TotpParams;
+
+macro_rules! state_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// The word stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            /// Parses a stored word.
+            pub fn parse(word: &str) -> Result<Self> {
+                match word {
+                    $($word => Ok($name::$variant),)+
+                    _ => Err(Error::Corrupt(stringify!($name))),
+                }
+            }
+        }
+    };
+}
+
+state_enum! {
+    /// Life of an enrollment offer.
+    EnrollmentState {
+        /// Made and announced; waiting for the phone's registration.
+        Offered = "offered",
+        /// Its one registration was taken (secrets deleted); being verified.
+        Claimed = "claimed",
+        /// Registration verified, answer sealed; waiting for the activation code.
+        Registered = "registered",
+        /// The phone is active.
+        Activated = "activated",
+        /// Dead: wrong activation code, failed registration, expired, or removed.
+        Killed = "killed",
+    }
+}
+
+state_enum! {
+    /// Life of a device.
+    DeviceState {
+        /// Registered; waiting for its activation code. Gets no challenges.
+        Pending = "pending",
+        /// Activated: receives challenges.
+        Active = "active",
+        /// Removed (kept, without its TOTP secret's use, so an unenroll request can be
+        /// confirmed again idempotently).
+        Removed = "removed",
+    }
+}
+
+state_enum! {
+    /// Life of a challenge. Every arrow leaves `Pending` (or `Approved` for redemption)
+    /// by one conditional update, so it happens once.
+    ChallengeState {
+        /// Waiting for the phone.
+        Pending = "pending",
+        /// Approved with the right value; redeemable once by the session that started it.
+        Approved = "approved",
+        /// Denied, wrong number or code, or user not verified.
+        Denied = "denied",
+        /// "This wasn't me".
+        Fraud = "fraud",
+        /// No valid answer before `expires_at` (RP clock).
+        Expired = "expired",
+        /// Its device was removed while it was pending.
+        Cancelled = "cancelled",
+        /// The approval was redeemed.
+        Redeemed = "redeemed",
+    }
+}
+
+/// An enrollment offer as the RP keeps it.
+#[derive(Clone, PartialEq)]
+pub struct EnrollmentRecord {
+    /// The enrollment id.
+    pub eid: EnrollmentId,
+    /// The account it enrolls a phone for.
+    pub account: String,
+    /// Where it stands.
+    pub state: EnrollmentState,
+    /// The offer (with `es`) as JSON; `None` once the registration is claimed.
+    pub offer_json: Option<Zeroizing<String>>,
+    /// The per-offer RP private key (32-byte scalar); `None` once claimed.
+    pub rp_private_key: Option<Zeroizing<Vec<u8>>>,
+    /// Offer's minimum approval kind.
+    pub min: ApprovalKind,
+    /// User verification required.
+    pub uv: bool,
+    /// Offer expiry (Unix seconds).
+    pub expires_at: u64,
+    /// True if a second-factor proof authorized it; false if it was the account's
+    /// first second factor (re-checked at activation).
+    pub authorized_by_proof: bool,
+    /// The device assigned at registration.
+    pub device_id: Option<DeviceId>,
+    /// When it was made.
+    pub created_at: u64,
+}
+
+impl fmt::Debug for EnrollmentRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnrollmentRecord")
+            .field("eid", &self.eid)
+            .field("account", &self.account)
+            .field("state", &self.state)
+            .field("has_secrets", &self.offer_json.is_some())
+            .field("min", &self.min)
+            .field("uv", &self.uv)
+            .field("expires_at", &self.expires_at)
+            .field("device_id", &self.device_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The secrets of an offer, handed out once by [`super::RpStore::claim_enrollment`].
+pub struct ClaimedOffer {
+    /// The offer (with `es`) as JSON.
+    pub offer_json: Zeroizing<String>,
+    /// The per-offer RP private key.
+    pub rp_private_key: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for ClaimedOffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClaimedOffer(redacted)")
+    }
+}
+
+/// One phone's enrollment for one account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceRecord {
+    /// Assigned by the RP at registration; never reused.
+    pub device_id: DeviceId,
+    /// The account.
+    pub account: String,
+    /// The enrollment it came from.
+    pub eid: EnrollmentId,
+    /// The pinned device key.
+    pub device_pub: DevicePublicKey,
+    /// The channel key (RP → phone sealing). Debug redacted.
+    pub channel_key: ChannelKey,
+    /// Push platform.
+    pub platform: Platform,
+    /// Name the phone gave.
+    pub name: String,
+    /// Weakest approval kind it accepts.
+    pub min: ApprovalKind,
+    /// Its key was made with user verification required.
+    pub uv: bool,
+    /// The TOTP secret sealed to it (the account's TOTP once active).
+    pub totp_secret: assent_otp::Secret,
+    /// Its TOTP parameters.
+    pub totp_params: TotpParams,
+    /// Where it stands.
+    pub state: DeviceState,
+    /// Registration time.
+    pub created_at: u64,
+    /// Deadline for the activation code.
+    pub activate_by: u64,
+    /// Activation time.
+    pub activated_at: Option<u64>,
+    /// Removal time.
+    pub removed_at: Option<u64>,
+}
+
+/// A challenge as the RP keeps it.
+#[derive(Clone, PartialEq)]
+pub struct ChallengeRecord {
+    /// The challenge exactly as sent (its fields rebuild the answer's signing input).
+    pub challenge: Challenge,
+    /// The account.
+    pub account: String,
+    /// The per-push id given to the relay.
+    pub push_id: PushId,
+    /// The number or code the login page shows (empty for `simple`).
+    pub expected: Zeroizing<String>,
+    /// SHA-256 of the session handle; the handle itself is never stored.
+    pub handle_hash: [u8; 32],
+    /// Where it stands.
+    pub state: ChallengeState,
+    /// When it left `Pending`.
+    pub resolved_at: Option<u64>,
+}
+
+impl fmt::Debug for ChallengeRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChallengeRecord")
+            .field("challenge_id", &self.challenge.challenge_id)
+            .field("device_id", &self.challenge.device_id)
+            .field("account", &self.account)
+            .field("kind", &self.challenge.kind)
+            .field("expires_at", &self.challenge.expires_at)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The anti-push-bombing limits checked atomically with a challenge's insertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChallengeLimits {
+    /// Pending (unexpired) challenges allowed per account.
+    pub max_pending: u32,
+    /// Window length, seconds.
+    pub window: u64,
+    /// Challenges allowed per account per window.
+    pub max_per_window: u32,
+}
+
+/// What [`super::RpStore::insert_challenge`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeAdmission {
+    /// Stored.
+    Inserted,
+    /// Pushes are muted until this instant.
+    Muted {
+        /// Unix seconds.
+        until: u64,
+    },
+    /// The account has `max_pending` pending challenges already.
+    PendingExists,
+    /// The window is full until this instant.
+    WindowFull {
+        /// Unix seconds.
+        until: u64,
+    },
+}
