@@ -97,4 +97,6 @@ pub use assent_protocol::{
 };
 
 #[cfg(test)]
+mod test_push;
+#[cfg(test)]
 mod test_support;
