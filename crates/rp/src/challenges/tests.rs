@@ -1,1 +1,618 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use assent_protocol::{sha256, Answer, ApprovalKind, Decision};
+
+use super::*;
+use crate::test_push::{block_on, context, push_fixture, Phone, PushFixture};
+use crate::test_support::on_both_stores;
+use crate::{AccountPolicy, Error, Event, PushPolicy, RpStore, Verification};
+
+fn setup(s: Arc<dyn RpStore>) -> (PushFixture, Phone) {
+    let mut f = push_fixture(s);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11);
+    (f, phone)
+}
+
+fn start(f: &mut PushFixture, account: &str) -> StartedChallenge {
+    block_on(f.rp.start_challenge(account, &context(), &mut f.rng)).unwrap()
+}
+
+fn start_err(f: &mut PushFixture, account: &str) -> Error {
+    block_on(f.rp.start_challenge(account, &context(), &mut f.rng)).unwrap_err()
+}
+
+fn check(f: &PushFixture, handle: &SessionHandle) -> crate::Result<ChallengeStatus> {
+    block_on(f.rp.check(handle))
+}
+
+/// Someone else's entry for the shown value.
+fn other_than(shown: &str) -> String {
+    let n: u32 = shown.parse().unwrap();
+    if shown.len() == 2 {
+        (10 + (n - 10 + 1) % 90).to_string()
+    } else {
+        format!("{:06}", (n + 1) % 1_000_000)
+    }
+}
+
+/// The high-S/low-S twin of a DER signature (s' = n - s); it verifies too.
+fn twin(answer: &Answer) -> Answer {
+    let sig = p256::ecdsa::Signature::from_der(&answer.signature).unwrap();
+    let (r, s) = sig.split_scalars();
+    let flipped = p256::ecdsa::Signature::from_scalars(r, -s).unwrap();
+    let mut out = answer.clone();
+    out.signature = flipped.to_der().as_bytes().to_vec();
+    assert_ne!(out.signature, answer.signature);
+    out
+}
+
+fn a_number_approval_logs_in_once(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let started = start(&mut f, "alice");
+    assert_eq!(started.kind, ApprovalKind::Number);
+    assert!(ApprovalKind::Number.entered_is_well_formed(&started.display));
+    assert_eq!(started.device_name, "Alice's iPhone");
+    assert_eq!(started.expires_at, f.now() + 120);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Pending
+    );
+
+    let challenge = f.relay.last_challenge();
+    assert_eq!(challenge.challenge_id, started.challenge_id);
+    // The handle never reaches the relay; the store keeps only its hash.
+    let handle_text = started.handle.to_base64url();
+    assert!(!challenge.to_json().contains(handle_text.as_str()));
+    let rec =
+        f.rp.store()
+            .challenge_by_handle(&sha256(&SessionHandle::parse(&handle_text).unwrap().0[..]))
+            .unwrap()
+            .unwrap();
+    assert_eq!(rec.challenge, challenge);
+    assert_eq!(format!("{:?}", started.handle), "SessionHandle(redacted)");
+
+    f.clock.advance(10);
+    let answer = phone.answer(&challenge, Decision::Approve, &started.display, false);
+    f.relay.put_answer(&answer);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+    let redeemed = f.rp.redeem(&started.handle).unwrap();
+    assert_eq!(redeemed.account, "alice");
+    assert_eq!(redeemed.device_id, phone.device_id());
+    assert_eq!(redeemed.proof.by(), crate::ProvenBy::Approval);
+    assert!(matches!(
+        f.rp.redeem(&started.handle),
+        Err(Error::NotRedeemable)
+    ));
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Redeemed
+    );
+    // The handle parsed back from the session works like the original.
+    let parsed = SessionHandle::parse(&handle_text).unwrap();
+    assert_eq!(parsed, started.handle);
+    assert!(matches!(f.rp.redeem(&parsed), Err(Error::NotRedeemable)));
+}
+
+fn the_code_kind_and_the_device_minimum(s: Arc<dyn RpStore>) {
+    let mut f = push_fixture(s);
+    // Enrolled with min `code`: a `number` policy is raised to `code`.
+    let phone = f.enroll("alice", ApprovalKind::Code, 11);
+    let started = start(&mut f, "alice");
+    assert_eq!(started.kind, ApprovalKind::Code);
+    assert!(ApprovalKind::Code.entered_is_well_formed(&started.display));
+    let challenge = f.relay.last_challenge();
+    let answer = phone.answer(&challenge, Decision::Approve, &started.display, false);
+    f.relay.put_answer(&answer);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+    assert_eq!(f.rp.redeem(&started.handle).unwrap().account, "alice");
+}
+
+fn simple_only_where_the_rp_allows_it(s: Arc<dyn RpStore>) {
+    let (mut f, _) = setup(s);
+    let simple = AccountPolicy {
+        kind: ApprovalKind::Simple,
+        uv: false,
+    };
+    assert!(matches!(
+        f.rp.set_account_policy("alice", simple),
+        Err(Error::KindNotAllowed(ApprovalKind::Simple))
+    ));
+    assert_eq!(
+        f.rp.account_policy("alice").unwrap(),
+        AccountPolicy::default()
+    );
+
+    f.rp = f.rp.clone().with_push_policy(PushPolicy {
+        allow_simple: true,
+        ..PushPolicy::default()
+    });
+    let offer = f.offer("carol", ApprovalKind::Simple);
+    let mut phone = Phone::new(21);
+    phone.register(&f.relay, &offer.uri, f.now());
+    f.complete(&offer.offer.eid).unwrap();
+    phone.open_answer(&f.relay);
+    let code = phone.code(f.now());
+    assert!(matches!(
+        f.activate("carol", &offer.offer.eid, &code),
+        crate::ActivationResult::Activated(_)
+    ));
+    f.rp.set_account_policy("carol", simple).unwrap();
+    let started = start(&mut f, "carol");
+    assert_eq!(started.kind, ApprovalKind::Simple);
+    assert!(started.display.is_empty());
+    let answer = phone.answer(&f.relay.last_challenge(), Decision::Approve, "", false);
+    f.relay.put_answer(&answer);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+}
+
+fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let started = start(&mut f, "alice");
+    let challenge = f.relay.last_challenge();
+    let good = phone.answer(&challenge, Decision::Approve, &started.display, false);
+    let mut variants = Vec::new();
+    let mut a = good.clone();
+    a.decision = Decision::Deny;
+    variants.push(a);
+    let mut a = good.clone();
+    a.entered = other_than(&started.display);
+    variants.push(a);
+    let mut a = good.clone();
+    a.uv_done = true;
+    variants.push(a);
+    let mut a = good.clone();
+    let last = a.signature.len() - 1;
+    a.signature[last] ^= 1;
+    variants.push(a);
+    let mut a = good.clone();
+    a.signature = vec![0x30, 0x00];
+    variants.push(a);
+    let mut a = good.clone();
+    a.device_id = assent_protocol::DeviceId::from_bytes([1; 16]);
+    variants.push(a);
+    // Signed by another key (a relay's own).
+    let mut a = Phone::new(66).signer;
+    let forged = {
+        let mut offer_phone = Phone::new(0);
+        std::mem::swap(&mut offer_phone.signer, &mut a);
+        offer_phone.offer = phone.offer.clone();
+        offer_phone.k_chan = phone.k_chan.clone();
+        offer_phone.enrolled = phone.enrolled.clone();
+        offer_phone.answer(&challenge, Decision::Approve, &started.display, false)
+    };
+    variants.push(forged);
+    for (i, v) in variants.iter().enumerate() {
+        f.relay.put_answer_for(&challenge.challenge_id, v);
+        let err = check(&f, &started.handle).unwrap_err();
+        assert!(matches!(err, Error::InvalidAnswer(_)), "variant {i}: {err}");
+        assert_eq!(
+            f.rp.store()
+                .challenge_by_handle(&started.handle.hash())
+                .unwrap()
+                .unwrap()
+                .state,
+            crate::ChallengeState::Pending,
+            "variant {i} changed nothing"
+        );
+    }
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 0);
+    f.relay.put_answer(&good);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+}
+
+fn an_answer_replayed_on_another_challenge_or_device_is_refused(s: Arc<dyn RpStore>) {
+    let (mut f, alice) = setup(s);
+    let bob = f.enroll("bob", ApprovalKind::Number, 12);
+    let first = start(&mut f, "alice");
+    let c1 = f.relay.last_challenge();
+    let a1 = alice.answer(&c1, Decision::Approve, &first.display, false);
+    f.relay.put_answer(&a1);
+    assert_eq!(check(&f, &first.handle).unwrap(), ChallengeStatus::Approved);
+
+    // Alice's next challenge: the relay replays the old approval.
+    let second = start(&mut f, "alice");
+    let c2 = f.relay.last_challenge();
+    f.relay.put_answer_for(&c2.challenge_id, &a1);
+    assert!(matches!(
+        check(&f, &second.handle),
+        Err(Error::InvalidAnswer(assent_protocol::Error::WrongChallenge))
+    ));
+    // Even rewritten to name the new challenge, the signature does not follow.
+    let mut moved = a1.clone();
+    moved.challenge_id = c2.challenge_id;
+    f.relay.put_answer(&moved);
+    assert!(matches!(
+        check(&f, &second.handle),
+        Err(Error::InvalidAnswer(assent_protocol::Error::BadSignature))
+    ));
+    // Bob's phone's approval of his own challenge, served for Alice's.
+    let bobs = start(&mut f, "bob");
+    let cb = f.relay.last_challenge();
+    let ab = bob.answer(&cb, Decision::Approve, &bobs.display, false);
+    f.relay.put_answer_for(&c2.challenge_id, &ab);
+    assert!(matches!(
+        check(&f, &second.handle),
+        Err(Error::InvalidAnswer(assent_protocol::Error::WrongDevice))
+    ));
+    f.relay.put_answer_for(
+        &c2.challenge_id,
+        &alice.answer(&c2, Decision::Deny, "", false),
+    );
+    assert_eq!(check(&f, &second.handle).unwrap(), ChallengeStatus::Denied);
+}
+
+fn the_deadline_is_exact_by_the_rp_clock(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    // Arrives at exactly expires_at: refused.
+    let late = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &late.display, false));
+    f.clock.set(late.expires_at);
+    assert_eq!(check(&f, &late.handle).unwrap(), ChallengeStatus::Expired);
+    assert!(matches!(
+        f.rp.redeem(&late.handle),
+        Err(Error::NotRedeemable)
+    ));
+    // One second before: accepted.
+    let on_time = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &on_time.display, false));
+    f.clock.set(on_time.expires_at - 1);
+    assert_eq!(
+        check(&f, &on_time.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+    // No answer at all: expires at the deadline, not before.
+    let silent = start(&mut f, "alice");
+    f.clock.set(silent.expires_at - 1);
+    assert_eq!(check(&f, &silent.handle).unwrap(), ChallengeStatus::Pending);
+    f.clock.set(silent.expires_at);
+    assert_eq!(check(&f, &silent.handle).unwrap(), ChallengeStatus::Expired);
+}
+
+fn a_wrong_entry_is_a_denial_charged_to_the_limiter(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    let wrong = other_than(&started.display);
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &wrong, false));
+    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert!(matches!(
+        f.rp.redeem(&started.handle),
+        Err(Error::NotRedeemable)
+    ));
+    // A plain "no" is a denial but not a failed attempt.
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Deny, "", false));
+    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+}
+
+fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
+    let mut f = push_fixture(s);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11);
+    f.rp.set_account_policy(
+        "alice",
+        AccountPolicy {
+            kind: ApprovalKind::Code,
+            uv: false,
+        },
+    )
+    .unwrap();
+    let started = start(&mut f, "alice");
+    assert_eq!(started.kind, ApprovalKind::Code);
+    let c = f.relay.last_challenge();
+    let wrong = other_than(&started.display);
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &wrong, false));
+    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+}
+
+fn user_verification_is_required_when_asked(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    f.rp.set_account_policy(
+        "alice",
+        AccountPolicy {
+            kind: ApprovalKind::Number,
+            uv: true,
+        },
+    )
+    .unwrap();
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    assert!(c.uv);
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
+    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &started.display, true));
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+}
+
+fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    // Wrong entry and its twin, polled concurrently: both verify, one resolves, the
+    // limiter is charged once.
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    let wrong = phone.answer(&c, Decision::Approve, &other_than(&started.display), false);
+    let wrong_twin = twin(&wrong);
+    f.relay.queue_answers(&[wrong.clone(), wrong_twin.clone()]);
+    let (a, b) =
+        block_on(async { tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle)) });
+    assert_eq!(a.unwrap(), ChallengeStatus::Denied);
+    assert_eq!(b.unwrap(), ChallengeStatus::Denied);
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert_eq!(
+        f.relay.with(|r| r.answer_calls),
+        2,
+        "both polls got an answer"
+    );
+
+    // Fraud and its twin: one mute, one event.
+    f.clock.advance(10);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    let fraud = phone.answer(&c, Decision::Fraud, "", false);
+    f.relay.queue_answers(&[fraud.clone(), twin(&fraud)]);
+    let (a, b) =
+        block_on(async { tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle)) });
+    assert_eq!(a.unwrap(), ChallengeStatus::FraudReported);
+    assert_eq!(b.unwrap(), ChallengeStatus::FraudReported);
+    let frauds = f
+        .events
+        .all()
+        .iter()
+        .filter(|e| matches!(e, Event::FraudReported { .. }))
+        .count();
+    assert_eq!(frauds, 1);
+
+    // An approval and then its twin: approved once, redeemed once.
+    f.clock.advance(20 * 60);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    let ok = phone.answer(&c, Decision::Approve, &started.display, false);
+    f.relay.queue_answers(&[ok.clone(), twin(&ok)]);
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+    f.rp.redeem(&started.handle).unwrap();
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Redeemed
+    );
+    assert!(matches!(
+        f.rp.redeem(&started.handle),
+        Err(Error::NotRedeemable)
+    ));
+    // A later denial cannot overturn the resolved approval either.
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Deny, "", false));
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Redeemed
+    );
+    assert_eq!(
+        f.rp.limiter_state("alice").unwrap().failures,
+        0,
+        "redeem reset the limiter"
+    );
+}
+
+fn only_the_starting_session_can_redeem(s: Arc<dyn RpStore>) {
+    let (mut f, alice) = setup(s);
+    let bob = f.enroll("bob", ApprovalKind::Number, 12);
+    let a = start(&mut f, "alice");
+    let ca = f.relay.last_challenge();
+    let b = start(&mut f, "bob");
+    let cb = f.relay.last_challenge();
+    f.relay
+        .put_answer(&alice.answer(&ca, Decision::Approve, &a.display, false));
+    assert_eq!(check(&f, &a.handle).unwrap(), ChallengeStatus::Approved);
+    // Bob's session (its own challenge still pending) cannot take Alice's approval.
+    assert!(matches!(f.rp.redeem(&b.handle), Err(Error::NotRedeemable)));
+    // Nor can a made-up handle.
+    let forged = SessionHandle::make(&mut f.rng);
+    assert!(matches!(f.rp.redeem(&forged), Err(Error::NotRedeemable)));
+    assert!(matches!(check(&f, &forged), Err(Error::UnknownSession)));
+    assert_eq!(f.rp.redeem(&a.handle).unwrap().account, "alice");
+    assert!(matches!(f.rp.redeem(&a.handle), Err(Error::NotRedeemable)));
+    f.relay
+        .put_answer(&bob.answer(&cb, Decision::Approve, &b.display, false));
+    assert_eq!(check(&f, &b.handle).unwrap(), ChallengeStatus::Approved);
+    assert_eq!(f.rp.redeem(&b.handle).unwrap().account, "bob");
+}
+
+fn one_pending_challenge_per_account(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s);
+    let first = start(&mut f, "alice");
+    assert!(matches!(
+        start_err(&mut f, "alice"),
+        Error::ChallengePending
+    ));
+    f.clock.set(first.expires_at);
+    start(&mut f, "alice");
+}
+
+fn challenges_are_limited_per_window(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s);
+    f.rp = f.rp.clone().with_push_policy(PushPolicy {
+        max_pending: 100,
+        ..PushPolicy::default()
+    });
+    let t = f.now();
+    for _ in 0..5 {
+        start(&mut f, "alice");
+        f.clock.advance(1);
+    }
+    match start_err(&mut f, "alice") {
+        Error::TooManyChallenges { retry_after } => {
+            assert_eq!(retry_after, Duration::from_secs(t + 600 - f.now()))
+        }
+        e => panic!("{e}"),
+    }
+    f.clock.set(t + 599);
+    assert!(matches!(
+        start_err(&mut f, "alice"),
+        Error::TooManyChallenges { .. }
+    ));
+    f.clock.set(t + 600);
+    start(&mut f, "alice");
+}
+
+fn a_fraud_report_mutes_pushes_for_twenty_minutes(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Fraud, "", false));
+    let at = f.now();
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::FraudReported
+    );
+    assert!(matches!(
+        f.events.all().last(),
+        Some(Event::FraudReported { muted_until, .. }) if *muted_until == at + 1200
+    ));
+    match start_err(&mut f, "alice") {
+        Error::Muted { retry_after } => assert_eq!(retry_after, Duration::from_secs(1200)),
+        e => panic!("{e}"),
+    }
+    f.clock.set(at + 1199);
+    assert!(matches!(start_err(&mut f, "alice"), Error::Muted { .. }));
+    f.clock.set(at + 1200);
+    start(&mut f, "alice");
+}
+
+fn starting_a_challenge_does_not_reset_the_limiter(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s);
+    for _ in 0..3 {
+        assert_eq!(
+            f.rp.verify_totp("alice", "000000x").unwrap(),
+            Verification::Rejected
+        );
+    }
+    let before = f.rp.limiter_state("alice").unwrap();
+    assert_eq!(before.failures, 3);
+    start(&mut f, "alice");
+    assert_eq!(f.rp.limiter_state("alice").unwrap(), before);
+    // A throttled account gets no push at all, and nothing is charged.
+    f.clock.advance(200);
+    for _ in 0..3 {
+        let _ = f.rp.verify_totp("alice", "000000x").unwrap();
+    }
+    let throttled = f.rp.limiter_state("alice").unwrap();
+    assert!(throttled.next_allowed > f.now());
+    assert!(matches!(
+        start_err(&mut f, "alice"),
+        Error::Throttled { .. }
+    ));
+    assert_eq!(f.rp.limiter_state("alice").unwrap(), throttled);
+}
+
+fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let started = start(&mut f, "alice");
+    let c = f.relay.last_challenge();
+    f.relay.with(|r| r.down = true);
+    assert!(matches!(check(&f, &started.handle), Err(Error::Relay(_))));
+    f.relay.with(|r| r.down = false);
+    let mut garbage = phone.answer(&c, Decision::Approve, &started.display, false);
+    garbage.signature = vec![0xff; 72];
+    f.relay.put_answer(&garbage);
+    let err = check(&f, &started.handle).unwrap_err();
+    assert!(matches!(err, Error::InvalidAnswer(_)));
+    let mut garbage = phone.answer(&c, Decision::Approve, &started.display, false);
+    garbage.entered = "abc".into();
+    f.relay.put_answer(&garbage);
+    assert!(matches!(
+        check(&f, &started.handle),
+        Err(Error::InvalidAnswer(_))
+    ));
+    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 0);
+    assert!(f
+        .events
+        .all()
+        .iter()
+        .all(|e| matches!(e, Event::NewDevice { .. })));
+    // The genuine answer still counts.
+    f.relay
+        .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
+    assert_eq!(
+        check(&f, &started.handle).unwrap(),
+        ChallengeStatus::Approved
+    );
+    // Creating a challenge while the relay is down cancels it: no phantom pending one.
+    f.relay.with(|r| r.down = true);
+    assert!(matches!(start_err(&mut f, "alice"), Error::Relay(_)));
+    f.relay.with(|r| r.down = false);
+    start(&mut f, "alice");
+}
+
+fn no_active_device_no_push(s: Arc<dyn RpStore>) {
+    let mut f = push_fixture(s);
+    assert!(matches!(start_err(&mut f, "alice"), Error::NoActiveDevice));
+    // A phone awaiting activation gets none either.
+    let offer = f.offer("alice", ApprovalKind::Number);
+    let mut phone = Phone::new(11);
+    phone.register(&f.relay, &offer.uri, f.now());
+    f.complete(&offer.offer.eid).unwrap();
+    assert!(matches!(start_err(&mut f, "alice"), Error::NoActiveDevice));
+}
+
+fn session_handles_parse_strictly(_s: Arc<dyn RpStore>) {
+    assert!(SessionHandle::parse("").is_err());
+    assert!(SessionHandle::parse("AAAA").is_err());
+    assert!(SessionHandle::parse(&"A".repeat(43)).is_ok());
+    assert!(SessionHandle::parse(&format!("{}=", "A".repeat(43))).is_err());
+}
+
+on_both_stores!(
+    a_number_approval_logs_in_once,
+    the_code_kind_and_the_device_minimum,
+    simple_only_where_the_rp_allows_it,
+    an_answer_with_any_field_changed_is_refused,
+    an_answer_replayed_on_another_challenge_or_device_is_refused,
+    the_deadline_is_exact_by_the_rp_clock,
+    a_wrong_entry_is_a_denial_charged_to_the_limiter,
+    a_code_kind_wrong_entry_is_a_denial_too,
+    user_verification_is_required_when_asked,
+    a_second_answer_or_high_s_twin_never_resolves_twice,
+    only_the_starting_session_can_redeem,
+    one_pending_challenge_per_account,
+    challenges_are_limited_per_window,
+    a_fraud_report_mutes_pushes_for_twenty_minutes,
+    starting_a_challenge_does_not_reset_the_limiter,
+    relay_garbage_is_a_clear_error_and_changes_nothing,
+    no_active_device_no_push,
+    session_handles_parse_strictly,
+);
