@@ -15,15 +15,22 @@ use crate::error::{Error, Result};
 pub(super) struct PushTables {
     pub(super) enrollments: HashMap<EnrollmentId, EnrollmentRecord>,
     pub(super) devices: HashMap<DeviceId, DeviceRecord>,
-    /// Insertion order is creation order.
-    challenges: Vec<ChallengeRecord>,
+    challenges: HashMap<ChallengeId, ChallengeRecord>,
+    /// Session-handle hash → challenge.
+    by_handle: HashMap<[u8; 32], ChallengeId>,
+    /// Account → its challenges, in creation order.
+    by_account: HashMap<String, Vec<ChallengeId>>,
 }
 
 impl PushTables {
     pub(super) fn delete_account(&mut self, account: &str) {
         self.enrollments.retain(|_, e| e.account != account);
         self.devices.retain(|_, d| d.account != account);
-        self.challenges.retain(|c| c.account != account);
+        for id in self.by_account.remove(account).unwrap_or_default() {
+            if let Some(c) = self.challenges.remove(&id) {
+                self.by_handle.remove(&c.handle_hash);
+            }
+        }
     }
 
     pub(super) fn insert_enrollment(&mut self, record: &EnrollmentRecord) -> Result<()> {
@@ -120,10 +127,11 @@ impl PushTables {
         if let Some(until) = muted_until.filter(|&u| now < u) {
             return Ok(ChallengeAdmission::Muted { until });
         }
+        let ids = self.by_account.get(&record.account);
         let mine = || {
-            self.challenges
-                .iter()
-                .filter(|c| c.account == record.account)
+            ids.into_iter()
+                .flatten()
+                .filter_map(|id| self.challenges.get(id))
         };
         let pending = mine()
             .filter(|c| c.state == ChallengeState::Pending && c.challenge.expires_at > now)
@@ -141,21 +149,23 @@ impl PushTables {
                 until: oldest.saturating_add(limits.window),
             });
         }
-        if self
-            .challenges
-            .iter()
-            .any(|c| c.challenge.challenge_id == record.challenge.challenge_id)
-        {
+        let id = record.challenge.challenge_id;
+        if self.challenges.contains_key(&id) || self.by_handle.contains_key(&record.handle_hash) {
             return Err(Error::IdExhausted("challenge"));
         }
-        self.challenges.push(record.clone());
+        self.challenges.insert(id, record.clone());
+        self.by_handle.insert(record.handle_hash, id);
+        self.by_account
+            .entry(record.account.clone())
+            .or_default()
+            .push(id);
         Ok(ChallengeAdmission::Inserted)
     }
 
     pub(super) fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Option<ChallengeRecord> {
-        self.challenges
-            .iter()
-            .find(|c| &c.handle_hash == handle_hash)
+        self.by_handle
+            .get(handle_hash)
+            .and_then(|id| self.challenges.get(id))
             .cloned()
     }
 
@@ -166,11 +176,7 @@ impl PushTables {
         to: ChallengeState,
         now: u64,
     ) -> bool {
-        match self
-            .challenges
-            .iter_mut()
-            .find(|c| &c.challenge.challenge_id == challenge_id)
-        {
+        match self.challenges.get_mut(challenge_id) {
             Some(c) if c.state == from => {
                 c.state = to;
                 c.resolved_at = Some(now);
@@ -184,7 +190,7 @@ impl PushTables {
         let mut n = 0u32;
         for c in self
             .challenges
-            .iter_mut()
+            .values_mut()
             .filter(|c| &c.challenge.device_id == device_id && c.state == ChallengeState::Pending)
         {
             c.state = ChallengeState::Cancelled;
