@@ -3,8 +3,12 @@
 //! No variant carries secret material: messages name what went wrong and,
 //! at most, an account id or a blob name.
 
+use assent_protocol::{ApprovalKind, SignError};
+
 use crate::keys::KeyStoreError;
+use crate::push::Entry;
 use crate::storage::StorageError;
+use crate::transport::TransportError;
 use crate::vault::AccountId;
 
 /// Everything that can go wrong in the mobile core.
@@ -70,6 +74,87 @@ pub enum Error {
     /// The HOTP counter cannot advance further.
     #[error("HOTP counter exhausted")]
     CounterOverflow,
+
+    // ----- push: relay and protocol -----
+    /// The relay could not be reached (no reply).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The relay replied with an error status; `code` is its error code
+    /// (e.g. `unknown_challenge`, `expired`), if it sent a readable one.
+    #[error("relay refused the request: HTTP {status}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Relay {
+        /// The HTTP status.
+        status: u16,
+        /// The relay's error code.
+        code: Option<String>,
+    },
+    /// A message from the relay or the app was not a valid protocol message.
+    #[error("invalid protocol message: {0}")]
+    Protocol(assent_protocol::Error),
+    /// The device key could not sign (gone, user verification cancelled...).
+    #[error("device key could not sign: {0}")]
+    Sign(SignError),
+    /// The account is not enrolled for push.
+    #[error("account {0} is not a push account")]
+    NotPush(AccountId),
+
+    // ----- push: enrollment -----
+    /// The enrollment offer was refused: expired, non-HTTPS relay, duplicate
+    /// or unknown parameter, malformed...
+    #[error("enrollment offer refused: {0}")]
+    Offer(assent_protocol::Error),
+    /// This phone already holds an account enrolled from this offer.
+    #[error("this enrollment offer was already used on this phone")]
+    AlreadyEnrolled,
+    /// The enrollment answer is for another enrollment (eid).
+    #[error("enrollment answer is for another enrollment")]
+    AnswerForAnotherEnrollment,
+    /// The enrollment answer names another device key than this phone's.
+    #[error("enrollment answer names another device key")]
+    AnswerForAnotherDeviceKey,
+    /// The enrollment answer does not open under this phone's channel key.
+    #[error("enrollment answer was tampered with")]
+    EnrollmentTampered,
+
+    // ----- push: challenges -----
+    /// No push account of this phone found the challenge of a push.
+    #[error("no challenge found for this push")]
+    ChallengeNotFound,
+    /// The challenge names a device id no account of this phone has.
+    #[error("challenge is for a device this phone does not have")]
+    UnknownDevice,
+    /// The challenge has expired (by the phone's estimate of the RP's time).
+    #[error("challenge expired")]
+    ChallengeExpired,
+    /// The challenge header or body was altered, or it was not sealed by the RP.
+    #[error("challenge was tampered with or not made by the RP")]
+    ChallengeTampered,
+    /// The challenge asks for a weaker approval kind than the account's minimum.
+    #[error("challenge kind {kind} is below the account's minimum {min}")]
+    Downgraded {
+        /// The kind the challenge asks for.
+        kind: ApprovalKind,
+        /// The account's minimum.
+        min: ApprovalKind,
+    },
+    /// This challenge was already shown once.
+    #[error("challenge already seen")]
+    AlreadySeen,
+    /// An approval did not carry what the challenge's kind asks the user to type.
+    #[error("approval needs {0}")]
+    WrongEntry(Entry),
+    /// The RP requires user verification and the app did not verify the user.
+    #[error("approval needs user verification (biometric or PIN)")]
+    UserVerificationRequired,
+
+    // ----- push: unenroll -----
+    /// Removal was not requested for this account (call `request_unenroll`).
+    #[error("removal was not requested for account {0}")]
+    UnenrollNotRequested(AccountId),
+    /// The RP's removal confirmation does not open for this request: forged,
+    /// or the confirmation of an older request.
+    #[error("removal confirmation is not authentic for this request")]
+    UnenrollNotConfirmed,
 }
 
 /// The crate's result type.

@@ -12,11 +12,17 @@
 //!   the [`KeyStore`] trait, with [`SoftwareKeyStore`] as the default.
 //! - [`clock`]: time through the [`Clock`] trait; codes use the clock plus
 //!   the vault's stored TOTP offset.
+//! - [`push`]: push approval on the phone ([`PushClient`]): enrollment from
+//!   an offer (QR URI or in-app JSON), challenges from a push or a poll,
+//!   signed answers, push-token updates and removal, and the clock
+//!   corrections (relay time for requests; TOTP display moved only by
+//!   authenticated challenges, at most one step).
+//! - [`transport`]: the [`RelayTransport`] trait through which the core
+//!   reaches the relay (the host, or a test, moves the bytes).
 //!
 //! The crate does no FFI and no network I/O; storage, keys, time and
 //! randomness all come through traits or arguments, so hosts (the uniffi
-//! bindings, the `assent` CLI, tests) decide what backs them. Push enrollment
-//! and challenges will live beside these modules.
+//! bindings, the `assent` CLI, tests) decide what backs them.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -36,6 +42,7 @@
 pub mod clock;
 mod error;
 pub mod keys;
+pub mod push;
 mod random;
 pub mod storage;
 pub mod transport;
@@ -44,6 +51,10 @@ pub mod vault;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
+pub use push::{
+    ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
+    PushClient, Refused,
+};
 pub use random::RandomSource;
 pub use storage::{
     FileStorage, KeyFile, MemoryStorage, SecureStorage, StaticKey, StorageError, VaultKey,
@@ -57,3 +68,6 @@ pub use vault::{
 
 /// The OTP crate, re-exported for hosts that build [`AccountFields`].
 pub use assent_otp as otp;
+/// The protocol crate, re-exported for hosts (ids, kinds, decisions).
+pub use assent_protocol as protocol;
+pub use assent_protocol::{ApprovalKind, Custody, Decision, Platform};

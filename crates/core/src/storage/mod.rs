@@ -11,6 +11,7 @@ mod file;
 mod key_source;
 mod memory;
 mod migration;
+mod push_record;
 pub(crate) mod record;
 mod vault_store;
 

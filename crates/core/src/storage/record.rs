@@ -8,14 +8,17 @@ use assent_otp::{Algorithm, OtpAuth, OtpKind, Secret};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
+use super::push_record::{PushRecord, PushStateRecord};
 use crate::error::{Error, Result};
-use crate::vault::{Account, AccountId, AccountKind, PushEnrollment};
+use crate::vault::{Account, AccountId, AccountKind, PushState};
 
-/// What the vault stores: accounts in display order and the TOTP offset.
+/// What the vault stores: accounts in display order, the TOTP offset and the
+/// phone-wide push state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct VaultData {
     pub accounts: Vec<Account>,
     pub totp_offset: i64,
+    pub push: PushState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -23,6 +26,8 @@ pub(super) struct VaultRecord {
     pub accounts: Vec<AccountRecord>,
     #[serde(default)]
     pub totp_offset: i64,
+    #[serde(default)]
+    pub push: PushStateRecord,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -50,11 +55,7 @@ pub(super) enum OtpRecord {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub(super) enum KindRecord {
     Otp,
-    Push {
-        enrollment_id: String,
-        key_alias: String,
-        relay_url: String,
-    },
+    Push(Box<PushRecord>),
 }
 
 fn ser_secret<S: Serializer>(secret: &Secret, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -82,11 +83,7 @@ impl From<&Account> for AccountRecord {
             },
             kind: match &a.kind {
                 AccountKind::Otp => KindRecord::Otp,
-                AccountKind::Push(p) => KindRecord::Push {
-                    enrollment_id: p.enrollment_id.clone(),
-                    key_alias: p.key_alias.clone(),
-                    relay_url: p.relay_url.clone(),
-                },
+                AccountKind::Push(p) => KindRecord::Push(Box::new(p.as_ref().into())),
             },
         }
     }
@@ -114,15 +111,7 @@ impl TryFrom<AccountRecord> for Account {
         account.name = r.name;
         account.kind = match r.kind {
             KindRecord::Otp => AccountKind::Otp,
-            KindRecord::Push {
-                enrollment_id,
-                key_alias,
-                relay_url,
-            } => AccountKind::Push(PushEnrollment {
-                enrollment_id,
-                key_alias,
-                relay_url,
-            }),
+            KindRecord::Push(p) => AccountKind::Push(Box::new((*p).into())),
         };
         Ok(account)
     }
@@ -133,6 +122,7 @@ pub(crate) fn encode(data: &VaultData) -> Result<Zeroizing<Vec<u8>>> {
     let record = VaultRecord {
         accounts: data.accounts.iter().map(AccountRecord::from).collect(),
         totp_offset: data.totp_offset,
+        push: (&data.push).into(),
     };
     // One large allocation up front, so growth leaves no stray copies.
     let mut out = Zeroizing::new(Vec::with_capacity(1024 + 512 * data.accounts.len()));
@@ -156,6 +146,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<VaultData> {
     Ok(VaultData {
         accounts,
         totp_offset: record.totp_offset,
+        push: record.push.into(),
     })
 }
 
@@ -172,17 +163,26 @@ mod tests {
         .unwrap();
         let mut account = Account::new(AccountId::new("id1"), otp).unwrap();
         account.name = "Renamed".into();
-        account.kind = AccountKind::Push(PushEnrollment {
-            enrollment_id: "e1".into(),
-            key_alias: "k1".into(),
-            relay_url: "https://relay.example".into(),
-        });
+        account.kind = AccountKind::Push(Box::new(crate::vault::sample_enrollment()));
         let data = VaultData {
             accounts: vec![account],
             totp_offset: -7,
+            push: PushState {
+                relay_offset: -600,
+                clock_samples: vec![-3, -1],
+                seen: vec![crate::vault::SeenChallenge {
+                    id: assent_protocol::ChallengeId::from_bytes([9; 16]),
+                    expires_at: 1_700_000_120,
+                }],
+            },
         };
         let bytes = encode(&data).unwrap();
         assert_eq!(decode(&bytes).unwrap(), data);
+        // The channel key (32 × 0x4b) is in the payload only as base64url, never in Debug.
+        let b64 = assent_protocol::b64_encode(&[0x4b; 32]);
+        assert!(String::from_utf8_lossy(&bytes).contains(&b64));
+        let dbg = format!("{data:?}");
+        assert!(!dbg.contains(&b64) && !dbg.contains("75, 75"), "{dbg}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use assent_otp::{Algorithm, OtpAuth, OtpKind, Secret};
 
+use super::push::PushEnrollment;
 use crate::error::{Error, Result};
 use crate::random::{hex, RandomSource};
 
@@ -52,21 +53,7 @@ pub enum AccountKind {
     #[default]
     Otp,
     /// An account enrolled for push approvals (codes as well).
-    Push(PushEnrollment),
-}
-
-/// The record of a push enrollment, kept beside the account's OTP secret.
-///
-/// Filled in by push enrollment (not part of the offline vault); the vault
-/// only stores and returns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushEnrollment {
-    /// The RP-assigned enrollment id.
-    pub enrollment_id: String,
-    /// The alias of the device key in the [`KeyStore`](crate::keys::KeyStore).
-    pub key_alias: String,
-    /// The relay's HTTPS base URL.
-    pub relay_url: String,
+    Push(Box<PushEnrollment>),
 }
 
 /// An account typed in by hand rather than scanned.

@@ -3,10 +3,15 @@
 
 mod account;
 mod codes;
+mod push;
 #[allow(clippy::module_inception)]
 mod vault;
 
 pub(crate) use account::default_name;
-pub use account::{Account, AccountFields, AccountId, AccountKind, PushEnrollment, MAX_NAME_CHARS};
+pub use account::{Account, AccountFields, AccountId, AccountKind, MAX_NAME_CHARS};
 pub use codes::{CodeTiming, CodeView};
+#[cfg(test)]
+pub(crate) use push::sample_enrollment;
+pub use push::PushEnrollment;
+pub(crate) use push::{PushState, SeenChallenge};
 pub use vault::{Vault, VaultEnv, DEFAULT_VAULT_NAME};

@@ -121,7 +121,10 @@ impl Vault {
     }
 
     /// Applies `change` to a copy of the data, saves the copy, then keeps it.
-    fn change<T>(&mut self, change: impl FnOnce(&mut VaultData) -> Result<T>) -> Result<T> {
+    pub(crate) fn change<T>(
+        &mut self,
+        change: impl FnOnce(&mut VaultData) -> Result<T>,
+    ) -> Result<T> {
         let mut next = self.data.clone();
         let out = change(&mut next)?;
         self.store.save(&next, self.rng.as_mut())?;
@@ -129,7 +132,22 @@ impl Vault {
         Ok(out)
     }
 
-    fn index_of(data: &VaultData, id: &AccountId) -> Result<usize> {
+    /// The stored data (push enrollment and challenges read it).
+    pub(crate) fn data(&self) -> &VaultData {
+        &self.data
+    }
+
+    /// The vault's clock (local time, uncorrected).
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The vault's random source.
+    pub(crate) fn rng(&mut self) -> &mut dyn RandomSource {
+        self.rng.as_mut()
+    }
+
+    pub(crate) fn index_of(data: &VaultData, id: &AccountId) -> Result<usize> {
         data.accounts
             .iter()
             .position(|a| &a.id == id)

@@ -1,0 +1,139 @@
+//! Calls to the relay: every reply's `Assent-Time` updates the relay clock
+//! offset; signed calls use it for their timestamp and are retried once when
+//! the relay refuses the timestamp as stale.
+
+use assent_protocol::{RelayUrl, RequestAuth};
+use serde::Deserialize;
+
+use super::{protocol_error, signer, PushClient};
+use crate::error::{Error, Result};
+use crate::transport::{DeviceCall, Method, RelayReply};
+use crate::vault::PushEnrollment;
+
+/// The relay's error code for a refused request timestamp.
+const STALE_TIMESTAMP: &str = "stale_timestamp";
+/// Longest relay error code kept in an [`Error::Relay`].
+const MAX_CODE: usize = 64;
+
+impl PushClient {
+    /// Sends an unsigned call and notes the relay's time.
+    pub(super) async fn call(&mut self, relay: &RelayUrl, call: DeviceCall) -> Result<RelayReply> {
+        let reply = self.transport.call(relay, call).await?;
+        self.note_relay_time(reply.relay_time)?;
+        Ok(reply)
+    }
+
+    /// Sends a call signed by `push`'s device key with a timestamp in relay
+    /// time; when the relay refuses the timestamp and says its time, retries
+    /// once with the corrected offset.
+    pub(super) async fn call_signed(
+        &mut self,
+        push: &PushEnrollment,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<RelayReply> {
+        let mut retried = false;
+        loop {
+            let auth = RequestAuth::sign(
+                &signer(self.keys.as_ref(), push),
+                &push.relay_url,
+                &push.device_id,
+                method.as_str(),
+                path,
+                self.relay_now(),
+                &body,
+            )
+            .map_err(protocol_error)?;
+            let call = DeviceCall {
+                method,
+                path: path.to_owned(),
+                body: body.clone(),
+                auth: Some(auth),
+            };
+            let reply = self.call(&push.relay_url, call).await?;
+            if !retried && reply.relay_time.is_some() && is_stale_timestamp(&reply) {
+                tracing::debug!("relay refused the request timestamp; retrying with its time");
+                retried = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+}
+
+/// The body of a 2xx reply, or the relay's error.
+pub(super) fn ok_body(reply: RelayReply) -> Result<Vec<u8>> {
+    if (200..300).contains(&reply.status) {
+        Ok(reply.body)
+    } else {
+        Err(relay_error(&reply))
+    }
+}
+
+/// [`Error::Relay`] with the reply's status and error code.
+pub(super) fn relay_error(reply: &RelayReply) -> Error {
+    Error::Relay {
+        status: reply.status,
+        code: error_code(&reply.body),
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+}
+
+/// The `code` of a `{"error":{"code","message"}}` body, if it is a short
+/// snake_case word (anything else from the relay is not repeated).
+fn error_code(body: &[u8]) -> Option<String> {
+    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
+    let code = parsed.error.code;
+    let ok = !code.is_empty()
+        && code.len() <= MAX_CODE
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    ok.then_some(code)
+}
+
+fn is_stale_timestamp(reply: &RelayReply) -> bool {
+    reply.status == 401 && error_code(&reply.body).as_deref() == Some(STALE_TIMESTAMP)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> RelayReply {
+        RelayReply {
+            status,
+            body: body.as_bytes().to_vec(),
+            relay_time: Some(1),
+        }
+    }
+
+    #[test]
+    fn error_codes_are_read_and_sanitized() {
+        let stale = reply(401, r#"{"error":{"code":"stale_timestamp","message":"x"}}"#);
+        assert!(is_stale_timestamp(&stale));
+        assert!(!is_stale_timestamp(&reply(
+            401,
+            r#"{"error":{"code":"bad_signature","message":"x"}}"#
+        )));
+        assert_eq!(
+            error_code(br#"{"error":{"code":"<script>","message":""}}"#),
+            None
+        );
+        assert_eq!(error_code(b"not json"), None);
+        assert!(matches!(
+            ok_body(reply(410, r#"{"error":{"code":"expired","message":"m"}}"#)),
+            Err(Error::Relay { status: 410, code: Some(c) }) if c == "expired"
+        ));
+        assert_eq!(ok_body(reply(200, "{}")).unwrap(), b"{}");
+    }
+}
