@@ -147,3 +147,30 @@ fn protocol_error(e: assent_protocol::Error) -> Error {
         other => Error::Protocol(other),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Hosts run these futures on multi-threaded executors.
+    #[allow(dead_code)]
+    fn futures_are_send(client: &mut PushClient, view: &ChallengeView, id: &AccountId) {
+        assert_send(&client.handle_push(b""));
+        assert_send(&client.pending());
+        assert_send(&client.answer(view, assent_protocol::Decision::Deny, "", false));
+        assert_send(&client.enroll_uri(""));
+        assert_send(&client.request_unenroll(id));
+        assert_send(&client.finish_unenroll(id));
+        assert_send(&client.update_push_token(id, Platform::Poll, ""));
+    }
+
+    #[test]
+    fn clock_diff_saturates() {
+        assert_eq!(clock::diff(5, 7), -2);
+        assert_eq!(clock::diff(u64::MAX, 0), i64::MAX);
+        assert_eq!(clock::diff(0, u64::MAX), i64::MIN);
+    }
+}
