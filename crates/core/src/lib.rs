@@ -41,6 +41,8 @@
 
 pub mod clock;
 mod error;
+#[cfg(feature = "https")]
+pub mod https;
 pub mod keys;
 pub mod push;
 mod random;
