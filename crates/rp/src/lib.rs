@@ -16,6 +16,20 @@
 //!   three; after 5 free failures each attempt waits 1 s, 2 s, 4 s … up to
 //!   15 minutes, never a hard lock; a success resets it. The limiter decides
 //!   before any hash is computed or code compared.
+//! - **Phones** (enable with [`Rp::with_push`], giving the RP id and a [`RelayApi`]
+//!   client): [`Rp::make_offer`] (authorized by an [`EnrollmentAuthorization`]: a
+//!   [`SecondFactorProof`] from [`Rp::prove_with_totp`], [`Rp::prove_with_backup_code`] or
+//!   a redeemed approval, or the checked claim that the account has no second factor yet),
+//!   [`Rp::complete_registration`], [`Rp::activate`] / [`Rp::activate_in_app`],
+//!   [`Rp::devices`], [`Rp::remove_device`], [`Rp::process_unenroll_requests`]. New
+//!   phones, fraud reports and removals reach the application through its
+//!   [`EventSink`] ([`Rp::with_events`]).
+//! - **Push challenges**: [`Rp::start_challenge`] → [`SessionHandle`] kept in the browser
+//!   session → [`Rp::poll_challenge`] / [`Rp::check`] → [`Rp::redeem`], with the
+//!   per-account [`AccountPolicy`] and the RP's [`PushPolicy`] (expiry, one pending
+//!   challenge, a limit per window, mute after a fraud report). The relay is untrusted:
+//!   answers are verified with the device key pinned at enrollment, each challenge is
+//!   resolved exactly once, and the relay is never asked for a verdict.
 //! - **Storage** behind [`RpStore`]: [`SqliteStore`] (WAL, migrations) and
 //!   [`MemoryStore`].
 //!

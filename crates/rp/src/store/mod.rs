@@ -10,7 +10,7 @@
 //! concurrent logins with the same code cannot both win. Later modules
 //! (devices, enrollments, challenges) add their tables as further migrations
 //! and their methods beside these: enrollment offers, devices and challenges
-//! ([`push_records`]) move between states only by conditional updates
+//! (`push_records.rs`) move between states only by conditional updates
 //! ([`RpStore::claim_enrollment`], [`RpStore::set_enrollment_state`],
 //! [`RpStore::set_device_state`], [`RpStore::resolve_challenge`]), and a challenge is
 //! inserted only if the account's limits allow it, in the same atomic step
