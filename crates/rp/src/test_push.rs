@@ -349,3 +349,28 @@ impl PushFixture {
 }
 
 use crate::Clock as _;
+
+/// The async API's futures are `Send` (login servers run them on multi-threaded
+/// runtimes, e.g. in axum handlers). Compile-time check.
+#[allow(dead_code, clippy::let_underscore_future)]
+fn futures_are_send(
+    rp: &Rp,
+    eid: &EnrollmentId,
+    handle: &crate::SessionHandle,
+    rng: &mut ChaCha20Rng,
+) {
+    fn send<T: Send>(_: T) {}
+    send(rp.make_offer(
+        "a",
+        &OfferRequest::new("i", "a"),
+        &relay_url(),
+        EnrollmentAuthorization::NoSecondFactorYet,
+        rng,
+    ));
+    send(rp.complete_registration(eid, rng));
+    send(rp.start_challenge("a", &context(), rng));
+    send(rp.poll_challenge(handle, Duration::ZERO));
+    send(rp.check(handle));
+    send(rp.remove_device("a", &DeviceId::from_bytes([0; 16])));
+    send(rp.process_unenroll_requests(rng));
+}
