@@ -55,6 +55,7 @@ impl PushClient {
         let reply = self
             .call_signed(&push, Method::Post, api::ANSWER, body)
             .await?;
-        ok_body(reply).map(drop)
+        ok_body(reply)?;
+        self.mark_answered(&challenge.challenge_id)
     }
 }

@@ -149,15 +149,19 @@ impl PushClient {
             };
             let received = self.local_now();
             let challenge = Challenge::from_json(&ok_body(reply)?).map_err(Error::Protocol)?;
-            return self.open_challenge(challenge, received);
+            return self.open_challenge(challenge, received, Reshow::Never);
         }
         Err(first_error.unwrap_or(Error::ChallengeNotFound))
     }
 
     /// Polls every push account's relay for pending challenges (the path of
-    /// poll-only phones, and a fallback when pushes are lost). Challenges
-    /// shown by an earlier call are refused as [`Error::AlreadySeen`]: keep
-    /// the views until answered.
+    /// poll-only phones, a fallback when pushes are lost, and what the app
+    /// calls when it opens). A challenge opened earlier but not yet answered
+    /// is shown again (the app may have been killed before the user chose);
+    /// one already answered is refused as [`Error::AlreadySeen`]. A push,
+    /// unlike a poll, never re-shows a challenge (see [`Self::handle_push`]).
+    /// Only a re-check of the same sealed challenge happens then: its id,
+    /// header and body must still open under the channel key.
     pub async fn pending(&mut self) -> Result<PendingChallenges> {
         let mut out = PendingChallenges::default();
         for (id, push) in self.push_accounts() {
@@ -175,7 +179,7 @@ impl PushClient {
             let received = self.local_now();
             for challenge in listed {
                 let challenge_id = challenge.challenge_id;
-                match self.open_challenge(challenge, received) {
+                match self.open_challenge(challenge, received, Reshow::IfUnanswered) {
                     Ok(view) => out.shown.push(view),
                     Err(error) => out.refused.push(Refused {
                         challenge_id: Some(challenge_id),
@@ -205,7 +209,12 @@ impl PushClient {
     }
 
     /// Checks and opens one challenge received at local time `received`.
-    fn open_challenge(&mut self, challenge: Challenge, received: u64) -> Result<ChallengeView> {
+    fn open_challenge(
+        &mut self,
+        challenge: Challenge,
+        received: u64,
+        reshow: Reshow,
+    ) -> Result<ChallengeView> {
         let (account_id, name, issuer, push) = self
             .vault
             .accounts()
@@ -220,9 +229,18 @@ impl PushClient {
                 _ => None,
             })
             .ok_or(Error::UnknownDevice)?;
-        let seen = &self.vault.data().push.seen;
-        if seen.iter().any(|s| s.id == challenge.challenge_id) {
-            return Err(Error::AlreadySeen);
+        let seen = self
+            .vault
+            .data()
+            .push
+            .seen
+            .iter()
+            .find(|s| s.id == challenge.challenge_id)
+            .copied();
+        match (seen, reshow) {
+            (Some(s), Reshow::IfUnanswered) if !s.answered => {}
+            (Some(_), _) => return Err(Error::AlreadySeen),
+            (None, _) => {}
         }
         let now = self.relay_now();
         let opened = challenge
@@ -234,7 +252,9 @@ impl PushClient {
                 now,
             )
             .map_err(challenge_error)?;
-        self.record_opened(&challenge, received)?;
+        if seen.is_none() {
+            self.record_opened(&challenge, received)?;
+        }
         Ok(ChallengeView {
             account_id,
             account_name: name,
@@ -268,6 +288,7 @@ impl PushClient {
         let seen = SeenChallenge {
             id: challenge.challenge_id,
             expires_at: challenge.expires_at,
+            answered: false,
         };
         self.vault.change(|data| {
             let list = &mut data.push.seen;
@@ -280,6 +301,27 @@ impl PushClient {
             }
             data.push.clock_samples = samples;
             data.totp_offset = offset;
+            Ok(())
+        })
+    }
+}
+
+/// Whether an already-opened challenge may be shown again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reshow {
+    /// Pushes: a push never re-alerts for a challenge already opened.
+    Never,
+    /// Polls: an opened, unanswered challenge is shown until answered.
+    IfUnanswered,
+}
+
+impl PushClient {
+    /// Marks an answered challenge so that it is never shown again.
+    pub(crate) fn mark_answered(&mut self, id: &assent_protocol::ChallengeId) -> Result<()> {
+        self.vault.change(|data| {
+            for seen in data.push.seen.iter_mut().filter(|s| s.id == *id) {
+                seen.answered = true;
+            }
             Ok(())
         })
     }

@@ -100,6 +100,8 @@ pub(super) struct PushStateRecord {
 struct SeenRecord {
     id: ChallengeId,
     expires_at: u64,
+    #[serde(default)]
+    answered: bool,
 }
 
 impl From<&PushState> for PushStateRecord {
@@ -113,6 +115,7 @@ impl From<&PushState> for PushStateRecord {
                 .map(|c| SeenRecord {
                     id: c.id,
                     expires_at: c.expires_at,
+                    answered: c.answered,
                 })
                 .collect(),
         }
@@ -130,6 +133,7 @@ impl From<PushStateRecord> for PushState {
                 .map(|c| SeenChallenge {
                     id: c.id,
                     expires_at: c.expires_at,
+                    answered: c.answered,
                 })
                 .collect(),
         }

@@ -173,6 +173,7 @@ mod tests {
                 seen: vec![crate::vault::SeenChallenge {
                     id: assent_protocol::ChallengeId::from_bytes([9; 16]),
                     expires_at: 1_700_000_120,
+                    answered: true,
                 }],
             },
         };

@@ -104,6 +104,8 @@ pub(crate) struct SeenChallenge {
     pub id: assent_protocol::ChallengeId,
     /// The RP's deadline.
     pub expires_at: u64,
+    /// The user answered it: it is never shown again.
+    pub answered: bool,
 }
 
 #[cfg(test)]

@@ -245,14 +245,23 @@ async fn poll_shows_pending_challenges_once() {
         .map(|v| (v.account_id.clone(), v.challenge_id))
         .collect();
     assert_eq!(shown, [(a, ca.challenge_id), (b, cb.challenge_id)]);
-    // Polling again refuses them as already seen: the app keeps the views.
+    // Polling again shows the unanswered ones again (the app may have died)
+    // without taking a second clock sample.
     let again = phone.client.pending().await.unwrap();
-    assert!(again.shown.is_empty());
-    assert_eq!(again.refused.len(), 2);
-    assert!(again
-        .refused
-        .iter()
-        .all(|r| matches!(r.error, Error::AlreadySeen)));
+    assert!(again.refused.is_empty(), "{:?}", again.refused);
+    assert_eq!(again.shown, polled.shown);
+    // Once answered, a challenge is never shown again.
+    let view_a = polled.shown[0].clone();
+    phone
+        .client
+        .answer(&view_a, assent_protocol::Decision::Deny, "", false)
+        .await
+        .unwrap();
+    let third = phone.client.pending().await.unwrap();
+    assert_eq!(third.shown.len(), 1);
+    assert_eq!(third.shown[0].challenge_id, cb.challenge_id);
+    assert_eq!(third.refused.len(), 1);
+    assert!(matches!(third.refused[0].error, Error::AlreadySeen));
     // And a pushed copy of a polled challenge too.
     let push_id = relay.push_id();
     relay.publish(push_id, device_a, ca.to_json());
