@@ -2,7 +2,9 @@
 //!
 //! - `assent code <otpauth-uri>` prints codes for a URI without storing it
 //!   (`--at`, `--counter`, `--window` as with `oathtool`);
-//! - `assent accounts …` manages an encrypted vault in a home directory.
+//! - `assent accounts …` manages an encrypted vault in a home directory;
+//! - `assent phone …` plays a phone against a running relay (enroll from an
+//!   offer, list / approve / deny / report challenges, unenroll).
 //!
 //! The CLI is thin: parsing and printing here, everything else in
 //! `assent-otp` and `assent-core`. Errors print one line on stderr and exit
@@ -12,6 +14,7 @@ mod accounts;
 mod code;
 mod error;
 mod home;
+mod phone;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,12 +45,28 @@ enum Command {
         #[command(subcommand)]
         command: accounts::AccountsCommand,
     },
+    /// Play a phone against a running relay, on the same vault (push
+    /// accounts show codes too).
+    Phone {
+        /// The data directory (default: the platform's data dir + "/assent").
+        #[arg(long, global = true, value_name = "DIR")]
+        home: Option<PathBuf>,
+        #[command(flatten)]
+        options: phone::PhoneOptions,
+        #[command(subcommand)]
+        command: phone::PhoneCommand,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Code(args) => code::run(&args),
         Command::Accounts { home, command } => accounts::run(home, command),
+        Command::Phone {
+            home,
+            options,
+            command,
+        } => phone::run(home, options, command),
     }
 }
 
