@@ -1,1 +1,16 @@
-//! placeholder
+//! Shared harness for Assent's cross-crate flow tests: the phone ([`assent_core`]), the
+//! relying party ([`assent_rp`]) and an in-process relay ([`FakeRelay`]) that can turn
+//! hostile, wired together in a [`World`].
+//!
+//! This crate is test code only (`publish = false`): it panics on setup failures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod relay;
+pub mod support;
+pub mod world;
+
+pub use relay::{FakeRelay, Hook, Hooks, RelayState, StoredChallenge, StoredDevice};
+pub use support::{context, high_s_twin, CountingHasher, FastHasher, RecordingEvents};
+pub use world::{
+    relay_url, rp_id, Config, Enrolled, Phone, StoreKind, World, ALICE, RELAY_URL, RP_ID, T0,
+};
