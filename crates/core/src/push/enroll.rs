@@ -252,11 +252,16 @@ impl PushClient {
         Ok(())
     }
 
-    /// The account's current code: right after enrollment, the activation
-    /// code the user types on the login page (which activates the phone).
+    /// The activation code the user types on the login page (which
+    /// activates the phone): the account's code at the phone's estimate of
+    /// the relay's time, learnt from the enrollment replies. The RP checks it
+    /// by its own clock, so a phone whose clock is minutes off still
+    /// activates; a relay lying about its time can only make activation
+    /// fail, and this offset never moves the offline codes (those move only
+    /// from RP-sealed challenges, capped at one step).
     pub fn activation_code(&self, id: &AccountId) -> Result<CodeView> {
         self.push_enrollment(id)?;
-        self.vault.code(id)
+        self.vault.code_at(id, self.relay_now())
     }
 
     /// In-app flow: the activation message the app sends to the RP over its
@@ -267,7 +272,7 @@ impl PushClient {
         Ok(Activation {
             eid: push.enrollment_id,
             device_id: push.device_id,
-            code: self.vault.code(id)?.code.to_string(),
+            code: self.activation_code(id)?.code.to_string(),
         })
     }
 }

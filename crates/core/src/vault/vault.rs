@@ -251,6 +251,11 @@ impl Vault {
         CodeView::of(self.account(id)?, self.now())
     }
 
+    /// The code screen data of one account at `unix` (already corrected).
+    pub(crate) fn code_at(&self, id: &AccountId, unix: u64) -> Result<CodeView> {
+        CodeView::of(self.account(id)?, unix)
+    }
+
     /// The code screen data of every account, in display order, now.
     pub fn codes(&self) -> Result<Vec<CodeView>> {
         let now = self.now();
