@@ -137,7 +137,8 @@ impl Dispatcher {
                 limit = lane.limit,
                 "push concurrency limit reached: push failed fast (the phone can still poll)"
             );
-            self.metrics.failed(kind, Failure::Saturated, Duration::ZERO);
+            self.metrics
+                .failed(kind, Failure::Saturated, Duration::ZERO);
             return Outcome::Failed(Failure::Saturated);
         };
         lane.provider.send(target, push_id, deadline).await

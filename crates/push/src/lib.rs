@@ -33,9 +33,9 @@ mod provider;
 pub mod retry;
 mod secret;
 
-pub use clock::{Clock, SystemClock};
 #[cfg(any(test, feature = "mock"))]
 pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use dispatch::{Dispatcher, DispatcherConfig, Push};
 pub use error::{Error, Result};
 pub use outcome::{Failure, Outcome, ProviderKind};

@@ -110,7 +110,12 @@ impl PushMetrics for PushCounters {
 }
 
 /// Records a final outcome in `metrics`.
-pub(crate) fn record(metrics: &dyn PushMetrics, kind: ProviderKind, outcome: Outcome, latency: Duration) {
+pub(crate) fn record(
+    metrics: &dyn PushMetrics,
+    kind: ProviderKind,
+    outcome: Outcome,
+    latency: Duration,
+) {
     match outcome {
         Outcome::Sent => metrics.sent(kind, latency),
         Outcome::DeadToken => metrics.dead_token(kind),
@@ -128,7 +133,11 @@ mod tests {
     fn counts_per_provider() {
         let m = PushCounters::new();
         m.sent(ProviderKind::Apns, Duration::from_millis(5));
-        m.failed(ProviderKind::Apns, Failure::Config, Duration::from_millis(7));
+        m.failed(
+            ProviderKind::Apns,
+            Failure::Config,
+            Duration::from_millis(7),
+        );
         m.retried(ProviderKind::Fcm);
         m.dead_token(ProviderKind::Fcm);
         let a = m.snapshot(ProviderKind::Apns);

@@ -187,14 +187,20 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
-        let r = retrier(Arc::new(ManualClock::at_unix(0)), Arc::new(PushCounters::new()));
+        let r = retrier(
+            Arc::new(ManualClock::at_unix(0)),
+            Arc::new(PushCounters::new()),
+        );
         for retry in 0..10 {
-            let cap = (Duration::from_millis(250) * 2u32.pow(retry.min(10)))
-                .min(Duration::from_secs(8));
+            let cap =
+                (Duration::from_millis(250) * 2u32.pow(retry.min(10))).min(Duration::from_secs(8));
             let d = r.delay(retry, None);
             assert!(d >= cap / 2 && d <= cap, "{retry}: {d:?} vs {cap:?}");
         }
-        assert_eq!(r.delay(0, Some(Duration::from_secs(30))), Duration::from_secs(30));
+        assert_eq!(
+            r.delay(0, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
     }
 
     #[test]
@@ -205,7 +211,9 @@ mod tests {
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            parse_retry_after(Some(&HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"))),
+            parse_retry_after(Some(&HeaderValue::from_static(
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            ))),
             None
         );
         assert_eq!(parse_retry_after(None), None);
@@ -250,7 +258,9 @@ mod tests {
             .await;
         assert_eq!(out, Outcome::Failed(Failure::Unavailable));
         assert_eq!(calls, 5);
-        let out = r.run(deadline, |_| async { Step::Done(Outcome::Sent) }).await;
+        let out = r
+            .run(deadline, |_| async { Step::Done(Outcome::Sent) })
+            .await;
         assert_eq!(out, Outcome::Sent);
         let past = clock.now() - Duration::from_secs(1);
         let out = r.run(past, |_| async { Step::Done(Outcome::Sent) }).await;

@@ -142,7 +142,8 @@ impl ApnsClient {
         body: &str,
         deadline: SystemTime,
     ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), reqwest::Error> {
-        let timeout = until(self.clock().now(), deadline).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let timeout = until(self.clock().now(), deadline)
+            .clamp(Duration::from_secs(1), Duration::from_secs(30));
         let resp = self
             .http
             .post(format!("{}/3/device/{token}", self.base))
@@ -167,7 +168,13 @@ impl ApnsClient {
         Ok((status, retry_after, body))
     }
 
-    async fn attempt(&self, target: &PushTarget, push_id: PushId, body: &str, deadline: SystemTime) -> Step {
+    async fn attempt(
+        &self,
+        target: &PushTarget,
+        push_id: PushId,
+        body: &str,
+        deadline: SystemTime,
+    ) -> Step {
         let mut resigned = false;
         loop {
             let now = self.clock().now();
@@ -176,12 +183,22 @@ impl ApnsClient {
                 return Step::Done(Outcome::Failed(Failure::Config));
             };
             let (status, retry_after, resp) = match self
-                .post(target.token.expose(), jwt.bearer.expose(), push_id, body, deadline)
+                .post(
+                    target.token.expose(),
+                    jwt.bearer.expose(),
+                    push_id,
+                    body,
+                    deadline,
+                )
                 .await
             {
                 Ok(answer) => answer,
                 Err(e) => {
-                    tracing::debug!(provider = "apns", timeout = e.is_timeout(), "APNs request failed");
+                    tracing::debug!(
+                        provider = "apns",
+                        timeout = e.is_timeout(),
+                        "APNs request failed"
+                    );
                     return Step::Retry {
                         failure: Failure::Connection,
                         retry_after: None,
@@ -198,7 +215,9 @@ impl ApnsClient {
                     _ => Step::Done(Outcome::DeadToken),
                 },
                 Verdict::ExpiredJwt => {
-                    if !resigned && self.jwt.on_expired(now, jwt.generation) == AfterExpired::RetryWithNew {
+                    if !resigned
+                        && self.jwt.on_expired(now, jwt.generation) == AfterExpired::RetryWithNew
+                    {
                         resigned = true;
                         continue;
                     }
@@ -219,7 +238,10 @@ impl ApnsClient {
                     );
                     Step::Done(Outcome::Failed(Failure::TokenUpdatesThrottled))
                 }
-                Verdict::Transient(failure) => Step::Retry { failure, retry_after },
+                Verdict::Transient(failure) => Step::Retry {
+                    failure,
+                    retry_after,
+                },
                 Verdict::Fatal(Failure::Config) => {
                     tracing::error!(
                         provider = "apns",
@@ -260,7 +282,12 @@ impl PushProvider for ApnsClient {
         } else {
             Outcome::DeadToken
         };
-        record(self.retrier.metrics().as_ref(), ProviderKind::Apns, outcome, started.elapsed());
+        record(
+            self.retrier.metrics().as_ref(),
+            ProviderKind::Apns,
+            outcome,
+            started.elapsed(),
+        );
         outcome
     }
 }

@@ -47,15 +47,18 @@ impl ApnsKey {
 
     /// Takes the PKCS#8 DER directly.
     pub fn from_pkcs8_der(der: &[u8], key_id: &str, team_id: &str) -> Result<Self> {
-        let ok = |s: &str| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok = |s: &str| {
+            !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        };
         if !ok(key_id) {
             return Err(Error::ApnsKey("key id must be ASCII letters and digits"));
         }
         if !ok(team_id) {
             return Err(Error::ApnsKey("team id must be ASCII letters and digits"));
         }
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
-            .map_err(|_| Error::ApnsKey("not a PKCS#8 P-256 key"))?;
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                .map_err(|_| Error::ApnsKey("not a PKCS#8 P-256 key"))?;
         Ok(ApnsKey {
             pair,
             key_id: key_id.to_owned(),
@@ -195,8 +198,9 @@ mod tests {
     use ring::signature::{KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
 
     fn key() -> ApnsKey {
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .unwrap();
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
         ApnsKey::from_pkcs8_der(doc.as_ref(), "KEYID12345", "TEAMID1234").unwrap()
     }
 
@@ -211,21 +215,35 @@ mod tests {
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         assert_eq!(parts.len(), 3);
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let header: serde_json::Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
-        assert_eq!(header, serde_json::json!({"alg":"ES256","kid":"KEYID12345"}));
-        let claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
-        assert_eq!(claims, serde_json::json!({"iss":"TEAMID1234","iat":1_700_000_000u64}));
-        let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, k.pair.public_key().as_ref().to_vec());
+        let header: serde_json::Value =
+            serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(
+            header,
+            serde_json::json!({"alg":"ES256","kid":"KEYID12345"})
+        );
+        let claims: serde_json::Value =
+            serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(
+            claims,
+            serde_json::json!({"iss":"TEAMID1234","iat":1_700_000_000u64})
+        );
+        let public = UnparsedPublicKey::new(
+            &ECDSA_P256_SHA256_FIXED,
+            k.pair.public_key().as_ref().to_vec(),
+        );
         let input = format!("{}.{}", parts[0], parts[1]);
-        public.verify(input.as_bytes(), &b64.decode(parts[2]).unwrap()).unwrap();
+        public
+            .verify(input.as_bytes(), &b64.decode(parts[2]).unwrap())
+            .unwrap();
         assert!(!format!("{k:?}").contains("BEGIN"));
     }
 
     #[test]
     fn refuses_bad_keys_and_ids() {
         assert!(ApnsKey::from_p8("nope", "K", "T").is_err());
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .unwrap();
+        let doc =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
         assert!(ApnsKey::from_pkcs8_der(doc.as_ref(), "bad id", "T").is_err());
         assert!(ApnsKey::from_pkcs8_der(b"garbage", "K", "T").is_err());
     }

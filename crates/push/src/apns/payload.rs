@@ -10,7 +10,7 @@ pub const ALERT_TITLE: &str = "Sign-in request";
 /// The alert body every push carries.
 pub const ALERT_BODY: &str = "Open Assent to review it";
 /// Length of every iOS payload, in bytes.
-pub const APNS_PAYLOAD_LEN: usize = 115;
+pub const APNS_PAYLOAD_LEN: usize = 146;
 
 /// The APNs JSON body for `push_id`:
 /// `{"aps":{"alert":{...},"mutable-content":1,"sound":"default"},"p":"<push id>"}`.

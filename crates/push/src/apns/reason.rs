@@ -52,7 +52,8 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> (Verdict, String) {
         // InvalidProviderToken, MissingProviderToken, BadCertificate, BadTopic,
         // TopicDisallowed, DeviceTokenNotForTopic (sandbox/production or topic mix-up:
         // a config error, so tokens are kept), BadPath, 405...
-        (403, _) | (400, "BadTopic" | "MissingTopic" | "TopicDisallowed" | "DeviceTokenNotForTopic")
+        (403, _)
+        | (400, "BadTopic" | "MissingTopic" | "TopicDisallowed" | "DeviceTokenNotForTopic")
         | (404 | 405, _) => Verdict::Fatal(Failure::Config),
         // BadCollapseId, BadExpirationDate, PayloadTooLarge, ...: this request only.
         _ => Verdict::Fatal(Failure::Rejected),
@@ -72,23 +73,47 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(v(200, ""), Verdict::Sent);
-        assert_eq!(v(400, r#"{"reason":"BadDeviceToken"}"#), Verdict::Dead { since: None });
         assert_eq!(
-            v(410, r#"{"reason":"Unregistered","timestamp":1700000000123}"#),
+            v(400, r#"{"reason":"BadDeviceToken"}"#),
+            Verdict::Dead { since: None }
+        );
+        assert_eq!(
+            v(
+                410,
+                r#"{"reason":"Unregistered","timestamp":1700000000123}"#
+            ),
             Verdict::Dead {
                 since: Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123))
             }
         );
-        assert_eq!(v(403, r#"{"reason":"ExpiredProviderToken"}"#), Verdict::ExpiredJwt);
-        assert_eq!(v(403, r#"{"reason":"InvalidProviderToken"}"#), Verdict::Fatal(Failure::Config));
-        assert_eq!(v(400, r#"{"reason":"BadTopic"}"#), Verdict::Fatal(Failure::Config));
-        assert_eq!(v(400, r#"{"reason":"BadCollapseId"}"#), Verdict::Fatal(Failure::Rejected));
-        assert_eq!(v(413, r#"{"reason":"PayloadTooLarge"}"#), Verdict::Fatal(Failure::Rejected));
+        assert_eq!(
+            v(403, r#"{"reason":"ExpiredProviderToken"}"#),
+            Verdict::ExpiredJwt
+        );
+        assert_eq!(
+            v(403, r#"{"reason":"InvalidProviderToken"}"#),
+            Verdict::Fatal(Failure::Config)
+        );
+        assert_eq!(
+            v(400, r#"{"reason":"BadTopic"}"#),
+            Verdict::Fatal(Failure::Config)
+        );
+        assert_eq!(
+            v(400, r#"{"reason":"BadCollapseId"}"#),
+            Verdict::Fatal(Failure::Rejected)
+        );
+        assert_eq!(
+            v(413, r#"{"reason":"PayloadTooLarge"}"#),
+            Verdict::Fatal(Failure::Rejected)
+        );
         assert_eq!(
             v(429, r#"{"reason":"TooManyProviderTokenUpdates"}"#),
             Verdict::TooManyTokenUpdates
         );
-        assert_eq!(v(429, r#"{"reason":"TooManyRequests"}"#), Verdict::Transient(Failure::RateLimited));
+        assert_eq!(
+            v(429, r#"{"reason":"TooManyRequests"}"#),
+            Verdict::Transient(Failure::RateLimited)
+        );
         assert_eq!(v(500, "{}"), Verdict::Transient(Failure::Unavailable));
         assert_eq!(v(503, "not json"), Verdict::Transient(Failure::Unavailable));
     }

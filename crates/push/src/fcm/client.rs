@@ -107,7 +107,10 @@ impl FcmClient {
                 Ok(t) => t,
                 Err(TokenError::Config) => return Step::Done(Outcome::Failed(Failure::Config)),
                 Err(TokenError::Transient(failure, retry_after)) => {
-                    return Step::Retry { failure, retry_after }
+                    return Step::Retry {
+                        failure,
+                        retry_after,
+                    }
                 }
             };
             let ttl = until(self.retrier.clock().now(), deadline);
@@ -127,7 +130,11 @@ impl FcmClient {
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::debug!(provider = "fcm", timeout = e.is_timeout(), "FCM request failed");
+                    tracing::debug!(
+                        provider = "fcm",
+                        timeout = e.is_timeout(),
+                        "FCM request failed"
+                    );
                     return Step::Retry {
                         failure: Failure::Connection,
                         retry_after: None,
@@ -150,7 +157,10 @@ impl FcmClient {
                     reauthenticated = true;
                     continue;
                 }
-                Verdict::Transient(failure) => Step::Retry { failure, retry_after },
+                Verdict::Transient(failure) => Step::Retry {
+                    failure,
+                    retry_after,
+                },
                 Verdict::Unauthenticated | Verdict::Fatal(Failure::Config) => {
                     tracing::error!(
                         provider = "fcm",
@@ -185,7 +195,12 @@ impl PushProvider for FcmClient {
                 .run(deadline, |_| self.attempt(target, push_id, deadline))
                 .await
         };
-        record(self.retrier.metrics().as_ref(), ProviderKind::Fcm, outcome, started.elapsed());
+        record(
+            self.retrier.metrics().as_ref(),
+            ProviderKind::Fcm,
+            outcome,
+            started.elapsed(),
+        );
         outcome
     }
 }

@@ -53,7 +53,9 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> (Verdict, String) {
     if status == 200 {
         return (Verdict::Sent, String::new());
     }
-    let err = serde_json::from_slice::<Envelope>(body).ok().and_then(|e| e.error);
+    let err = serde_json::from_slice::<Envelope>(body)
+        .ok()
+        .and_then(|e| e.error);
     let code = err
         .as_ref()
         .and_then(|e| e.details.iter().find_map(|d| d.error_code.clone()))
@@ -64,7 +66,9 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> (Verdict, String) {
             .iter()
             .flat_map(|d| d.field_violations.iter())
             .any(|v| v.field == "message.token")
-            || e.message.to_ascii_lowercase().contains("registration token")
+            || e.message
+                .to_ascii_lowercase()
+                .contains("registration token")
     });
     let verdict = match (status, code.as_str()) {
         (_, "UNREGISTERED") => Verdict::Dead,
@@ -85,10 +89,14 @@ mod tests {
     use super::*;
 
     fn body(code: u16, status: &str, message: &str, details: &str) -> String {
-        format!(r#"{{"error":{{"code":{code},"message":"{message}","status":"{status}","details":[{details}]}}}}"#)
+        format!(
+            r#"{{"error":{{"code":{code},"message":"{message}","status":"{status}","details":[{details}]}}}}"#
+        )
     }
     fn fcm(code: &str) -> String {
-        format!(r#"{{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"{code}"}}"#)
+        format!(
+            r#"{{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"{code}"}}"#
+        )
     }
     fn v(status: u16, b: &str) -> Verdict {
         classify(status, b.as_bytes()).0
@@ -97,7 +105,18 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(v(200, ""), Verdict::Sent);
-        assert_eq!(v(404, &body(404, "NOT_FOUND", "Requested entity was not found.", &fcm("UNREGISTERED"))), Verdict::Dead);
+        assert_eq!(
+            v(
+                404,
+                &body(
+                    404,
+                    "NOT_FOUND",
+                    "Requested entity was not found.",
+                    &fcm("UNREGISTERED")
+                )
+            ),
+            Verdict::Dead
+        );
         let bad_token = body(
             400,
             "INVALID_ARGUMENT",
@@ -106,15 +125,58 @@ mod tests {
         );
         assert_eq!(v(400, &bad_token), Verdict::Dead);
         let field = r#"{"@type":"type.googleapis.com/google.rpc.BadRequest","fieldViolations":[{"field":"message.token","description":"Invalid registration token"}]}"#;
-        assert_eq!(v(400, &body(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", field)), Verdict::Dead);
-        let bad_ttl = body(400, "INVALID_ARGUMENT", "Invalid value at 'message.android.ttl'", &fcm("INVALID_ARGUMENT"));
+        assert_eq!(
+            v(
+                400,
+                &body(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "Request contains an invalid argument.",
+                    field
+                )
+            ),
+            Verdict::Dead
+        );
+        let bad_ttl = body(
+            400,
+            "INVALID_ARGUMENT",
+            "Invalid value at 'message.android.ttl'",
+            &fcm("INVALID_ARGUMENT"),
+        );
         assert_eq!(v(400, &bad_ttl), Verdict::Fatal(Failure::Rejected));
-        assert_eq!(v(401, &body(401, "UNAUTHENTICATED", "x", "")), Verdict::Unauthenticated);
-        assert_eq!(v(401, &body(401, "UNAUTHENTICATED", "x", &fcm("THIRD_PARTY_AUTH_ERROR"))), Verdict::Fatal(Failure::Config));
-        assert_eq!(v(403, &body(403, "PERMISSION_DENIED", "x", &fcm("SENDER_ID_MISMATCH"))), Verdict::Fatal(Failure::Config));
-        assert_eq!(v(404, &body(404, "NOT_FOUND", "project", "")), Verdict::Fatal(Failure::Config));
-        assert_eq!(v(429, &body(429, "RESOURCE_EXHAUSTED", "x", &fcm("QUOTA_EXCEEDED"))), Verdict::Transient(Failure::RateLimited));
-        assert_eq!(v(500, &body(500, "INTERNAL", "x", &fcm("INTERNAL"))), Verdict::Transient(Failure::Unavailable));
+        assert_eq!(
+            v(401, &body(401, "UNAUTHENTICATED", "x", "")),
+            Verdict::Unauthenticated
+        );
+        assert_eq!(
+            v(
+                401,
+                &body(401, "UNAUTHENTICATED", "x", &fcm("THIRD_PARTY_AUTH_ERROR"))
+            ),
+            Verdict::Fatal(Failure::Config)
+        );
+        assert_eq!(
+            v(
+                403,
+                &body(403, "PERMISSION_DENIED", "x", &fcm("SENDER_ID_MISMATCH"))
+            ),
+            Verdict::Fatal(Failure::Config)
+        );
+        assert_eq!(
+            v(404, &body(404, "NOT_FOUND", "project", "")),
+            Verdict::Fatal(Failure::Config)
+        );
+        assert_eq!(
+            v(
+                429,
+                &body(429, "RESOURCE_EXHAUSTED", "x", &fcm("QUOTA_EXCEEDED"))
+            ),
+            Verdict::Transient(Failure::RateLimited)
+        );
+        assert_eq!(
+            v(500, &body(500, "INTERNAL", "x", &fcm("INTERNAL"))),
+            Verdict::Transient(Failure::Unavailable)
+        );
         assert_eq!(v(503, "garbage"), Verdict::Transient(Failure::Unavailable));
     }
 }

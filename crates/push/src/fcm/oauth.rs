@@ -54,16 +54,16 @@ impl ServiceAccount {
     pub fn from_json(json: &str) -> Result<Self> {
         let a: AccountJson = serde_json::from_str(json)
             .map_err(|_| Error::ServiceAccount("not a service-account JSON key"))?;
-        let der = pkcs8_der(&a.private_key)
-            .ok_or(Error::ServiceAccount("private_key is not a PEM PRIVATE KEY block"))?;
+        let der = pkcs8_der(&a.private_key).ok_or(Error::ServiceAccount(
+            "private_key is not a PEM PRIVATE KEY block",
+        ))?;
         let key = RsaKeyPair::from_pkcs8(&der)
             .map_err(|_| Error::ServiceAccount("private_key is not an RSA PKCS#8 key"))?;
         if !a.token_uri.starts_with("https://") {
             return Err(Error::ServiceAccount("token_uri must be https"));
         }
         let id_ok = !a.project_id.is_empty()
-            && a
-                .project_id
+            && a.project_id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
         if !id_ok {
@@ -97,10 +97,19 @@ impl ServiceAccount {
             "iat": iat,
             "exp": iat + 3600,
         });
-        let input = format!("{}.{}", b64.encode(header.to_string()), b64.encode(claims.to_string()));
+        let input = format!(
+            "{}.{}",
+            b64.encode(header.to_string()),
+            b64.encode(claims.to_string())
+        );
         let mut sig = vec![0u8; self.key.public().modulus_len()];
         self.key
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut sig)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
             .ok()?;
         Some(Zeroizing::new(format!("{input}.{}", b64.encode(sig))))
     }
@@ -144,7 +153,11 @@ struct TokenReply {
 const GRANT_TYPE: &str = "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer";
 
 impl TokenSource {
-    pub(crate) fn new(account: ServiceAccount, http: reqwest::Client, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(
+        account: ServiceAccount,
+        http: reqwest::Client,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         TokenSource {
             account,
             http,
@@ -195,7 +208,10 @@ impl TokenSource {
             tracing::error!(provider = "fcm", "could not sign the OAuth assertion");
             return Err(TokenError::Config);
         };
-        let body = Zeroizing::new(format!("grant_type={GRANT_TYPE}&assertion={}", assertion.as_str()));
+        let body = Zeroizing::new(format!(
+            "grant_type={GRANT_TYPE}&assertion={}",
+            assertion.as_str()
+        ));
         let resp = self
             .http
             .post(&self.account.token_uri)
@@ -210,7 +226,10 @@ impl TokenSource {
         match status {
             200 => {
                 let reply: TokenReply = serde_json::from_slice(&bytes).map_err(|_| {
-                    tracing::error!(provider = "fcm", "OAuth token endpoint sent an unreadable reply");
+                    tracing::error!(
+                        provider = "fcm",
+                        "OAuth token endpoint sent an unreadable reply"
+                    );
                     TokenError::Transient(Failure::Unavailable, None)
                 })?;
                 let lifetime = Duration::from_secs(reply.expires_in.clamp(10, 24 * 3600));

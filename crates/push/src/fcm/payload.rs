@@ -42,7 +42,8 @@ mod tests {
         assert_eq!(msg["android"]["ttl"], "117s");
         assert!(msg.get("notification").is_none());
         assert_eq!(msg["data"].to_string().len(), DATA_LEN);
-        let p = assent_protocol::PushPayload::from_json(msg["data"].to_string().as_bytes()).unwrap();
+        let p =
+            assent_protocol::PushPayload::from_json(msg["data"].to_string().as_bytes()).unwrap();
         assert_eq!(p.p, id);
     }
 }

@@ -11,7 +11,10 @@ use base64::Engine;
 use hyper::body::Incoming;
 use hyper::Request;
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+use ring::signature::{
+    EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING,
+};
 use tokio::task::JoinHandle;
 
 use super::server::{body_bytes, play, respond, serve, Answer, MockError, Reply};
@@ -61,7 +64,9 @@ pub struct MockApns {
 
 impl std::fmt::Debug for MockApns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockApns").field("addr", &self.addr).finish()
+        f.debug_struct("MockApns")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -81,10 +86,15 @@ impl MockApns {
     /// are judged by `clock`.
     pub async fn start(clock: Arc<dyn Clock>) -> Result<Self, MockError> {
         let ca = TestCa::make()?;
-        let key = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| MockError("key generation".into()))?;
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key.as_ref(), &SystemRandom::new())
-            .map_err(|_| MockError("key".into()))?;
+        let key =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(|_| MockError("key generation".into()))?;
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            key.as_ref(),
+            &SystemRandom::new(),
+        )
+        .map_err(|_| MockError("key".into()))?;
         let state = Arc::new(State {
             public_key: pair.public_key().as_ref().to_vec(),
             clock,
@@ -92,7 +102,10 @@ impl MockApns {
             received: Mutex::new(Vec::new()),
         });
         let s = state.clone();
-        let (addr, task) = serve(ca.server_config(&[b"h2"])?, move |req| handle(s.clone(), req)).await?;
+        let (addr, task) = serve(ca.server_config(&[b"h2"])?, move |req| {
+            handle(s.clone(), req)
+        })
+        .await?;
         Ok(MockApns {
             addr,
             ca,
@@ -132,7 +145,8 @@ impl MockApns {
     /// A client configuration pointing at this mock, with the right key, ids,
     /// topic and CA.
     pub fn config(&self) -> Result<ApnsConfig, MockError> {
-        let key = ApnsKey::from_p8(&self.p8_pem(), KEY_ID, TEAM_ID).map_err(|e| MockError(e.to_string()))?;
+        let key = ApnsKey::from_p8(&self.p8_pem(), KEY_ID, TEAM_ID)
+            .map_err(|e| MockError(e.to_string()))?;
         let mut c = ApnsConfig::new(key, MOCK_TOPIC, ApnsEndpoint::Custom(self.base_url()));
         c.extra_ca_pem = Some(self.ca_pem().to_owned());
         Ok(c)
@@ -147,23 +161,35 @@ impl MockApns {
 
     /// Every request so far.
     pub fn received(&self) -> Vec<ApnsRequest> {
-        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// The requests for `token`.
     pub fn received_for(&self, token: &str) -> Vec<ApnsRequest> {
-        self.received().into_iter().filter(|r| r.token == token).collect()
+        self.received()
+            .into_iter()
+            .filter(|r| r.token == token)
+            .collect()
     }
 }
 
 /// Checks the JWT as APNs does; `Err` is the reason to answer with 403.
 fn check_jwt(state: &State, auth: Option<&str>) -> Result<u64, &'static str> {
     let jwt = auth
-        .and_then(|a| a.strip_prefix("bearer ").or_else(|| a.strip_prefix("Bearer ")))
+        .and_then(|a| {
+            a.strip_prefix("bearer ")
+                .or_else(|| a.strip_prefix("Bearer "))
+        })
         .ok_or("MissingProviderToken")?;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = jwt.split('.');
-    let (Some(h), Some(c), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(c), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("InvalidProviderToken");
     };
     let header: serde_json::Value = b64
@@ -204,7 +230,12 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Reply {
     let http2 = req.version() == hyper::Version::HTTP_2;
     let path = req.uri().path().to_owned();
     let post = req.method() == hyper::Method::POST;
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let auth = header("authorization");
     let mut headers = BTreeMap::new();
     for name in [
@@ -220,13 +251,21 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Reply {
             headers.insert(name.to_owned(), v);
         }
     }
-    let body = body_bytes(req.into_body()).await.unwrap_or_default().to_vec();
-    let token = path.strip_prefix("/3/device/").unwrap_or_default().to_owned();
+    let body = body_bytes(req.into_body())
+        .await
+        .unwrap_or_default()
+        .to_vec();
+    let token = path
+        .strip_prefix("/3/device/")
+        .unwrap_or_default()
+        .to_owned();
     let jwt = check_jwt(&state, auth.as_deref());
     let expiration_ok = headers
         .get("apns-expiration")
         .is_some_and(|e| e.parse::<u64>().is_ok());
-    let collapse_ok = headers.get("apns-collapse-id").map_or(true, |c| c.len() <= 64);
+    let collapse_ok = headers
+        .get("apns-collapse-id")
+        .map_or(true, |c| c.len() <= 64);
     // Apple's own checks first, in roughly Apple's order.
     let checked: Option<Answer> = if !http2 {
         Some(reason(400, "BadPath"))

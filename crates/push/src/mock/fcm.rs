@@ -116,7 +116,12 @@ impl MockFcm {
         if let Ok(mut s) = listener_state.lock() {
             *s = Some(state.clone());
         }
-        Ok(MockFcm { addr, ca, state, task })
+        Ok(MockFcm {
+            addr,
+            ca,
+            state,
+            task,
+        })
     }
 
     /// The base URL (`https://127.0.0.1:port`).
@@ -150,7 +155,8 @@ impl MockFcm {
 
     /// A client configuration pointing at this mock.
     pub fn config(&self) -> Result<FcmConfig, MockError> {
-        let account = ServiceAccount::from_json(&self.service_account_json()).map_err(|e| MockError(e.to_string()))?;
+        let account = ServiceAccount::from_json(&self.service_account_json())
+            .map_err(|e| MockError(e.to_string()))?;
         let mut c = FcmConfig::new(account);
         c.base_url = self.base_url();
         c.extra_ca_pem = Some(self.ca_pem().to_owned());
@@ -192,12 +198,19 @@ impl MockFcm {
 
     /// Every message so far.
     pub fn received(&self) -> Vec<FcmRequest> {
-        self.state.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// The messages for device `token`.
     pub fn received_for(&self, token: &str) -> Vec<FcmRequest> {
-        self.received().into_iter().filter(|r| r.token == token).collect()
+        self.received()
+            .into_iter()
+            .filter(|r| r.token == token)
+            .collect()
     }
 }
 
@@ -222,7 +235,9 @@ fn check_assertion(state: &State, form: &str) -> Result<(), &'static str> {
     let jwt = assertion.ok_or("invalid_request")?;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = jwt.split('.');
-    let (Some(h), Some(c), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(c), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("invalid_grant");
     };
     let sig = b64.decode(sig).map_err(|_| "invalid_grant")?;
@@ -269,12 +284,20 @@ async fn handle(state: Option<Arc<State>>, req: Request<Incoming>) -> Reply {
         .and_then(|v| v.to_str().ok())
         .and_then(|a| a.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let body = body_bytes(req.into_body()).await.unwrap_or_default().to_vec();
+    let body = body_bytes(req.into_body())
+        .await
+        .unwrap_or_default()
+        .to_vec();
     if path == "/token" {
         if let Ok(mut n) = state.token_requests.lock() {
             *n += 1;
         }
-        if let Some(answer) = state.token_script.lock().ok().and_then(|mut s| s.pop_front()) {
+        if let Some(answer) = state
+            .token_script
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop_front())
+        {
             return play(answer).await;
         }
         if let Err(e) = check_assertion(&state, &String::from_utf8_lossy(&body)) {
@@ -294,7 +317,11 @@ async fn handle(state: Option<Arc<State>>, req: Request<Incoming>) -> Reply {
     }
     let expected = format!("/v1/projects/{PROJECT_ID}/messages:send");
     if path != expected {
-        return Ok(respond(404, r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#, None));
+        return Ok(respond(
+            404,
+            r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
+            None,
+        ));
     }
     let now = state.clock.now();
     let authorized = auth.is_some_and(|a| {
@@ -305,15 +332,24 @@ async fn handle(state: Option<Arc<State>>, req: Request<Incoming>) -> Reply {
             .and_then(|i| i.get(&a).copied())
             .is_some_and(|exp| now < exp)
     });
-    let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    let token = parsed["message"]["token"].as_str().unwrap_or_default().to_owned();
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let token = parsed["message"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let answer = if !authorized {
         Answer::reply(
             401,
             r#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#,
         )
     } else if token.is_empty() {
-        error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "message.token is required")
+        error(
+            400,
+            "INVALID_ARGUMENT",
+            "INVALID_ARGUMENT",
+            "message.token is required",
+        )
     } else {
         state
             .scripts
@@ -323,7 +359,8 @@ async fn handle(state: Option<Arc<State>>, req: Request<Incoming>) -> Reply {
             .unwrap_or_else(|| {
                 Answer::reply(
                     200,
-                    serde_json::json!({ "name": format!("projects/{PROJECT_ID}/messages/0:1") }).to_string(),
+                    serde_json::json!({ "name": format!("projects/{PROJECT_ID}/messages/0:1") })
+                        .to_string(),
                 )
             })
     };

@@ -118,9 +118,14 @@ pub(crate) async fn play(answer: Answer) -> Reply {
 }
 
 /// A JSON response.
-pub(crate) fn respond(status: u16, body: impl Into<String>, retry_after: Option<u64>) -> Response<Full<Bytes>> {
+pub(crate) fn respond(
+    status: u16,
+    body: impl Into<String>,
+    retry_after: Option<u64>,
+) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(body.into())));
-    *resp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
@@ -135,7 +140,11 @@ pub(crate) fn respond(status: u16, body: impl Into<String>, retry_after: Option<
 
 /// Reads a request body of at most 64 KiB.
 pub(crate) async fn body_bytes(body: Incoming) -> Option<Bytes> {
-    Limited::new(body, 64 * 1024).collect().await.ok().map(|c| c.to_bytes())
+    Limited::new(body, 64 * 1024)
+        .collect()
+        .await
+        .ok()
+        .map(|c| c.to_bytes())
 }
 
 /// Serves `handler` over TLS on a loopback port until the returned task is aborted.
@@ -162,7 +171,7 @@ where
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                let service = service_fn(move |req| handler(req));
+                let service = service_fn(handler);
                 let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                 let _ = builder.serve_connection(TokioIo::new(tls), service).await;
             });

@@ -26,7 +26,8 @@ impl TestCa {
         let ca_key = KeyPair::generate()?;
         let mut ca = CertificateParams::new(Vec::<String>::new())?;
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(DnType::CommonName, "Assent mock provider CA");
+        ca.distinguished_name
+            .push(DnType::CommonName, "Assent mock provider CA");
         ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let ca_cert = ca.self_signed(&ca_key)?;
         let leaf_key = KeyPair::generate()?;
@@ -45,7 +46,10 @@ impl TestCa {
     }
 
     /// A rustls server config (ring) offering `alpn`.
-    pub(crate) fn server_config(&self, alpn: &[&[u8]]) -> Result<Arc<rustls::ServerConfig>, MockError> {
+    pub(crate) fn server_config(
+        &self,
+        alpn: &[&[u8]],
+    ) -> Result<Arc<rustls::ServerConfig>, MockError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)

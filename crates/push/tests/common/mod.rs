@@ -1,0 +1,88 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use assent_push::apns::{ApnsClient, ApnsConfig};
+use assent_push::fcm::{FcmClient, FcmConfig};
+use assent_push::metrics::PushCounters;
+use assent_push::mock::{MockApns, MockFcm};
+use assent_push::{Clock, DeviceToken, ManualClock, PushId, PushTarget};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+pub const T0: u64 = 1_700_000_000;
+
+pub fn manual() -> Arc<ManualClock> {
+    Arc::new(ManualClock::at_unix(T0))
+}
+
+pub fn push_id(n: u64) -> PushId {
+    PushId::make(&mut ChaCha20Rng::seed_from_u64(n))
+}
+
+pub fn target(token: &str) -> PushTarget {
+    PushTarget::new(DeviceToken::new(token))
+}
+
+pub fn deadline(clock: &dyn Clock, secs: u64) -> SystemTime {
+    clock.now() + Duration::from_secs(secs)
+}
+
+pub struct Apns {
+    pub mock: MockApns,
+    pub client: Arc<ApnsClient>,
+    pub metrics: Arc<PushCounters>,
+}
+
+pub async fn apns_with(clock: Arc<dyn Clock>, edit: impl FnOnce(&mut ApnsConfig)) -> Apns {
+    let mock = MockApns::start(clock.clone()).await.unwrap();
+    let mut config = mock.config().unwrap();
+    edit(&mut config);
+    let metrics = Arc::new(PushCounters::new());
+    let client = ApnsClient::with_parts(
+        config,
+        clock,
+        Box::new(ChaCha20Rng::seed_from_u64(1)),
+        metrics.clone(),
+    )
+    .unwrap();
+    Apns {
+        mock,
+        client: Arc::new(client),
+        metrics,
+    }
+}
+
+pub async fn apns(clock: Arc<dyn Clock>) -> Apns {
+    apns_with(clock, |_| {}).await
+}
+
+pub struct Fcm {
+    pub mock: MockFcm,
+    pub client: Arc<FcmClient>,
+    pub metrics: Arc<PushCounters>,
+}
+
+pub async fn fcm_with(clock: Arc<dyn Clock>, edit: impl FnOnce(&mut FcmConfig)) -> Fcm {
+    let mock = MockFcm::start(clock.clone()).await.unwrap();
+    let mut config = mock.config().unwrap();
+    edit(&mut config);
+    let metrics = Arc::new(PushCounters::new());
+    let client = FcmClient::with_parts(
+        config,
+        clock,
+        Box::new(ChaCha20Rng::seed_from_u64(2)),
+        metrics.clone(),
+    )
+    .unwrap();
+    Fcm {
+        mock,
+        client: Arc::new(client),
+        metrics,
+    }
+}
+
+pub async fn fcm(clock: Arc<dyn Clock>) -> Fcm {
+    fcm_with(clock, |_| {}).await
+}
