@@ -618,15 +618,45 @@ async fn a_phone_removed_by_the_rp_gets_no_more_challenges() {
     let mut w = World::sqlite();
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
+    // A relay faking the removal notice before the RP sends one: refused.
+    let fake = assent_protocol::UnenrollConfirmation::seal_notice(
+        &assent_tests::rp_id(),
+        &assent_protocol::ChannelKey::from_bytes([7; 32]),
+        &enrolled.device_id,
+        w.now(),
+        &mut w.rng,
+    )
+    .unwrap();
+    w.relay
+        .with_state(|s| s.confirmations.insert(enrolled.device_id, fake));
+    assert!(matches!(
+        w.phone.client.check_removed(&enrolled.account_id).await,
+        Err(PhoneError::UnenrollNotConfirmed)
+    ));
+    assert!(w.phone.client.vault().account(&enrolled.account_id).is_ok());
+
     assert!(w
         .rp
-        .remove_device(ALICE, &enrolled.device_id)
+        .remove_device(ALICE, &enrolled.device_id, &mut w.rng)
         .await
         .unwrap());
     assert_eq!(
         w.poll(&started.handle).await.unwrap(),
         assent_rp::ChallengeStatus::Cancelled
     );
+    // The phone is told under the channel key, and deletes the account.
+    assert!(w
+        .phone
+        .client
+        .check_removed(&enrolled.account_id)
+        .await
+        .unwrap());
+    assert!(w
+        .phone
+        .client
+        .vault()
+        .account(&enrolled.account_id)
+        .is_err());
     assert!(w.events.all().contains(&Event::DeviceRemoved {
         account: ALICE.into(),
         device_id: enrolled.device_id,

@@ -117,6 +117,28 @@ impl UnenrollConfirmation {
         })
     }
 
+    /// RP: tells the phone that the RP removed the device on its own (the user
+    /// removed the phone on the account's security page). The same message as
+    /// a confirmation, with `requested_at` = `removed_at`; the phone accepts
+    /// it because only the RP can seal under `k_chan`.
+    pub fn seal_notice(
+        rp_id: &RpId,
+        k_chan: &ChannelKey,
+        device_id: &DeviceId,
+        removed_at: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self> {
+        let aad = unenrolled_aad(rp_id, device_id, removed_at);
+        let body = Enc::new("assent/v1/unenrolled-body")
+            .u64(removed_at)
+            .finish();
+        Ok(UnenrollConfirmation {
+            device_id: *device_id,
+            requested_at: removed_at,
+            sealed: seal(k_chan, &aad, &body, rng)?,
+        })
+    }
+
     /// Phone: opens the confirmation of the request it sent; returns the RP's removal time.
     pub fn open(
         &self,

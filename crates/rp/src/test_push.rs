@@ -371,6 +371,6 @@ fn futures_are_send(
     send(rp.start_challenge("a", &context(), rng));
     send(rp.poll_challenge(handle, Duration::ZERO));
     send(rp.check(handle));
-    send(rp.remove_device("a", &DeviceId::from_bytes([0; 16])));
+    send(rp.remove_device("a", &DeviceId::from_bytes([0; 16]), rng));
     send(rp.process_unenroll_requests(rng));
 }

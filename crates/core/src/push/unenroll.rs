@@ -46,13 +46,36 @@ impl PushClient {
     /// the account is removed from the vault and its device key deleted.
     ///
     /// A confirmation that does not open for this request's `requested_at`
-    /// (forged by the relay, or confirming an older request) is
-    /// [`Error::UnenrollNotConfirmed`], and nothing is removed.
+    /// (forged by the relay, or not for this request) is
+    /// [`Error::UnenrollNotConfirmed`], and nothing is removed; if the RP
+    /// removed the phone on its own meanwhile, [`Self::check_removed`] says so.
     pub async fn finish_unenroll(&mut self, id: &AccountId) -> Result<bool> {
-        let push = self.push_enrollment(id)?.clone();
-        let requested_at = push
+        let requested_at = self
+            .push_enrollment(id)?
             .unenroll_requested_at
             .ok_or_else(|| Error::UnenrollNotRequested(id.clone()))?;
+        self.removal(id, Some(requested_at)).await
+    }
+
+    /// Asks whether the RP removed account `id`'s enrollment on its own (the
+    /// user removed the phone on the account's security page). The RP tells
+    /// the phone with a notice sealed under the channel key (the
+    /// confirmation message, `requested_at` = the RP's removal time), which
+    /// the relay can neither forge nor alter. `Ok(true)` once such a notice
+    /// opened, after the account and its device key are deleted; `Ok(false)`
+    /// when there is none. A notice that does not open is
+    /// [`Error::UnenrollNotConfirmed`], and nothing is removed.
+    pub async fn check_removed(&mut self, id: &AccountId) -> Result<bool> {
+        self.push_enrollment(id)?;
+        self.removal(id, None).await
+    }
+
+    /// Fetches and opens the RP's removal message, then deletes the account
+    /// and its device key. `requested_at`: the phone's own request time,
+    /// which the confirmation must bind; `None` accepts the RP's own notice
+    /// (its removal time; only the RP can seal under the channel key).
+    async fn removal(&mut self, id: &AccountId, requested_at: Option<u64>) -> Result<bool> {
+        let push = self.push_enrollment(id)?.clone();
         let reply = self
             .call_signed(&push, Method::Get, api::UNENROLL, Vec::new())
             .await?;
@@ -61,6 +84,7 @@ impl PushClient {
         }
         let confirmation =
             UnenrollConfirmation::from_json(&ok_body(reply)?).map_err(Error::Protocol)?;
+        let requested_at = requested_at.unwrap_or(confirmation.requested_at);
         // `open` reads only the request's device id and time; the signature
         // was sent with the request and plays no part here.
         let request = UnenrollRequest {

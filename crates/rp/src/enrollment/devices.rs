@@ -24,10 +24,17 @@ impl Rp {
     }
 
     /// Removes one of the account's phones: locally first (its pending challenges die,
-    /// and the account's TOTP secret goes too if it is this phone's), then at the relay.
-    /// Returns whether it was live. Calling it again for a removed device tells the relay
-    /// again (idempotent), so a relay error can be retried.
-    pub async fn remove_device(&self, account: &str, device_id: &DeviceId) -> Result<bool> {
+    /// and the account's TOTP secret goes too if it is this phone's), then at the relay,
+    /// with a removal notice sealed under the channel key so that the phone learns it
+    /// (docs/protocol.md §7) and the relay cannot fake it. Returns whether it was live.
+    /// Calling it again for a removed device tells the relay again (idempotent), so a
+    /// relay error can be retried.
+    pub async fn remove_device<R: CryptoRng>(
+        &self,
+        account: &str,
+        device_id: &DeviceId,
+        rng: &mut R,
+    ) -> Result<bool> {
         let setup = self.push_setup()?;
         let device = self
             .store
@@ -44,7 +51,16 @@ impl Rp {
                 at: now,
             });
         }
+        let removed_at = device.removed_at.unwrap_or(now);
+        let notice = UnenrollConfirmation::seal_notice(
+            &setup.rp_id,
+            &device.channel_key,
+            device_id,
+            removed_at,
+            rng,
+        )?;
         setup.relay.remove_device(device_id).await?;
+        setup.relay.confirm_unenroll(&notice).await?;
         Ok(removed)
     }
 

@@ -508,10 +508,10 @@ fn the_rp_removes_a_device(s: Arc<dyn RpStore>) {
     let started =
         block_on(f.rp.start_challenge("alice", &crate::test_push::context(), &mut f.rng)).unwrap();
     assert!(matches!(
-        block_on(f.rp.remove_device("bob", &id)),
+        block_on(f.rp.remove_device("bob", &id, &mut f.rng)),
         Err(Error::UnknownDevice)
     ));
-    assert!(block_on(f.rp.remove_device("alice", &id)).unwrap());
+    assert!(block_on(f.rp.remove_device("alice", &id, &mut f.rng)).unwrap());
     assert_eq!(f.relay.with(|r| r.removed.clone()), vec![id]);
     assert!(f.rp.devices("alice").unwrap().is_empty());
     assert!(
@@ -530,7 +530,7 @@ fn the_rp_removes_a_device(s: Arc<dyn RpStore>) {
         })
     ));
     // Again: nothing left to remove locally, but the relay is told again.
-    assert!(!block_on(f.rp.remove_device("alice", &id)).unwrap());
+    assert!(!block_on(f.rp.remove_device("alice", &id, &mut f.rng)).unwrap());
     assert_eq!(f.relay.with(|r| r.removed.len()), 2);
 }
 
