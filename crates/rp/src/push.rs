@@ -48,6 +48,10 @@ pub struct PushPolicy {
     /// How old a [`crate::SecondFactorProof`] may be when it authorizes an offer,
     /// seconds (default 600).
     pub proof_max_age: u64,
+    /// How long after the challenge's deadline an approval may still be redeemed,
+    /// seconds (default 60): the login page redeems at once, so a late redemption is
+    /// a stale tab or a stolen handle.
+    pub redeem_grace: u64,
 }
 
 impl Default for PushPolicy {
@@ -61,6 +65,7 @@ impl Default for PushPolicy {
             mute_for: 20 * 60,
             offer_ttl: 600,
             proof_max_age: 600,
+            redeem_grace: 60,
         }
     }
 }

@@ -10,15 +10,22 @@ impl Rp {
     /// Turns the approved challenge started with `handle` into a login: returns the
     /// account, once. Fails with [`Error::NotRedeemable`] for any other handle (another
     /// session's challenge is not this one), a challenge that is not approved, or one
-    /// already redeemed; the `Approved → Redeemed` step is one conditional update. A
-    /// redemption is a successful second factor: it resets the account's limiter.
+    /// already redeemed, or redeemed later than [`crate::PushPolicy::redeem_grace`]
+    /// after the challenge's deadline; the `Approved → Redeemed` step is one
+    /// conditional update. A redemption is a successful second factor: it resets the
+    /// account's limiter.
     pub fn redeem(&self, handle: &SessionHandle) -> Result<Redeemed> {
         let record = self
             .store
             .challenge_by_handle(&handle.hash())?
             .ok_or(Error::NotRedeemable)?;
         let now = self.clock.now();
+        let deadline = record
+            .challenge
+            .expires_at
+            .saturating_add(self.push_policy().redeem_grace);
         if record.state != ChallengeState::Approved
+            || now >= deadline
             || !self.store.resolve_challenge(
                 &record.challenge.challenge_id,
                 ChallengeState::Approved,

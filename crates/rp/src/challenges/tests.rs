@@ -451,6 +451,27 @@ fn only_the_starting_session_can_redeem(s: Arc<dyn RpStore>) {
     assert_eq!(f.rp.redeem(&b.handle).unwrap().account, "bob");
 }
 
+fn an_approval_must_be_redeemed_soon(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s);
+    let grace = f.rp.push_policy().redeem_grace;
+    for (late_by, redeemable) in [(grace - 1, true), (grace, false)] {
+        let started = start(&mut f, "alice");
+        let c = f.relay.last_challenge();
+        f.relay
+            .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
+        assert_eq!(
+            check(&f, &started.handle).unwrap(),
+            ChallengeStatus::Approved
+        );
+        f.clock.set(started.expires_at + late_by);
+        assert_eq!(
+            f.rp.redeem(&started.handle).is_ok(),
+            redeemable,
+            "{late_by}"
+        );
+    }
+}
+
 fn one_pending_challenge_per_account(s: Arc<dyn RpStore>) {
     let (mut f, _phone) = setup(s);
     let first = start(&mut f, "alice");
@@ -608,6 +629,7 @@ on_both_stores!(
     user_verification_is_required_when_asked,
     a_second_answer_or_high_s_twin_never_resolves_twice,
     only_the_starting_session_can_redeem,
+    an_approval_must_be_redeemed_soon,
     one_pending_challenge_per_account,
     challenges_are_limited_per_window,
     a_fraud_report_mutes_pushes_for_twenty_minutes,
