@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the Rust workspace (unit, property,
-# cross-crate flows). This is the README's test command, and .ci/run calls it.
+# cross-crate flows), then the generated Kotlin (JVM) and Python bindings.
+# This is the README's test command, and .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace --locked
+bash bindings/kotlin/run-tests.sh
+bash bindings/python/run-tests.sh

@@ -112,6 +112,15 @@ impl Assent {
         let id = AccountId::new(account_id);
         Ok(self.lock().await.finish_unenroll(&id).await?)
     }
+
+    /// Asks whether the login server removed this phone from a push account
+    /// on its own (the user removed it on the account's security page).
+    /// True once the server's sealed notice is authentic, after the account
+    /// and its device key are deleted; false when there is none.
+    pub async fn check_removed(&self, account_id: String) -> Result<bool, AssentError> {
+        let id = AccountId::new(account_id);
+        Ok(self.lock().await.check_removed(&id).await?)
+    }
 }
 
 #[uniffi::export]
