@@ -17,7 +17,7 @@ rm -rf "$here/target/generated/kotlin"
   --library "$target/debug/$lib" --language kotlin \
   --out-dir "$here/target/generated/kotlin"
 
-mvn -B -q -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" "$@"
+mvn -B -q -Dstyle.color=never -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" "$@"
 
 # Maven is quiet on success: print the count from Surefire's reports.
 python3 - "$here/target/surefire-reports" <<'PY'
