@@ -20,6 +20,7 @@ rm -rf "$here/target/generated/kotlin"
 mvn -B -q -Dstyle.color=never -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" "$@"
 
 # Maven is quiet on success: print the count from Surefire's reports.
+echo  # ends the line Maven leaves with colour resets
 python3 - "$here/target/surefire-reports" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 run = failed = skipped = 0
