@@ -65,6 +65,8 @@ mod push;
 pub mod qr;
 mod readable;
 pub mod relay;
+#[cfg(feature = "http")]
+pub mod relay_http;
 mod rp;
 mod secret_hash;
 pub mod store;

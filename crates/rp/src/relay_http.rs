@@ -1,0 +1,320 @@
+//! The production [`RelayApi`]: the relay's RP API over HTTPS (docs/protocol.md §10),
+//! with the tenant's API key. reqwest + rustls (ring provider), behind the default
+//! `http` feature.
+//!
+//! It only moves messages: every value it returns is parsed strictly here and then
+//! verified by the library (registrations by bind, signature and unwrap; answers by the
+//! pinned device key), as for any relay. Error bodies are read for their stable `code`
+//! only; their messages are not trusted or logged.
+
+use std::time::Duration;
+
+use assent_protocol::{
+    api, Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId,
+    Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
+};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::relay::{RelayApi, RelayError};
+
+/// The largest reply body read from a relay.
+const MAX_REPLY_BYTES: usize = 1024 * 1024;
+
+/// The longest long-poll asked of the relay (the relay caps it too).
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// The relay's RP API over HTTPS.
+#[derive(Clone)]
+pub struct HttpRelay {
+    base: RelayUrl,
+    api_key: Zeroizing<String>,
+    client: reqwest::Client,
+}
+
+impl std::fmt::Debug for HttpRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRelay")
+            .field("base", &self.base.as_str())
+            .field("api_key", &"..redacted..")
+            .finish()
+    }
+}
+
+impl HttpRelay {
+    /// A client for the relay at `base` (its canonical HTTPS URL), acting for the tenant
+    /// whose API key is `api_key` (`ask_…`).
+    pub fn new(base: RelayUrl, api_key: &str) -> Result<Self, RelayError> {
+        Self::build(base, api_key, None)
+    }
+
+    /// The same, also trusting `ca_pem` (a PEM certificate) for the relay's TLS: a
+    /// private CA, or a test CA on loopback.
+    pub fn with_extra_ca(base: RelayUrl, api_key: &str, ca_pem: &[u8]) -> Result<Self, RelayError> {
+        let ca = reqwest::Certificate::from_pem(ca_pem)
+            .map_err(|_| RelayError::Unavailable("extra CA is not a PEM certificate".into()))?;
+        Self::build(base, api_key, Some(ca))
+    }
+
+    fn build(
+        base: RelayUrl,
+        api_key: &str,
+        ca: Option<reqwest::Certificate>,
+    ) -> Result<Self, RelayError> {
+        if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(RelayError::Unavailable(
+                "API key is not printable ASCII".into(),
+            ));
+        }
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(MAX_WAIT + Duration::from_secs(15))
+            .user_agent(concat!("assent-rp/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = ca {
+            builder = builder.add_root_certificate(ca);
+        }
+        let client = builder
+            .build()
+            .map_err(|_| RelayError::Unavailable("cannot build the HTTPS client".into()))?;
+        Ok(Self {
+            base,
+            api_key: Zeroizing::new(api_key.to_owned()),
+            client,
+        })
+    }
+
+    /// One call: `(status, body)`; 2xx and the statuses in `ok` pass, others become
+    /// [`RelayError::Rejected`] with the relay's error code.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        ok: &[StatusCode],
+    ) -> Result<(StatusCode, Vec<u8>), RelayError> {
+        let url = format!("{}{}", self.base.as_str(), path);
+        let mut request = self
+            .client
+            .request(method, url)
+            .bearer_auth(self.api_key.as_str());
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let mut response = request.send().await.map_err(describe)?;
+        let status = response.status();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
+                return Err(RelayError::Unavailable("relay reply too large".into()));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if status.is_success() || ok.contains(&status) {
+            return Ok((status, bytes));
+        }
+        Err(RelayError::Rejected {
+            status: status.as_u16(),
+            code: error_code(&bytes),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Announce<'a> {
+    eid: &'a EnrollmentId,
+    expires_at: u64,
+}
+
+#[derive(Serialize)]
+struct CreateChallenge<'a> {
+    challenge: &'a Challenge,
+    push_id: &'a PushId,
+}
+
+#[derive(Deserialize)]
+struct UnenrollList {
+    requests: Vec<serde_json::Value>,
+}
+
+#[async_trait::async_trait]
+impl RelayApi for HttpRelay {
+    async fn announce_enrollment(
+        &self,
+        eid: &EnrollmentId,
+        expires_at: u64,
+    ) -> Result<(), RelayError> {
+        let body = to_json(&Announce { eid, expires_at })?;
+        // 409: announced before (a retried call); the eid is 128 random bits.
+        self.call(
+            Method::POST,
+            api::RP_ENROLLMENTS,
+            Some(body),
+            &[StatusCode::CONFLICT],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn registration(&self, eid: &EnrollmentId) -> Result<Option<Registration>, RelayError> {
+        match self
+            .call(Method::GET, &api::rp_registration(eid), None, &[])
+            .await
+        {
+            Ok((_, body)) => Registration::from_json(&body).map(Some).map_err(malformed),
+            Err(RelayError::Rejected { status: 404, code }) if code == "not_ready" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn deliver_enrollment_answer(&self, answer: &EnrollmentAnswer) -> Result<(), RelayError> {
+        self.call(
+            Method::POST,
+            &api::rp_enrollment_answer(&answer.eid),
+            Some(answer.to_json()),
+            &[],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn create_challenge(
+        &self,
+        challenge: &Challenge,
+        push_id: &PushId,
+    ) -> Result<(), RelayError> {
+        let body = to_json(&CreateChallenge { challenge, push_id })?;
+        self.call(Method::POST, api::RP_CHALLENGES, Some(body), &[])
+            .await
+            .map(drop)
+    }
+
+    async fn answer(
+        &self,
+        challenge_id: &ChallengeId,
+        wait: Duration,
+    ) -> Result<Option<Answer>, RelayError> {
+        let wait = wait.min(MAX_WAIT).as_secs();
+        let path = format!("{}?wait={wait}", api::rp_challenge_answer(challenge_id));
+        let (status, body) = self.call(Method::GET, &path, None, &[]).await?;
+        if status == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        Answer::from_json(&body).map(Some).map_err(malformed)
+    }
+
+    async fn remove_device(&self, device_id: &DeviceId) -> Result<(), RelayError> {
+        // 404: the relay no longer knows it (removed before): removal is idempotent.
+        self.call(
+            Method::DELETE,
+            &api::rp_device(device_id),
+            None,
+            &[StatusCode::NOT_FOUND],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn unenroll_requests(&self) -> Result<Vec<UnenrollRequest>, RelayError> {
+        let (_, body) = self
+            .call(Method::GET, api::RP_UNENROLL_REQUESTS, None, &[])
+            .await?;
+        let list: UnenrollList = serde_json::from_slice(&body)
+            .map_err(|_| RelayError::Unavailable("malformed unenroll request list".into()))?;
+        // One malformed entry must not hide the others: skip it (the library verifies
+        // every statement anyway).
+        Ok(list
+            .requests
+            .into_iter()
+            .filter_map(|v| {
+                let text = serde_json::to_vec(&v).ok()?;
+                UnenrollRequest::from_json(&text).ok()
+            })
+            .collect())
+    }
+
+    async fn confirm_unenroll(
+        &self,
+        confirmation: &UnenrollConfirmation,
+    ) -> Result<(), RelayError> {
+        self.call(
+            Method::POST,
+            &api::rp_unenrolled(&confirmation.device_id),
+            Some(confirmation.to_json()),
+            &[],
+        )
+        .await
+        .map(drop)
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, RelayError> {
+    serde_json::to_string(value)
+        .map_err(|_| RelayError::Unavailable("cannot encode the request".into()))
+}
+
+fn malformed(_: assent_protocol::Error) -> RelayError {
+    RelayError::Unavailable("malformed reply from the relay".into())
+}
+
+/// The stable error code of a relay error body (`{"error":{"code":…}}`), or "unknown".
+fn error_code(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Body {
+        error: Detail,
+    }
+    #[derive(Deserialize)]
+    struct Detail {
+        code: String,
+    }
+    serde_json::from_slice::<Body>(body)
+        .ok()
+        .map(|b| b.error.code)
+        .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A transport error naming the kind of failure only (reqwest's text can hold the URL).
+fn describe(error: reqwest::Error) -> RelayError {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else if error.is_redirect() {
+        "redirect refused"
+    } else {
+        "request failed"
+    };
+    RelayError::Unavailable(kind.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_read_and_sanitized() {
+        assert_eq!(
+            error_code(br#"{"error":{"code":"not_ready","message":"x"}}"#),
+            "not_ready"
+        );
+        assert_eq!(error_code(b"<html>"), "unknown");
+        assert_eq!(
+            error_code(br#"{"error":{"code":"Evil\nHeader","message":"x"}}"#),
+            "unknown"
+        );
+    }
+
+    #[test]
+    fn api_keys_must_be_printable_and_are_redacted() {
+        let base = RelayUrl::parse("https://relay.example.com").unwrap_or_else(|_| unreachable!());
+        assert!(HttpRelay::new(base.clone(), "bad key\n").is_err());
+        let relay = HttpRelay::new(base, "ask_0123_secret").unwrap_or_else(|_| unreachable!());
+        assert!(!format!("{relay:?}").contains("secret"));
+    }
+}
