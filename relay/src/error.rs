@@ -48,6 +48,9 @@ pub enum ErrorCode {
     UnknownDevice,
     /// The referenced challenge does not exist (or expired).
     UnknownChallenge,
+    /// The thing asked for exists but has not arrived yet (e.g. the
+    /// enrollment answer before the RP delivered it).
+    NotReady,
     /// The resource already exists.
     AlreadyExists,
     /// The challenge is no longer pending.
@@ -79,7 +82,8 @@ impl ErrorCode {
             | Self::UnknownKey
             | Self::UnknownEnrollment
             | Self::UnknownDevice
-            | Self::UnknownChallenge => StatusCode::NOT_FOUND,
+            | Self::UnknownChallenge
+            | Self::NotReady => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::AlreadyExists | Self::NotPending => StatusCode::CONFLICT,
             Self::Expired => StatusCode::GONE,
@@ -108,6 +112,7 @@ impl ErrorCode {
             Self::UnknownEnrollment => "unknown_enrollment",
             Self::UnknownDevice => "unknown_device",
             Self::UnknownChallenge => "unknown_challenge",
+            Self::NotReady => "not_ready",
             Self::AlreadyExists => "already_exists",
             Self::NotPending => "not_pending",
             Self::Expired => "expired",

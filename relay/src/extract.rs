@@ -50,6 +50,24 @@ where
     }
 }
 
+/// Parses JSON bytes with the same error codes as [`Json`] (no content-type
+/// check: for bodies read raw).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            AppError::new(
+                crate::error::ErrorCode::InvalidBody,
+                format!("invalid body: {e}"),
+            )
+        } else {
+            AppError::new(
+                crate::error::ErrorCode::MalformedJson,
+                "request body is not valid JSON",
+            )
+        }
+    })
+}
+
 /// Query string whose rejection is `invalid_query`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);

@@ -11,7 +11,6 @@ use assent_protocol::{
 };
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
@@ -56,25 +55,18 @@ impl FromRequest<AppState> for SignedRequest {
         let body = axum::body::to_bytes(body, state.config.body_limit)
             .await
             .map_err(|_| AppError::new(ErrorCode::BodyTooLarge, "request body too large"))?;
-        // The signed path is the request target as the phone sent it: the
-        // public URL's path prefix (which a proxy strips) plus path and query.
-        let prefix = state
-            .config
-            .public_origin
-            .as_str()
-            .splitn(4, '/')
-            .nth(3)
-            .map(|p| format!("/{p}"))
-            .unwrap_or_default();
-        let target = parts
+        // The signed path is the API path relative to the relay's public URL
+        // (docs/protocol.md §10), with the query: what the router receives
+        // once a proxy has stripped any path prefix of the public URL.
+        let path = parts
             .uri
             .path_and_query()
-            .map(|pq| pq.as_str())
-            .unwrap_or("/");
+            .map(|pq| pq.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned());
         Ok(Self {
             auth,
             method: parts.method.as_str().to_owned(),
-            path: format!("{prefix}{target}"),
+            path,
             body,
         })
     }
@@ -99,17 +91,6 @@ impl SignedRequest {
     /// The body bytes (verified only after [`SignedRequest::verify`]).
     pub fn body(&self) -> &[u8] {
         &self.body
-    }
-
-    /// Parses the body as JSON (after verification).
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, AppError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            if e.is_data() {
-                AppError::new(ErrorCode::InvalidBody, format!("invalid body: {e}"))
-            } else {
-                AppError::new(ErrorCode::MalformedJson, "request body is not valid JSON")
-            }
-        })
     }
 
     /// The device id the request names, as canonical text.

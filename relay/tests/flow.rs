@@ -30,7 +30,7 @@ async fn enrollment_round_trip_and_phone_opens_the_answer() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.error_code(), "unknown_enrollment");
 
-    let body = format!(r#"{{"eid":"{eid}"}}"#);
+    let body = format!(r#"{{"eid":"{eid}","expires_at":{}}}"#, common::T0 + 600);
     let reply = app.post_json("/v1/rp/enrollments", Some(&key), &body).await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.json()["status"], "announced");
@@ -46,7 +46,7 @@ async fn enrollment_round_trip_and_phone_opens_the_answer() {
             let start = Instant::now();
             let request = common::request(
                 Method::GET,
-                &format!("/v1/rp/enrollments/{eid}?wait=20"),
+                &format!("/v1/rp/enrollments/{eid}/registration?wait=20"),
                 Some(&key),
                 None,
             );
@@ -67,10 +67,9 @@ async fn enrollment_round_trip_and_phone_opens_the_answer() {
         .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let (seen, elapsed) = waiter.await.unwrap();
-    assert_eq!(seen["status"], "registered");
     assert!(elapsed < Duration::from_secs(10));
     // The RP reads exactly what the phone sent and verifies it itself.
-    let forwarded = serde_json::to_string(&seen["registration"]).unwrap();
+    let forwarded = serde_json::to_string(&seen).unwrap();
     let forwarded = assent_protocol::Registration::from_json(forwarded.as_bytes()).unwrap();
     assert_eq!(forwarded, phone.registration);
 
@@ -88,29 +87,12 @@ async fn enrollment_round_trip_and_phone_opens_the_answer() {
     let list = app.get("/v1/rp/registrations", Some(&key)).await;
     assert_eq!(list.json()["registrations"].as_array().unwrap().len(), 1);
 
-    // Before delivery the phone sees "pending" (signed with the eid as device).
-    let path = format!("/v1/register/{eid}");
-    let request = signed(
-        &phone.signer,
-        &phone.eid_as_device(),
-        Method::GET,
-        &path,
-        "",
-        app.clock_now(),
-    );
-    let reply = app.send(request).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
-    assert_eq!(reply.json()["status"], "pending");
-    // The intruder's key cannot read it.
-    let request = signed(
-        &intruder.signer,
-        &intruder.eid_as_device(),
-        Method::GET,
-        &path,
-        "",
-        app.clock_now(),
-    );
-    assert_eq!(app.send(request).await.error_code(), "bad_signature");
+    // Before delivery the phone's fetch says "not ready".
+    let reply = app
+        .get(&format!("/v1/enrollments/{eid}/answer"), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_code(), "not_ready");
 }
 
 #[tokio::test]
@@ -118,19 +100,10 @@ async fn phone_fetches_and_opens_the_enrollment_answer() {
     let app = TestApp::new().await;
     let (_, key) = app.tenant("example.com").await;
     let (rp, phone) = app.enroll(&key, 10).await;
-    let path = format!("/v1/register/{}", rp.offer.eid);
-    let request = signed(
-        &phone.signer,
-        &phone.eid_as_device(),
-        Method::GET,
-        &path,
-        "",
-        app.clock_now(),
-    );
-    let reply = app.send(request).await;
-    assert_eq!(reply.json()["status"], "delivered");
-    let text = serde_json::to_string(&reply.json()["answer"]).unwrap();
-    let answer = EnrollmentAnswer::from_json(text.as_bytes()).unwrap();
+    let path = assent_protocol::api::enrollment_answer(&rp.offer.eid);
+    let reply = app.get(&format!("{path}?wait=5"), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let answer = EnrollmentAnswer::from_json(&reply.body).unwrap();
     let enrolled = answer
         .open(
             &rp_id(),
@@ -159,13 +132,13 @@ async fn challenge_answer_and_long_poll_wake_up() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
     let list = reply.json()["challenges"].as_array().unwrap().clone();
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["push_id"], push_id.as_str());
+    let polled = Challenge::from_json(serde_json::to_string(&list[0]).unwrap().as_bytes()).unwrap();
+    assert_eq!(polled, challenge);
     let reply = phone
         .send(&app, Method::GET, &format!("/v1/challenges/{push_id}"), "")
         .await;
-    assert_eq!(reply.json()["state"], "pending");
-    let text = serde_json::to_string(&reply.json()["challenge"]).unwrap();
-    let fetched = Challenge::from_json(text.as_bytes()).unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let fetched = Challenge::from_json(&reply.body).unwrap();
     assert_eq!(fetched, challenge);
     let opened = fetched
         .open(
@@ -178,6 +151,12 @@ async fn challenge_answer_and_long_poll_wake_up() {
         .unwrap();
     assert_eq!(opened.context.location(), "Bern, CH");
 
+    // Nothing yet: 204.
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key))
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+
     // The RP long-polls; the answer wakes it at once.
     let waiter = {
         let router = app.router.clone();
@@ -188,11 +167,12 @@ async fn challenge_answer_and_long_poll_wake_up() {
             let start = Instant::now();
             let request = common::request(
                 Method::GET,
-                &format!("/v1/rp/challenges/{cid}?wait=30"),
+                &format!("/v1/rp/challenges/{cid}/answer?wait=30"),
                 Some(&key),
                 None,
             );
             let response = router.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
             let body = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await
                 .unwrap();
@@ -209,10 +189,10 @@ async fn challenge_answer_and_long_poll_wake_up() {
         .send(&app, Method::POST, "/v1/answer", &answer.to_json())
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json(), serde_json::json!({"state": "answered"}));
     let (result, elapsed) = waiter.await.unwrap();
     assert!(elapsed < Duration::from_secs(5), "woken late: {elapsed:?}");
-    assert_eq!(result["state"], "answered");
-    let text = serde_json::to_string(&result["answer"]).unwrap();
+    let text = serde_json::to_string(&result).unwrap();
     let relayed = Answer::from_json(text.as_bytes()).unwrap();
     let verified = verify_answer(
         &phone.registration.device_pub,
@@ -223,20 +203,25 @@ async fn challenge_answer_and_long_poll_wake_up() {
     )
     .unwrap();
     assert_eq!(verified.decision, Decision::Approve);
-    assert!(result.get("verdict").is_none());
+    assert_eq!(relayed, answer);
 
     // The same answer again returns the first result; a different one is refused.
     let reply = phone
         .send(&app, Method::POST, "/v1/answer", &answer.to_json())
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.json()["answer"], result["answer"]);
+    assert_eq!(reply.json(), serde_json::json!({"state": "answered"}));
     let other = phone.answer(&challenge, Decision::Deny, "");
     let reply = phone
         .send(&app, Method::POST, "/v1/answer", &other.to_json())
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert_eq!(reply.error_code(), "not_pending");
+    // The RP still reads the first answer.
+    let reply = app
+        .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key))
+        .await;
+    assert_eq!(Answer::from_json(&reply.body).unwrap(), answer);
 
     // Answered challenges leave the poll list.
     let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
@@ -277,7 +262,11 @@ async fn phone_poll_is_woken_by_a_new_challenge() {
     let (_, push_id) = app.challenge(&rp, &phone, 31).await;
     let (list, elapsed) = poller.await.unwrap();
     assert!(elapsed < Duration::from_secs(5));
-    assert_eq!(list["challenges"][0]["push_id"], push_id.as_str());
+    assert_eq!(list["challenges"].as_array().unwrap().len(), 1);
+    let reply = phone
+        .send(&app, Method::GET, &format!("/v1/challenges/{push_id}"), "")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -295,9 +284,16 @@ async fn expiry_is_by_the_relay_clock_and_purged() {
     assert_eq!(reply.status, StatusCode::GONE);
     assert_eq!(reply.error_code(), "expired");
     let reply = app
-        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key))
+        .get(
+            &format!("/v1/rp/challenges/{cid}/answer?wait=30"),
+            Some(&key),
+        )
         .await;
-    assert_eq!(reply.json()["state"], "expired");
+    assert_eq!(
+        reply.status,
+        StatusCode::NO_CONTENT,
+        "expired: no wait, no answer"
+    );
 
     app.clock
         .advance(app.state.config.limits.retention_secs + 1);
@@ -305,7 +301,7 @@ async fn expiry_is_by_the_relay_clock_and_purged() {
     assert_eq!(counts.challenges, 1);
     assert_eq!(counts.unanswered_challenges, 1);
     let reply = app
-        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key))
+        .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key))
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let metrics = String::from_utf8(app.get("/metrics", None).await.body).unwrap();
@@ -324,23 +320,33 @@ async fn tenants_cannot_reach_each_others_records() {
     let device = phone.device().to_string();
 
     let reply = app
-        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key_b))
+        .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key_b))
         .await;
     assert_eq!(reply.error_code(), "unknown_challenge");
     let reply = app
-        .get(&format!("/v1/rp/enrollments/{eid}"), Some(&key_b))
+        .get(
+            &format!("/v1/rp/enrollments/{eid}/registration"),
+            Some(&key_b),
+        )
         .await;
     assert_eq!(reply.error_code(), "unknown_enrollment");
+    let mut other = challenge.clone();
+    other.challenge_id = assent_protocol::ChallengeId::make(&mut common::flow::rng(52));
     let reply = app
-        .post_json("/v1/rp/challenges", Some(&key_b), &challenge.to_json())
+        .post_json(
+            "/v1/rp/challenges",
+            Some(&key_b),
+            &common::flow::create_body(&other, "AAAAAAAAAAAAAAAAAAAAAA"),
+        )
         .await;
     assert_eq!(reply.error_code(), "unknown_device");
     let reply = app
-        .post_json(
-            &format!("/v1/rp/devices/{device}/remove"),
+        .send(common::request(
+            Method::DELETE,
+            &format!("/v1/rp/devices/{device}"),
             Some(&key_b),
-            "{}",
-        )
+            None,
+        ))
         .await;
     assert_eq!(reply.error_code(), "unknown_device");
     assert!(
@@ -351,9 +357,11 @@ async fn tenants_cannot_reach_each_others_records() {
     );
     // Tenant A still has everything.
     let reply = app
-        .get(&format!("/v1/rp/challenges/{cid}"), Some(&key_a))
+        .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key_a))
         .await;
-    assert_eq!(reply.json()["state"], "pending");
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
+    assert_eq!(reply.json()["challenges"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -385,7 +393,11 @@ async fn limits_on_pending_challenges() {
     )
     .unwrap();
     let reply = app
-        .post_json("/v1/rp/challenges", Some(&key), &extra.to_json())
+        .post_json(
+            "/v1/rp/challenges",
+            Some(&key),
+            &common::flow::create_body(&extra, "AAAAAAAAAAAAAAAAAAAAAA"),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.error_code(), "limit_exceeded");
@@ -435,9 +447,11 @@ async fn unenroll_is_forwarded_and_confirmed() {
         let reply = phone
             .send(&app, Method::POST, "/v1/unenroll", &statement.to_json())
             .await;
-        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.json());
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
     }
-    let reply = app.get("/v1/rp/unenrollments", Some(&key)).await;
+    let reply = phone.send(&app, Method::GET, "/v1/unenroll", "").await;
+    assert_eq!(reply.error_code(), "not_ready");
+    let reply = app.get("/v1/rp/unenroll-requests", Some(&key)).await;
     let requests = reply.json()["requests"].as_array().unwrap().clone();
     assert_eq!(requests.len(), 1);
     let text = serde_json::to_string(&requests[0]).unwrap();
@@ -454,10 +468,11 @@ async fn unenroll_is_forwarded_and_confirmed() {
         &mut common::flow::rng(82),
     )
     .unwrap();
-    let body = format!(r#"{{"confirmation":{}}}"#, confirmation.to_json());
-    let path = format!("/v1/rp/devices/{}/remove", phone.device());
+    let path = format!("/v1/rp/devices/{}/unenrolled", phone.device());
     for _ in 0..2 {
-        let reply = app.post_json(&path, Some(&key), &body).await;
+        let reply = app
+            .post_json(&path, Some(&key), &confirmation.to_json())
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
     }
 
@@ -465,13 +480,81 @@ async fn unenroll_is_forwarded_and_confirmed() {
     let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
     assert_eq!(reply.error_code(), "unknown_device");
     let reply = phone.send(&app, Method::GET, "/v1/unenroll", "").await;
-    assert_eq!(reply.json()["status"], "removed");
-    let text = serde_json::to_string(&reply.json()["confirmation"]).unwrap();
-    let confirmation = UnenrollConfirmation::from_json(text.as_bytes()).unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let confirmation = UnenrollConfirmation::from_json(&reply.body).unwrap();
     assert_eq!(
         confirmation
             .open(&rp_id(), &statement, &phone.k_chan)
             .unwrap(),
         app.clock_now()
     );
+}
+
+#[tokio::test]
+async fn rp_removal_is_idempotent_and_drops_challenges() {
+    let app = TestApp::new().await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 90).await;
+    let (challenge, _) = app.challenge(&rp, &phone, 91).await;
+    let path = format!("/v1/rp/devices/{}", phone.device());
+    for _ in 0..2 {
+        let reply = app
+            .send(common::request(Method::DELETE, &path, Some(&key), None))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    }
+    let reply = app
+        .get(
+            &format!("/v1/rp/challenges/{}/answer", challenge.challenge_id),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(reply.error_code(), "unknown_challenge");
+    let reply = phone.send(&app, Method::GET, "/v1/unenroll", "").await;
+    assert_eq!(reply.error_code(), "not_ready");
+}
+
+/// Every path of `assent_protocol::api` (docs/protocol.md §10) is served
+/// with its method.
+#[tokio::test]
+async fn protocol_api_paths_are_routed() {
+    use assent_protocol::{api, ChallengeId, DeviceId, EnrollmentId, PushId};
+    let app = TestApp::new().await;
+    let eid = EnrollmentId::from_bytes([1; 16]);
+    let cid = ChallengeId::from_bytes([2; 16]);
+    let did = DeviceId::from_bytes([3; 16]);
+    let pid = PushId::from_bytes([4; 16]);
+    let calls = [
+        (Method::POST, api::REGISTER.to_owned()),
+        (Method::GET, api::enrollment_answer(&eid)),
+        (Method::GET, api::CHALLENGES.to_owned()),
+        (Method::GET, api::challenge(&pid)),
+        (Method::POST, api::ANSWER.to_owned()),
+        (Method::POST, api::PUSH_TOKEN.to_owned()),
+        (Method::POST, api::UNENROLL.to_owned()),
+        (Method::GET, api::UNENROLL.to_owned()),
+        (Method::POST, api::RP_ENROLLMENTS.to_owned()),
+        (Method::GET, api::rp_registration(&eid)),
+        (Method::POST, api::rp_enrollment_answer(&eid)),
+        (Method::POST, api::RP_CHALLENGES.to_owned()),
+        (Method::GET, api::rp_challenge_answer(&cid)),
+        (Method::DELETE, api::rp_device(&did)),
+        (Method::GET, api::RP_UNENROLL_REQUESTS.to_owned()),
+        (Method::POST, api::rp_unenrolled(&did)),
+    ];
+    for (method, path) in calls {
+        let reply = app
+            .send(common::request(method.clone(), &path, None, Some("{}")))
+            .await;
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        if reply.status == StatusCode::NOT_FOUND {
+            assert_ne!(reply.error_code(), "route_not_found", "{method} {path}");
+        }
+    }
+    assert!(assent_protocol::api::HEADER_TIME
+        .eq_ignore_ascii_case(assent_relay::routes::TIME_HEADER.as_str()));
 }

@@ -319,6 +319,15 @@ pub trait Store: Send + Sync + 'static {
         device_id: &str,
         removal: &RemovalRecord,
     ) -> StoreResult<bool>;
+    /// Stores the tenant's confirmation on a removal record that has none;
+    /// `false` when there is no such record of this tenant or it already
+    /// has one.
+    async fn confirm_removal(
+        &self,
+        tenant_id: &str,
+        device_id: &str,
+        confirmation: &str,
+    ) -> StoreResult<bool>;
     /// The removal record of a device.
     async fn removal(&self, device_id: &str) -> StoreResult<Option<RemovalRecord>>;
 

@@ -460,6 +460,24 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn confirm_removal(
+        &self,
+        tenant_id: &str,
+        device_id: &str,
+        confirmation: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE removals SET confirmation = $1 \
+             WHERE device_id = $2 AND tenant_id = $3 AND confirmation IS NULL",
+        )
+        .bind(confirmation)
+        .bind(device_id)
+        .bind(tenant_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn removal(&self, device_id: &str) -> StoreResult<Option<RemovalRecord>> {
         let sql = format!("SELECT {REMOVAL_COLUMNS} FROM removals WHERE device_id = $1");
         let row = sqlx::query(&sql)

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use assent_protocol::{
     Algorithm, Answer, ApprovalKind, Challenge, ChallengeParams, ChannelKey, Custody, Decision,
     DeviceId, Enrolled, EnrollmentAnswer, LoginContext, Offer, OfferParams, OfferSecrets, Platform,
-    Registration, RelayUrl, RequestAuth, RpId, Secret, Signer, SoftwareSigner, TotpParams,
+    PushId, Registration, RelayUrl, RequestAuth, RpId, Secret, Signer, SoftwareSigner, TotpParams,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -151,7 +151,7 @@ impl TestApp {
             .post_json(
                 "/v1/rp/enrollments",
                 Some(key),
-                &format!(r#"{{"eid":"{eid}","ttl":600}}"#),
+                &format!(r#"{{"eid":"{eid}","expires_at":{}}}"#, T0 + 600),
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
@@ -199,30 +199,48 @@ impl TestApp {
 
     /// The RP creates a challenge for the phone's device; returns it and its push id.
     pub async fn challenge(&self, rp: &Rp, phone: &Phone, seed: u64) -> (Challenge, String) {
-        let challenge = Challenge::make(
-            &rp_id(),
-            &phone.k_chan,
-            &ChallengeParams {
-                device_id: phone.device(),
-                kind: ApprovalKind::Number,
-                uv: false,
-                created_at: self.clock_now(),
-                ttl: 120,
-            },
-            &LoginContext::new(
-                "Firefox on Linux",
-                IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)),
-                "Bern, CH",
-                self.clock_now(),
-            ),
-            &mut rng(seed),
-        )
-        .unwrap();
+        let challenge = make_challenge(self, phone, seed);
+        let push_id = PushId::make(&mut rng(seed + 1)).to_string();
         let reply = self
-            .post_json("/v1/rp/challenges", Some(&rp.key), &challenge.to_json())
+            .post_json(
+                "/v1/rp/challenges",
+                Some(&rp.key),
+                &create_body(&challenge, &push_id),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
-        let push_id = reply.json()["push_id"].as_str().unwrap().to_owned();
+        assert_eq!(reply.json()["push_id"], push_id.as_str());
         (challenge, push_id)
     }
+}
+
+/// `{"challenge": ..., "push_id": ...}`.
+pub fn create_body(challenge: &Challenge, push_id: &str) -> String {
+    format!(
+        r#"{{"challenge":{},"push_id":"{push_id}"}}"#,
+        challenge.to_json()
+    )
+}
+
+/// A challenge for the phone's device, made by the RP now.
+pub fn make_challenge(app: &TestApp, phone: &Phone, seed: u64) -> Challenge {
+    Challenge::make(
+        &rp_id(),
+        &phone.k_chan,
+        &ChallengeParams {
+            device_id: phone.device(),
+            kind: ApprovalKind::Number,
+            uv: false,
+            created_at: app.clock_now(),
+            ttl: 120,
+        },
+        &LoginContext::new(
+            "Firefox on Linux",
+            IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)),
+            "Bern, CH",
+            app.clock_now(),
+        ),
+        &mut rng(seed),
+    )
+    .unwrap()
 }

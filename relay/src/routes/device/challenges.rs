@@ -14,7 +14,7 @@ use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::signed::SignedRequest;
 use crate::state::AppState;
-use crate::store::{db_time, AnswerOutcome, ChallengeRecord, ChallengeState, StoreError};
+use crate::store::{db_time, AnswerOutcome, ChallengeRecord, StoreError};
 use crate::waiters::keys;
 
 pub(crate) fn routes(routes: Routes) -> Routes {
@@ -24,41 +24,18 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         .at(Method::POST, "/v1/answer", answer)
 }
 
-/// One challenge as the phone receives it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeviceChallenge {
-    /// The per-push id.
-    pub push_id: String,
-    /// `pending`, `answered` or `expired` (by the relay's clock).
-    pub state: &'static str,
-    /// Relay time of expiry.
-    pub relay_expires_at: u64,
-    /// The challenge (docs/protocol.md §4) exactly as the RP made it.
-    #[schema(value_type = Object)]
-    pub challenge: serde_json::Value,
-}
-
-fn device_view(record: &ChallengeRecord, now: u64) -> AppResult<DeviceChallenge> {
-    let challenge = Challenge::from_json(record.challenge.as_bytes())
-        .map_err(|e| AppError::internal(format!("stored challenge unreadable: {e}")))?;
-    let expires_at = u64::try_from(record.expires_at).unwrap_or(0);
-    Ok(DeviceChallenge {
-        push_id: record.push_id.clone(),
-        state: match record.state {
-            ChallengeState::Answered => "answered",
-            ChallengeState::Pending if now >= expires_at => "expired",
-            ChallengeState::Pending => "pending",
-        },
-        relay_expires_at: expires_at,
-        challenge: serde_json::to_value(challenge).map_err(AppError::internal)?,
-    })
+fn stored_challenge(record: &ChallengeRecord) -> AppResult<Challenge> {
+    Challenge::from_json(record.challenge.as_bytes())
+        .map_err(|e| AppError::internal(format!("stored challenge unreadable: {e}")))
 }
 
 /// The device's pending challenges.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PendingList {
-    /// Oldest first.
-    pub challenges: Vec<DeviceChallenge>,
+    /// Challenges (docs/protocol.md §4) exactly as the RP made them, oldest
+    /// first.
+    #[schema(value_type = Vec<Object>)]
+    pub challenges: Vec<Challenge>,
 }
 
 /// Poll for pending challenges (the path of poll-only phones); `wait`
@@ -95,7 +72,7 @@ pub async fn poll(
         .await?;
     let challenges = records
         .iter()
-        .map(|r| device_view(r, now))
+        .map(stored_challenge)
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Json(PendingList { challenges }))
 }
@@ -111,7 +88,7 @@ fn unknown_challenge() -> AppError {
 #[utoipa::path(get, path = "/v1/challenges/{push_id}", tag = "device",
     params(("push_id" = String, Path, description = "per-push id")),
     responses(
-        (status = 200, description = "the challenge", body = DeviceChallenge),
+        (status = 200, description = "Challenge JSON (docs/protocol.md §4)", body = Object),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device or challenge", body = ErrorBody),
     ))]
@@ -119,12 +96,12 @@ pub async fn fetch(
     State(state): State<AppState>,
     Path(push_id): Path<String>,
     request: SignedRequest,
-) -> AppResult<Json<DeviceChallenge>> {
+) -> AppResult<Json<Challenge>> {
     PushId::parse(&push_id).map_err(|_| unknown_challenge())?;
     let device = authenticate(&state, &request).await?;
     match state.store.challenge_by_push_id(&push_id).await? {
         Some(record) if record.device_id == device.device_id => {
-            Ok(Json(device_view(&record, state.clock.now())?))
+            Ok(Json(stored_challenge(&record)?))
         }
         _ => Err(unknown_challenge()),
     }
@@ -133,13 +110,8 @@ pub async fn fetch(
 /// What became of an answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnswerReceipt {
-    /// The challenge answered.
-    pub challenge_id: String,
-    /// Always `answered`: the first answer is kept and echoed.
+    /// Always `answered`: the first answer is kept.
     pub state: &'static str,
-    /// The stored (first) answer.
-    #[schema(value_type = Object)]
-    pub answer: serde_json::Value,
 }
 
 fn same_answer(a: &Answer, b: &Answer) -> bool {
@@ -181,11 +153,10 @@ pub async fn answer(
         .store
         .answer_challenge(&device.device_id, &challenge_id, &text, db_time(now))
         .await?;
-    let stored = match outcome {
+    match outcome {
         AnswerOutcome::Stored => {
             state.metrics.challenge(ChallengeOutcome::Answered);
             state.waiters.wake(&keys::challenge(&challenge_id));
-            answer
         }
         AnswerOutcome::AlreadyAnswered(first) => {
             let first = Answer::from_json(first.as_bytes())
@@ -196,16 +167,11 @@ pub async fn answer(
                     "the challenge was already answered differently",
                 ));
             }
-            first
         }
         AnswerOutcome::Expired => {
             return Err(AppError::new(ErrorCode::Expired, "the challenge expired"))
         }
         AnswerOutcome::Unknown => return Err(unknown_challenge()),
-    };
-    Ok(Json(AnswerReceipt {
-        challenge_id,
-        state: "answered",
-        answer: serde_json::to_value(stored).map_err(AppError::internal)?,
-    }))
+    }
+    Ok(Json(AnswerReceipt { state: "answered" }))
 }

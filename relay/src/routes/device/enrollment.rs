@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Path, Query, RawBody};
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
-use crate::signed::SignedRequest;
 use crate::state::AppState;
 use crate::store::db_time;
 use crate::waiters::keys;
@@ -19,7 +18,7 @@ use crate::waiters::keys;
 pub(crate) fn routes(routes: Routes) -> Routes {
     routes.at(Method::POST, "/v1/register", register).at(
         Method::GET,
-        "/v1/register/{eid}",
+        "/v1/enrollments/{eid}/answer",
         enrollment_answer,
     )
 }
@@ -104,52 +103,30 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(registered)))
 }
 
-/// The enrollment answer, once the RP delivered it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EnrollmentAnswerView {
-    /// `pending` or `delivered`.
-    pub status: &'static str,
-    /// The RP's sealed answer (docs/protocol.md §3.3), once delivered.
-    #[schema(value_type = Option<Object>)]
-    pub answer: Option<serde_json::Value>,
-}
-
-/// Fetch the enrollment answer. Signed like every device request, with the
-/// enrollment id in `Assent-Device` (the device has no id yet) and the
-/// registered device key; `wait` long-polls for the delivery.
-#[utoipa::path(get, path = "/v1/register/{eid}", tag = "device",
+/// Fetch the sealed enrollment answer (docs/protocol.md §3.3). Unsigned:
+/// the phone has no device id yet, and the answer is sealed under the
+/// channel key only the registering phone holds. 404 `not_ready` until the
+/// RP delivers it; `wait` long-polls for the delivery.
+#[utoipa::path(get, path = "/v1/enrollments/{eid}/answer", tag = "device",
     params(("eid" = String, Path, description = "enrollment id"), WaitQuery),
     responses(
-        (status = 200, description = "pending or delivered", body = EnrollmentAnswerView),
-        (status = 401, description = "bad signature or timestamp", body = ErrorBody),
-        (status = 404, description = "unknown or unregistered eid", body = ErrorBody),
+        (status = 200, description = "EnrollmentAnswer JSON (docs/protocol.md §3.3)", body = Object),
+        (status = 404, description = "unknown eid (unknown_enrollment) or not delivered yet (not_ready)", body = ErrorBody),
     ))]
 pub async fn enrollment_answer(
     State(state): State<AppState>,
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
-    request: SignedRequest,
-) -> AppResult<Json<EnrollmentAnswerView>> {
-    let parsed = EnrollmentId::parse(&eid).map_err(|_| unknown_enrollment())?;
-    if parsed.as_bytes() != request.auth.device_id.as_bytes() {
-        return Err(AppError::new(
-            ErrorCode::BadSignature,
-            "Assent-Device must carry the enrollment id of the path",
-        ));
-    }
+) -> AppResult<Json<EnrollmentAnswer>> {
+    EnrollmentId::parse(&eid).map_err(|_| unknown_enrollment())?;
     let record = state
         .store
         .enrollment(&eid)
         .await?
         .ok_or_else(unknown_enrollment)?;
-    let device_pub = record
-        .device_pub
-        .as_deref()
-        .ok_or_else(unknown_enrollment)?;
-    request.verify(&state, device_pub)?;
     let mut answer = record.answer;
     let timeout = wait.duration(&state, None);
-    if answer.is_none() && !timeout.is_zero() {
+    if answer.is_none() && record.registration.is_some() && !timeout.is_zero() {
         let store = state.store.clone();
         let id = eid.clone();
         state
@@ -165,19 +142,13 @@ pub async fn enrollment_answer(
             .await?;
         answer = state.store.enrollment(&eid).await?.and_then(|r| r.answer);
     }
-    let answer = answer
-        .map(|text| {
-            EnrollmentAnswer::from_json(text.as_bytes())
-                .map_err(|e| AppError::internal(format!("stored answer unreadable: {e}")))
-                .and_then(|a| serde_json::to_value(a).map_err(AppError::internal))
-        })
-        .transpose()?;
-    Ok(Json(EnrollmentAnswerView {
-        status: if answer.is_some() {
-            "delivered"
-        } else {
-            "pending"
-        },
-        answer,
-    }))
+    let text = answer.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotReady,
+            "the RP has not delivered the enrollment answer yet",
+        )
+    })?;
+    let answer = EnrollmentAnswer::from_json(text.as_bytes())
+        .map_err(|e| AppError::internal(format!("stored answer unreadable: {e}")))?;
+    Ok(Json(answer))
 }

@@ -2,7 +2,7 @@
 
 use assent_protocol::{PushTokenUpdate, UnenrollConfirmation, UnenrollRequest};
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -57,29 +57,25 @@ pub async fn push_token(
     Ok(Json(PushTokenApplied { applied }))
 }
 
-/// State of an unenrollment.
+/// An unenroll request was recorded.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UnenrollStatus {
-    /// `requested` (waiting for the RP) or `removed`.
+pub struct UnenrollRequested {
+    /// Always `requested`: the RP confirms through `GET /v1/unenroll`.
     pub status: &'static str,
-    /// The RP's sealed confirmation (docs/protocol.md §7), once removed with
-    /// one; the phone reports success only when it opens.
-    #[schema(value_type = Option<Object>)]
-    pub confirmation: Option<serde_json::Value>,
 }
 
 /// Ask the RP to remove this device (docs/protocol.md §7). Idempotent.
 #[utoipa::path(post, path = "/v1/unenroll", tag = "device",
     request_body(content = Object, description = "UnenrollRequest JSON (docs/protocol.md §7)"),
     responses(
-        (status = 202, description = "forwarded to the RP", body = UnenrollStatus),
+        (status = 200, description = "forwarded to the RP", body = UnenrollRequested),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device", body = ErrorBody),
     ))]
 pub async fn unenroll(
     State(state): State<AppState>,
     request: SignedRequest,
-) -> AppResult<(StatusCode, Json<UnenrollStatus>)> {
+) -> AppResult<Json<UnenrollRequested>> {
     let device = authenticate(&state, &request).await?;
     let statement = UnenrollRequest::from_json(request.body())?;
     if statement.device_id != request.auth.device_id {
@@ -96,34 +92,35 @@ pub async fn unenroll(
             db_time(state.clock.now()),
         )
         .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(UnenrollStatus {
-            status: "requested",
-            confirmation: None,
-        }),
-    ))
+    Ok(Json(UnenrollRequested {
+        status: "requested",
+    }))
 }
 
-/// Whether the RP removed this device, with its confirmation. Works after
-/// removal (the removal record keeps the device key).
+fn not_confirmed() -> AppError {
+    AppError::new(
+        ErrorCode::NotReady,
+        "the RP has not confirmed the removal yet",
+    )
+}
+
+/// The RP's sealed confirmation (docs/protocol.md §7); 404 `not_ready`
+/// until the RP confirms. Works after removal: the removal record keeps the
+/// device key that signs this request.
 #[utoipa::path(get, path = "/v1/unenroll", tag = "device",
     responses(
-        (status = 200, description = "requested or removed", body = UnenrollStatus),
+        (status = 200, description = "UnenrollConfirmation JSON (docs/protocol.md §7)", body = Object),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
-        (status = 404, description = "unknown device", body = ErrorBody),
+        (status = 404, description = "unknown device, or not confirmed yet (not_ready)", body = ErrorBody),
     ))]
 pub async fn unenroll_status(
     State(state): State<AppState>,
     request: SignedRequest,
-) -> AppResult<Json<UnenrollStatus>> {
+) -> AppResult<Json<UnenrollConfirmation>> {
     let device_id = request.device_id();
     if let Some(device) = state.store.device(&device_id).await? {
         request.verify(&state, &device.device_pub)?;
-        return Ok(Json(UnenrollStatus {
-            status: "requested",
-            confirmation: None,
-        }));
+        return Err(not_confirmed());
     }
     let removal = state
         .store
@@ -131,16 +128,8 @@ pub async fn unenroll_status(
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::UnknownDevice, "unknown device"))?;
     request.verify(&state, &removal.device_pub)?;
-    let confirmation = removal
-        .confirmation
-        .map(|text| {
-            UnenrollConfirmation::from_json(text.as_bytes())
-                .map_err(|e| AppError::internal(format!("stored confirmation unreadable: {e}")))
-                .and_then(|c| serde_json::to_value(c).map_err(AppError::internal))
-        })
-        .transpose()?;
-    Ok(Json(UnenrollStatus {
-        status: "removed",
-        confirmation,
-    }))
+    let text = removal.confirmation.ok_or_else(not_confirmed)?;
+    let confirmation = UnenrollConfirmation::from_json(text.as_bytes())
+        .map_err(|e| AppError::internal(format!("stored confirmation unreadable: {e}")))?;
+    Ok(Json(confirmation))
 }

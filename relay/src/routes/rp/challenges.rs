@@ -2,18 +2,20 @@
 //! with long-poll. The relay returns the phone's signed answer, never a
 //! verdict.
 
-use assent_protocol::{Challenge, ChallengeId, PushId, SEALED_CONTEXT_LEN};
+use assent_protocol::{
+    Answer, Challenge, ChallengeId, PushId, MAX_MESSAGE_BYTES, SEALED_CONTEXT_LEN,
+};
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use serde::Serialize;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
-use crate::extract::{Json, Path, Query, RawBody};
+use crate::extract::{parse_json, Json, Path, Query, RawBody};
 use crate::metrics::ChallengeOutcome;
 use crate::push::PushTarget;
-use crate::random::random_bytes;
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -23,9 +25,17 @@ use crate::waiters::keys;
 pub(crate) fn routes(routes: Routes) -> Routes {
     routes.at(Method::POST, "/v1/rp/challenges", create).at(
         Method::GET,
-        "/v1/rp/challenges/{challenge_id}",
-        result,
+        "/v1/rp/challenges/{challenge_id}/answer",
+        answer,
     )
+}
+
+/// `{"challenge": Challenge, "push_id"}` (docs/protocol.md §10).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    challenge: Challenge,
+    push_id: PushId,
 }
 
 /// A stored challenge.
@@ -42,11 +52,12 @@ pub struct Created {
 /// Hand a challenge (docs/protocol.md §4) to the relay for its device.
 #[utoipa::path(post, path = "/v1/rp/challenges", tag = "rp",
     security(("api_key" = [])),
-    request_body(content = Object, description = "Challenge JSON (docs/protocol.md §4)"),
+    request_body(content = Object,
+        description = "`{\"challenge\": Challenge (docs/protocol.md §4), \"push_id\": random 16-byte id}`"),
     responses(
         (status = 201, description = "stored; the phone is notified", body = Created),
         (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
-        (status = 409, description = "challenge id already used", body = ErrorBody),
+        (status = 409, description = "challenge id or push id already used", body = ErrorBody),
         (status = 429, description = "too many pending challenges for the device", body = ErrorBody),
     ))]
 pub async fn create(
@@ -54,7 +65,14 @@ pub async fn create(
     auth: RpAuth,
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<Created>)> {
-    let challenge = Challenge::from_json(&body)?;
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(AppError::new(
+            ErrorCode::BodyTooLarge,
+            format!("body over {MAX_MESSAGE_BYTES} bytes"),
+        ));
+    }
+    let CreateBody { challenge, push_id } = parse_json(&body)?;
+    let push_id = push_id.to_string();
     if challenge.created_at >= challenge.expires_at {
         return Err(AppError::new(
             ErrorCode::InvalidBody,
@@ -89,7 +107,6 @@ pub async fn create(
     let ttl = (challenge.expires_at - challenge.created_at)
         .min(state.config.limits.max_challenge_ttl_secs);
     let expires_at = now.saturating_add(ttl);
-    let push_id = PushId::from_bytes(random_bytes::<16>()?).to_string();
     let record = ChallengeRecord {
         challenge_id: challenge.challenge_id.to_string(),
         push_id: push_id.clone(),
@@ -106,7 +123,7 @@ pub async fn create(
         Err(StoreError::Conflict) => {
             return Err(AppError::new(
                 ErrorCode::AlreadyExists,
-                "this challenge id was already used",
+                "this challenge id or push id was already used",
             ))
         }
         other => other?,
@@ -135,42 +152,6 @@ pub async fn create(
     ))
 }
 
-/// A challenge's state and, once answered, the phone's signed answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChallengeResult {
-    /// The challenge id.
-    pub challenge_id: String,
-    /// `pending`, `answered` or `expired` (by the relay's clock).
-    pub state: &'static str,
-    /// Relay time of expiry.
-    pub expires_at: u64,
-    /// The phone's signed answer (docs/protocol.md §5), once answered; the
-    /// RP verifies it, the relay gives no verdict.
-    #[schema(value_type = Option<Object>)]
-    pub answer: Option<serde_json::Value>,
-}
-
-fn result_view(record: &ChallengeRecord, now: u64) -> AppResult<ChallengeResult> {
-    let expires_at = u64::try_from(record.expires_at).unwrap_or(0);
-    let answer = record
-        .answer
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(AppError::internal)?;
-    let state = match record.state {
-        ChallengeState::Answered => "answered",
-        ChallengeState::Pending if now >= expires_at => "expired",
-        ChallengeState::Pending => "pending",
-    };
-    Ok(ChallengeResult {
-        challenge_id: record.challenge_id.clone(),
-        state,
-        expires_at,
-        answer,
-    })
-}
-
 fn unknown_challenge() -> AppError {
     AppError::new(
         ErrorCode::UnknownChallenge,
@@ -186,22 +167,36 @@ async fn owned(state: &AppState, auth: &RpAuth, id: &str) -> AppResult<Challenge
     }
 }
 
-/// Read a challenge's answer; `wait` holds the request until the answer
-/// arrives (woken at once), the challenge expires, or the wait ends.
-#[utoipa::path(get, path = "/v1/rp/challenges/{challenge_id}", tag = "rp",
+fn stored_answer(record: &ChallengeRecord) -> AppResult<Option<Answer>> {
+    record
+        .answer
+        .as_deref()
+        .map(|text| {
+            Answer::from_json(text.as_bytes())
+                .map_err(|e| AppError::internal(format!("stored answer unreadable: {e}")))
+        })
+        .transpose()
+}
+
+/// The phone's signed answer (docs/protocol.md §5), never a verdict; the RP
+/// verifies it. `wait` holds the request until the answer arrives (woken at
+/// once), the challenge expires by the relay's clock, or the wait ends;
+/// 204 when no answer arrived.
+#[utoipa::path(get, path = "/v1/rp/challenges/{challenge_id}/answer", tag = "rp",
     security(("api_key" = [])),
     params(("challenge_id" = String, Path, description = "challenge id"), WaitQuery),
     responses(
-        (status = 200, description = "state and signed answer", body = ChallengeResult),
+        (status = 200, description = "Answer JSON (docs/protocol.md §5)", body = Object),
+        (status = 204, description = "no answer (yet)"),
         (status = 404, description = "unknown (or another tenant's) challenge", body = ErrorBody),
     ))]
-pub async fn result(
+pub async fn answer(
     State(state): State<AppState>,
     auth: RpAuth,
     Path(challenge_id): Path<String>,
     Query(wait): Query<WaitQuery>,
-) -> AppResult<Json<ChallengeResult>> {
-    let record = owned(&state, &auth, &challenge_id).await?;
+) -> AppResult<Response> {
+    let mut record = owned(&state, &auth, &challenge_id).await?;
     let expires_at = u64::try_from(record.expires_at).unwrap_or(0);
     let timeout = wait.duration(&state, Some(expires_at));
     if record.state == ChallengeState::Pending && !timeout.is_zero() {
@@ -218,8 +213,10 @@ pub async fn result(
                 )
             })
             .await?;
-        let record = owned(&state, &auth, &challenge_id).await?;
-        return Ok(Json(result_view(&record, state.clock.now())?));
+        record = owned(&state, &auth, &challenge_id).await?;
     }
-    Ok(Json(result_view(&record, state.clock.now())?))
+    Ok(match stored_answer(&record)? {
+        Some(answer) => Json(answer).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }

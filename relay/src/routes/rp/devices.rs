@@ -1,22 +1,28 @@
-//! Devices: unenroll requests forwarded from phones, and removal.
+//! Devices: removal, unenroll requests forwarded from phones, and the RP's
+//! sealed confirmations.
 
 use assent_protocol::{DeviceId, UnenrollConfirmation};
 use axum::extract::State;
 use axum::http::Method;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, RawBody};
 use crate::routes::Routes;
 use crate::state::AppState;
 use crate::store::{db_time, RemovalRecord};
 
 pub(crate) fn routes(routes: Routes) -> Routes {
     routes
-        .at(Method::GET, "/v1/rp/unenrollments", unenrollments)
-        .at(Method::POST, "/v1/rp/devices/{device_id}/remove", remove)
+        .at(Method::DELETE, "/v1/rp/devices/{device_id}", remove)
+        .at(Method::GET, "/v1/rp/unenroll-requests", unenroll_requests)
+        .at(
+            Method::POST,
+            "/v1/rp/devices/{device_id}/unenrolled",
+            unenrolled,
+        )
 }
 
 /// How long a removal record (and its confirmation) stays for the phone.
@@ -31,10 +37,10 @@ pub struct UnenrollList {
 }
 
 /// Phones that asked to be unenrolled; the RP verifies each statement.
-#[utoipa::path(get, path = "/v1/rp/unenrollments", tag = "rp",
+#[utoipa::path(get, path = "/v1/rp/unenroll-requests", tag = "rp",
     security(("api_key" = [])),
     responses((status = 200, description = "pending unenroll requests", body = UnenrollList)))]
-pub async fn unenrollments(
+pub async fn unenroll_requests(
     State(state): State<AppState>,
     auth: RpAuth,
 ) -> AppResult<Json<UnenrollList>> {
@@ -46,15 +52,6 @@ pub async fn unenrollments(
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::internal)?;
     Ok(Json(UnenrollList { requests }))
-}
-
-/// Removal, with the confirmation sealed for the phone when it asked.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Remove {
-    /// The sealed confirmation (docs/protocol.md §7) for a phone that asked.
-    #[schema(value_type = Option<Object>)]
-    pub confirmation: Option<serde_json::Value>,
 }
 
 /// The outcome of a removal.
@@ -70,43 +67,30 @@ fn unknown_device() -> AppError {
     AppError::new(ErrorCode::UnknownDevice, "no such device for this tenant")
 }
 
-/// Remove a device with its challenges. Idempotent.
-#[utoipa::path(post, path = "/v1/rp/devices/{device_id}/remove", tag = "rp",
-    security(("api_key" = [])),
-    params(("device_id" = String, Path, description = "device id")),
-    request_body = Remove,
-    responses(
-        (status = 200, description = "removed", body = Removed),
-        (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
-    ))]
-pub async fn remove(
-    State(state): State<AppState>,
-    auth: RpAuth,
-    Path(device_id): Path<String>,
-    Json(body): Json<Remove>,
-) -> AppResult<Json<Removed>> {
-    let parsed = DeviceId::parse(&device_id).map_err(|_| unknown_device())?;
-    let confirmation = match body.confirmation {
-        Some(value) => {
-            let text = value.to_string();
-            let confirmation = UnenrollConfirmation::from_json(text.as_bytes())?;
-            if confirmation.device_id != parsed {
-                return Err(AppError::new(
-                    ErrorCode::InvalidBody,
-                    "confirmation is for another device",
-                ));
-            }
-            Some(confirmation.to_json())
-        }
-        None => None,
-    };
+/// Removes the tenant's device (keeping a removal record), or confirms an
+/// earlier removal by this tenant; otherwise `unknown_device`.
+async fn remove_with(
+    state: &AppState,
+    auth: &RpAuth,
+    device_id: &str,
+    confirmation: Option<String>,
+) -> AppResult<Removed> {
+    DeviceId::parse(device_id).map_err(|_| unknown_device())?;
     let removed = Removed {
-        device_id: device_id.clone(),
+        device_id: device_id.to_owned(),
         removed: true,
     };
-    let Some(device) = state.store.device(&device_id).await? else {
-        return match state.store.removal(&device_id).await? {
-            Some(r) if r.tenant_id == auth.tenant_id => Ok(Json(removed)),
+    let Some(device) = state.store.device(device_id).await? else {
+        return match state.store.removal(device_id).await? {
+            Some(r) if r.tenant_id == auth.tenant_id => {
+                if let Some(confirmation) = confirmation {
+                    state
+                        .store
+                        .confirm_removal(&auth.tenant_id, device_id, &confirmation)
+                        .await?;
+                }
+                Ok(removed)
+            }
             _ => Err(unknown_device()),
         };
     };
@@ -115,7 +99,7 @@ pub async fn remove(
     }
     let now = state.clock.now();
     let record = RemovalRecord {
-        device_id: device_id.clone(),
+        device_id: device_id.to_owned(),
         tenant_id: auth.tenant_id.clone(),
         device_pub: device.device_pub,
         confirmation,
@@ -124,7 +108,52 @@ pub async fn remove(
     };
     state
         .store
-        .remove_device(&auth.tenant_id, &device_id, &record)
+        .remove_device(&auth.tenant_id, device_id, &record)
         .await?;
-    Ok(Json(removed))
+    Ok(removed)
+}
+
+/// Remove a device and its challenges. Idempotent.
+#[utoipa::path(delete, path = "/v1/rp/devices/{device_id}", tag = "rp",
+    security(("api_key" = [])),
+    params(("device_id" = String, Path, description = "device id")),
+    responses(
+        (status = 200, description = "removed", body = Removed),
+        (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
+    ))]
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: RpAuth,
+    Path(device_id): Path<String>,
+) -> AppResult<Json<Removed>> {
+    Ok(Json(remove_with(&state, &auth, &device_id, None).await?))
+}
+
+/// Confirm a phone's unenroll request with the sealed confirmation
+/// (docs/protocol.md §7) and remove the device. Idempotent.
+#[utoipa::path(post, path = "/v1/rp/devices/{device_id}/unenrolled", tag = "rp",
+    security(("api_key" = [])),
+    params(("device_id" = String, Path, description = "device id")),
+    request_body(content = Object, description = "UnenrollConfirmation JSON (docs/protocol.md §7)"),
+    responses(
+        (status = 200, description = "removed; the phone can fetch the confirmation", body = Removed),
+        (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
+    ))]
+pub async fn unenrolled(
+    State(state): State<AppState>,
+    auth: RpAuth,
+    Path(device_id): Path<String>,
+    RawBody(body): RawBody,
+) -> AppResult<Json<Removed>> {
+    let confirmation = UnenrollConfirmation::from_json(&body)?;
+    if confirmation.device_id.to_string() != device_id {
+        return Err(AppError::new(
+            ErrorCode::InvalidBody,
+            "confirmation is for another device",
+        ));
+    }
+    let text = confirmation.to_json();
+    Ok(Json(
+        remove_with(&state, &auth, &device_id, Some(text)).await?,
+    ))
 }

@@ -18,13 +18,14 @@ use crate::waiters::keys;
 pub(crate) fn routes(routes: Routes) -> Routes {
     routes
         .at(Method::POST, "/v1/rp/enrollments", announce)
-        .at(Method::GET, "/v1/rp/enrollments/{eid}", enrollment)
+        .at(
+            Method::GET,
+            "/v1/rp/enrollments/{eid}/registration",
+            registration,
+        )
         .at(Method::POST, "/v1/rp/enrollments/{eid}/answer", deliver)
         .at(Method::GET, "/v1/rp/registrations", registrations)
 }
-
-/// Default lifetime of an announcement.
-const DEFAULT_ENROLLMENT_TTL: u64 = 600;
 
 /// Announces an enrollment id so a phone may register for it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,9 +34,9 @@ pub struct Announce {
     /// The offer's enrollment id (22 characters of base64url).
     #[schema(value_type = String)]
     pub eid: EnrollmentId,
-    /// Seconds the relay accepts a registration (default 600, capped by
-    /// `max_enrollment_ttl_secs`).
-    pub ttl: Option<u64>,
+    /// The offer's expiry (Unix seconds). The relay accepts registrations
+    /// until then by its own clock, for at most `max_enrollment_ttl_secs`.
+    pub expires_at: u64,
 }
 
 /// An enrollment as the relay holds it.
@@ -106,20 +107,21 @@ pub async fn announce(
     auth: RpAuth,
     Json(body): Json<Announce>,
 ) -> AppResult<(StatusCode, Json<EnrollmentView>)> {
-    let ttl = body.ttl.unwrap_or(DEFAULT_ENROLLMENT_TTL);
-    if ttl == 0 {
+    let now = state.clock.now();
+    if body.expires_at <= now {
         return Err(AppError::new(
             ErrorCode::InvalidBody,
-            "ttl must be at least 1",
+            "expires_at is not in the future (by the relay's clock)",
         ));
     }
-    let ttl = ttl.min(state.config.limits.max_enrollment_ttl_secs);
-    let now = state.clock.now();
+    let expires_at = body
+        .expires_at
+        .min(now.saturating_add(state.config.limits.max_enrollment_ttl_secs));
     let record = EnrollmentRecord {
         eid: body.eid.to_string(),
         tenant_id: auth.tenant_id,
         created_at: db_time(now),
-        expires_at: db_time(now.saturating_add(ttl)),
+        expires_at: db_time(expires_at),
         registration: None,
         device_pub: None,
         registered_at: None,
@@ -136,41 +138,46 @@ pub async fn announce(
     Ok((StatusCode::CREATED, Json(view(&record)?)))
 }
 
-/// Read one enrollment; `wait` long-polls for its registration.
-#[utoipa::path(get, path = "/v1/rp/enrollments/{eid}", tag = "rp",
+/// The phone's registration for `eid`, exactly as it arrived (404
+/// `not_ready` until a phone registers); `wait` long-polls for it.
+#[utoipa::path(get, path = "/v1/rp/enrollments/{eid}/registration", tag = "rp",
     security(("api_key" = [])),
     params(("eid" = String, Path, description = "enrollment id"), WaitQuery),
     responses(
-        (status = 200, description = "the enrollment", body = EnrollmentView),
-        (status = 404, description = "unknown (or another tenant's) eid", body = ErrorBody),
+        (status = 200, description = "Registration JSON (docs/protocol.md §3.2)", body = Object),
+        (status = 404, description = "unknown eid (unknown_enrollment) or no registration yet (not_ready)", body = ErrorBody),
     ))]
-pub async fn enrollment(
+pub async fn registration(
     State(state): State<AppState>,
     auth: RpAuth,
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
-) -> AppResult<Json<EnrollmentView>> {
-    let record = owned(&state, &auth, &eid).await?;
-    if record.registration.is_some() {
-        return Ok(Json(view(&record)?));
-    }
+) -> AppResult<Json<serde_json::Value>> {
+    let mut record = owned(&state, &auth, &eid).await?;
     let timeout = wait.duration(&state, Some(to_u64(record.expires_at)));
-    if !timeout.is_zero() {
+    if record.registration.is_none() && !timeout.is_zero() {
         let store = state.store.clone();
+        let id = eid.clone();
         state
             .waiters
             .wait(&keys::registration(&eid), timeout, || async move {
                 Ok::<_, StoreError>(
                     store
-                        .enrollment(&eid)
+                        .enrollment(&id)
                         .await?
                         .is_some_and(|r| r.registration.is_some()),
                 )
             })
             .await?;
+        record = owned(&state, &auth, &eid).await?;
     }
-    let record = owned(&state, &auth, &record.eid).await?;
-    Ok(Json(view(&record)?))
+    let view = view(&record)?;
+    view.registration.map(Json).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotReady,
+            "no phone has registered for this enrollment yet",
+        )
+    })
 }
 
 /// Registrations waiting for an answer.
