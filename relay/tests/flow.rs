@@ -59,9 +59,7 @@ async fn enrollment_round_trip_and_phone_opens_the_answer() {
             (value, start.elapsed())
         })
     };
-    while app.state.waiters.is_empty() {
-        tokio::task::yield_now().await;
-    }
+    app.until_parked().await;
     let reply = app
         .post_json("/v1/register", None, &phone.registration.to_json())
         .await;
@@ -180,9 +178,7 @@ async fn challenge_answer_and_long_poll_wake_up() {
             (value, start.elapsed())
         })
     };
-    while app.state.waiters.is_empty() {
-        tokio::task::yield_now().await;
-    }
+    app.until_parked().await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let answer = phone.answer(&challenge, Decision::Approve, "42");
     let reply = phone
@@ -256,9 +252,7 @@ async fn phone_poll_is_woken_by_a_new_challenge() {
             (reply.json(), start.elapsed())
         })
     };
-    while app.state.waiters.is_empty() {
-        tokio::task::yield_now().await;
-    }
+    app.until_parked().await;
     let (_, push_id) = app.challenge(&rp, &phone, 31).await;
     let (list, elapsed) = poller.await.unwrap();
     assert!(elapsed < Duration::from_secs(5));

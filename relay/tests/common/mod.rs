@@ -83,6 +83,18 @@ impl TestApp {
         (id, made.key.to_string())
     }
 
+    /// Waits (at most 10 s) until some long-poll is parked.
+    pub async fn until_parked(&self) {
+        let start = std::time::Instant::now();
+        while self.state.waiters.is_empty() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "no long-poll parked"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
