@@ -35,7 +35,7 @@ mod register;
 #[cfg(test)]
 mod tests;
 
-use assent_protocol::{ApprovalKind, DeviceId, Offer, Platform};
+use assent_protocol::{ApprovalKind, Custody, DeviceId, Offer, Platform};
 use zeroize::Zeroizing;
 
 use crate::backup_codes::BackupCodes;
@@ -56,6 +56,11 @@ pub struct OfferRequest {
     /// Require user verification (the phone makes the device key with user-auth access
     /// control).
     pub uv: bool,
+    /// Who holds the RP keys, as the offer says (the phone shows it). [`Custody::Rp`]
+    /// (the default) is this library in the login server itself; [`Custody::Relay`] is
+    /// for a relay that uses this library on behalf of an RP in another language
+    /// (managed mode), which that RP then trusts.
+    pub custody: Custody,
 }
 
 impl OfferRequest {
@@ -66,11 +71,12 @@ impl OfferRequest {
             account_label: account_label.to_owned(),
             min: ApprovalKind::Number,
             uv: false,
+            custody: Custody::Rp,
         }
     }
 }
 
-/// A fresh offer, to show once. Custody is always `rp` (this library holds the keys).
+/// A fresh offer, to show once. Custody is the request's (`rp` unless asked otherwise).
 /// Both forms carry the one-time `es`: they are zeroized on drop, and Debug is redacted.
 pub struct NewOffer {
     /// The parsed offer (for the enrollment id and expiry).

@@ -1,6 +1,6 @@
 //! Making an offer: authorization by the existing second factor, storage, announcement.
 
-use assent_protocol::{Custody, Offer, OfferParams, RelayUrl};
+use assent_protocol::{Offer, OfferParams, RelayUrl};
 use rand_core::CryptoRng;
 
 use super::{NewOffer, OfferRequest};
@@ -39,7 +39,7 @@ impl Rp {
                 account: request.account_label.clone(),
                 relay: relay.clone(),
                 min: request.min,
-                custody: Custody::Rp,
+                custody: request.custody,
                 uv: request.uv,
                 expires_at,
             },

@@ -586,7 +586,28 @@ fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
     assert_eq!(removals, 1);
 }
 
+fn offers_say_the_requested_custody(s: Arc<dyn RpStore>) {
+    let mut f = fx(s);
+    let rp_offer = f.offer("alice", ApprovalKind::Number);
+    assert_eq!(rp_offer.offer.custody, assent_protocol::Custody::Rp);
+    assert!(rp_offer.uri.contains("&custody=rp&"));
+    let mut request = OfferRequest::new("Example", "bob@example.com");
+    request.custody = assent_protocol::Custody::Relay;
+    let managed = block_on(f.rp.make_offer(
+        "bob",
+        &request,
+        &relay_url(),
+        EnrollmentAuthorization::NoSecondFactorYet,
+        &mut f.rng,
+    ))
+    .unwrap();
+    assert_eq!(managed.offer.custody, assent_protocol::Custody::Relay);
+    assert!(managed.uri.contains("&custody=relay&"));
+    assert!(managed.json.contains("\"custody\":\"relay\""));
+}
+
 on_both_stores!(
+    offers_say_the_requested_custody,
     full_enrollment_and_activation,
     a_second_phone_keeps_the_backup_codes_and_needs_a_proof,
     proofs_must_be_for_the_account_and_fresh,
