@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use crate::config::ConfigArgs;
 
 /// Assent relay: carries push-approval challenges between login servers and
-/// phones. Without a subcommand it serves HTTP.
+/// phones. Without a subcommand it serves HTTPS (see `--tls-cert`) or, with
+/// `--plain-http`, plain HTTP behind a TLS proxy.
 ///
 /// Every option can also be given as an `ASSENT_RELAY_*` environment variable
 /// or in the TOML file named by `--config`; flags win over the environment,
@@ -25,7 +26,7 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API (the default).
+    /// Serve the HTTP API over HTTPS or plain HTTP (the default).
     Serve,
     /// Manage tenants and API keys in the configured database.
     #[command(subcommand)]
@@ -104,6 +105,10 @@ mod tests {
             "--max-pending-per-device",
             "--log",
             "--log-format",
+            "--tls-cert",
+            "--tls-key",
+            "--plain-http",
+            "assent-relay-ca.pem",
             "ASSENT_RELAY_LISTEN",
         ] {
             assert!(help.contains(flag), "--help lacks {flag}");

@@ -9,6 +9,8 @@ use assent_protocol::RelayUrl;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
+use crate::tls::TlsMode;
+
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default database URL: a SQLite file in the working directory.
@@ -94,6 +96,25 @@ pub struct ConfigArgs {
     /// Log format [default: text].
     #[arg(long, env = "ASSENT_RELAY_LOG_FORMAT", value_enum, global = true)]
     pub log_format: Option<LogFormat>,
+
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs
+    /// `--tls-key`. Without `--tls-cert`/`--tls-key`/`--plain-http`, the relay
+    /// makes a development CA (`assent-relay-ca.pem`) and a certificate for
+    /// 127.0.0.1, localhost and ::1 (`assent-relay-tls/`) in the working
+    /// directory at first start, reuses them later, and serves HTTPS with them:
+    /// phones must then trust that CA (e.g. `assent phone --ca
+    /// assent-relay-ca.pem ...`).
+    #[arg(long, env = "ASSENT_RELAY_TLS_CERT", global = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM: PKCS#8, SEC1 or PKCS#1) of `--tls-cert`.
+    #[arg(long, env = "ASSENT_RELAY_TLS_KEY", global = true)]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve plain HTTP, for a relay behind a TLS-terminating proxy; then
+    /// `--public-origin` must name the proxy's https URL.
+    #[arg(long, env = "ASSENT_RELAY_PLAIN_HTTP", global = true)]
+    pub plain_http: bool,
 }
 
 /// The TOML file's contents; the same keys as the flags.
@@ -113,6 +134,9 @@ struct FileConfig {
     max_pending_per_device: Option<u32>,
     log: Option<String>,
     log_format: Option<LogFormat>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    plain_http: Option<bool>,
 }
 
 /// Limits the relay enforces on relying parties and devices.
@@ -162,6 +186,8 @@ pub struct Config {
     pub log: String,
     /// Log format.
     pub log_format: LogFormat,
+    /// HTTPS (operator's or development certificate) or plain HTTP.
+    pub tls: TlsMode,
 }
 
 fn default_listen() -> SocketAddr {
@@ -232,6 +258,13 @@ impl Config {
         };
         let limits_default = Limits::default();
         let listen = args.listen.or(file.listen).unwrap_or_else(default_listen);
+        let tls = tls_mode(args, &file)?;
+        let origin_given = args.public_origin.is_some() || file.public_origin.is_some();
+        if tls == TlsMode::Plain && !origin_given {
+            return Err(ConfigError::Invalid(
+                "plain_http needs public_origin: the https URL of the TLS proxy in front".into(),
+            ));
+        }
         let public_origin = match args.public_origin.clone().or(file.public_origin) {
             Some(text) => RelayUrl::parse(&text).map_err(|e| {
                 ConfigError::Invalid(format!(
@@ -283,6 +316,7 @@ impl Config {
                 .or(file.log)
                 .unwrap_or_else(|| "info".to_owned()),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            tls,
         };
         config.validate()?;
         Ok(config)
@@ -310,6 +344,23 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+fn tls_mode(args: &ConfigArgs, file: &FileConfig) -> Result<TlsMode, ConfigError> {
+    let plain = args.plain_http || file.plain_http.unwrap_or(false);
+    let cert = args.tls_cert.clone().or(file.tls_cert.clone());
+    let key = args.tls_key.clone().or(file.tls_key.clone());
+    match (plain, cert, key) {
+        (true, None, None) => Ok(TlsMode::Plain),
+        (true, _, _) => Err(ConfigError::Invalid(
+            "plain_http and tls_cert/tls_key exclude each other".into(),
+        )),
+        (false, Some(cert), Some(key)) => Ok(TlsMode::Files { cert, key }),
+        (false, None, None) => Ok(TlsMode::Dev),
+        (false, _, _) => Err(ConfigError::Invalid(
+            "tls_cert and tls_key must be given together".into(),
+        )),
     }
 }
 
@@ -367,6 +418,52 @@ mod tests {
             Config::resolve(&with_path).unwrap().public_origin.as_str(),
             "https://example.com/relay"
         );
+    }
+
+    #[test]
+    fn tls_modes() {
+        assert_eq!(Config::defaults().unwrap().tls, TlsMode::Dev);
+        let files = ConfigArgs {
+            tls_cert: Some("c.pem".into()),
+            tls_key: Some("k.pem".into()),
+            ..ConfigArgs::default()
+        };
+        assert_eq!(
+            Config::resolve(&files).unwrap().tls,
+            TlsMode::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            }
+        );
+        let half = ConfigArgs {
+            tls_cert: Some("c.pem".into()),
+            ..ConfigArgs::default()
+        };
+        assert!(Config::resolve(&half).is_err());
+        let plain_without_origin = ConfigArgs {
+            plain_http: true,
+            ..ConfigArgs::default()
+        };
+        let err = Config::resolve(&plain_without_origin)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("public_origin"), "{err}");
+        let plain = ConfigArgs {
+            plain_http: true,
+            public_origin: Some("https://relay.example.com".into()),
+            ..ConfigArgs::default()
+        };
+        assert_eq!(Config::resolve(&plain).unwrap().tls, TlsMode::Plain);
+        let both = ConfigArgs {
+            tls_key: Some("k.pem".into()),
+            ..files.clone()
+        };
+        let both = ConfigArgs {
+            plain_http: true,
+            public_origin: Some("https://relay.example.com".into()),
+            ..both
+        };
+        assert!(Config::resolve(&both).is_err());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod server;
 pub mod signed;
 pub mod state;
 pub mod store;
+pub mod tls;
 pub mod waiters;
 
 pub use routes::app;

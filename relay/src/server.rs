@@ -2,6 +2,8 @@
 //! shutdown on SIGTERM or Ctrl-C (in-flight requests finish first).
 
 use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -9,6 +11,7 @@ use tokio::sync::watch;
 use crate::config::{Config, LogFormat};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
+use crate::tls::{self, DevFiles, Identity, TlsError, TlsMode};
 use crate::{app, purge};
 
 /// The server could not start or stopped with an error.
@@ -20,6 +23,9 @@ pub enum ServerError {
     /// Binding or serving failed.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key could not be loaded or made.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// Installs the global `tracing` subscriber (stderr, text or JSON).
@@ -36,53 +42,126 @@ pub fn init_logging(config: &Config) {
     };
 }
 
-/// Opens the store, binds the configured address and serves until SIGTERM
-/// or Ctrl-C.
+/// Opens the store, sets up TLS, binds the configured address and serves
+/// until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServerError> {
+    let tls = tls_config(&config.tls, Path::new("."))?;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let state = AppState::new(store, config);
-    serve(listener, state, shutdown_signal()).await
+    match tls {
+        Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await,
+        None => serve(listener, state, shutdown_signal()).await,
+    }
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then lets
-/// in-flight requests finish and stops the purge task.
+/// The rustls configuration for `mode` (`None` for plain HTTP); the
+/// development CA and certificate are kept in (and reused from) `dir`.
+pub fn tls_config(
+    mode: &TlsMode,
+    dir: &Path,
+) -> Result<Option<Arc<rustls::ServerConfig>>, ServerError> {
+    let identity = match mode {
+        TlsMode::Plain => {
+            tracing::info!(
+                "plain HTTP (--plain-http): serve the relay to phones through a TLS proxy \
+                 at the public origin"
+            );
+            return Ok(None);
+        }
+        TlsMode::Files { cert, key } => {
+            tracing::info!(cert = %cert.display(), "HTTPS with the configured certificate");
+            Identity::from_pem_files(cert, key)?
+        }
+        TlsMode::Dev => {
+            let files = DevFiles::ensure(dir)?;
+            tracing::warn!(
+                ca = %files.ca.display(),
+                created = files.created,
+                "HTTPS with a DEVELOPMENT certificate for 127.0.0.1, localhost and ::1: \
+                 phones must trust the development CA (e.g. `assent phone --ca {} ...`); \
+                 for production give --tls-cert/--tls-key, or --plain-http behind a TLS proxy",
+                files.ca.display()
+            );
+            files.identity()?
+        }
+    };
+    Ok(Some(identity.server_config()?))
+}
+
+/// Serves `state` over plain HTTP on `listener` until `shutdown` completes,
+/// then lets in-flight requests finish and stops the purge task.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let (router, stopping, purger) = start(&listener, state, shutdown, "http")?;
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(stopping)
+        .await;
+    let _ = purger.await;
+    tracing::info!("assent-relay stopped");
+    result.map_err(ServerError::from)
+}
+
+/// Serves `state` over HTTPS (HTTP/1.1 and h2 by ALPN) on `listener` until
+/// `shutdown` completes, then lets in-flight requests finish and stops the
+/// purge task.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (router, stopping, purger) = start(&listener, state, shutdown, "https")?;
+    let result = tls::serve_tls(listener, router, tls, stopping).await;
+    let _ = purger.await;
+    tracing::info!("assent-relay stopped");
+    result.map_err(ServerError::from)
+}
+
+type Started = (
+    axum::Router,
+    std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    tokio::task::JoinHandle<()>,
+);
+
+/// Logs the start, spawns the purge task and builds the router and the
+/// shutdown future (which also stops the purge and answers long-polls).
+fn start(
+    listener: &TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    scheme: &'static str,
+) -> Result<Started, ServerError> {
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
+        scheme,
         public_origin = %state.config.public_origin.as_str(),
         database = %redact_url(&state.config.database_url),
         "assent-relay listening"
     );
-    if !state.push.enabled() {
+    if state.push.enabled() {
+        tracing::info!(providers = state.push.name(), "push is on");
+    } else {
         tracing::warn!(
             provider = state.push.name(),
             "push is OFF: no APNs/FCM provider is configured, phones must poll for challenges"
         );
     }
-    tracing::info!(
-        "the relay speaks plain HTTP: serve it to phones through a TLS proxy at the public origin"
-    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let purger = purge::spawn(state.clone(), stop_rx);
     let waiters = state.waiters.clone();
     let router = app(state);
-    let result = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            let _ = stop_tx.send(true);
-            waiters.shut_down();
-        })
-        .await;
-    let _ = purger.await;
-    tracing::info!("assent-relay stopped");
-    result.map_err(ServerError::from)
+    let stopping = Box::pin(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop_tx.send(true);
+        waiters.shut_down();
+    });
+    Ok((router, stopping, purger))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,5 +1,6 @@
-//! The real binary: zero-config start in an empty directory, the push-off log
-//! line, admin commands, and a clean stop on SIGTERM.
+//! The real binary: plain HTTP behind a proxy, zero-config HTTPS with the
+//! development CA in an empty directory, the push-off log line, admin
+//! commands, and a clean stop on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -62,6 +63,7 @@ fn zero_config_start_admin_and_sigterm() {
         .args([
             "--listen",
             "127.0.0.1:0",
+            "--plain-http",
             "--public-origin",
             "https://relay.example.com",
             "--log-format",
@@ -136,4 +138,82 @@ fn bad_configuration_exits_with_a_message() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("body_limit"));
+}
+
+#[tokio::test]
+async fn zero_config_serves_https_with_a_dev_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |dir: &std::path::Path| {
+        let mut child = Command::new(BIN)
+            .current_dir(dir)
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut addr = None;
+        let mut log = Vec::new();
+        while addr.is_none() {
+            let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if value["fields"]["message"] == "assent-relay listening" {
+                assert_eq!(value["fields"]["scheme"], "https");
+                addr = value["fields"]["addr"].as_str().map(str::to_owned);
+            }
+            log.push(line);
+        }
+        (child, addr.unwrap(), log.join("\n"))
+    };
+    let (mut child, addr, log) = start(dir.path());
+    assert!(log.contains("DEVELOPMENT certificate"), "{log}");
+    assert!(log.contains("assent-relay-ca.pem"), "{log}");
+    assert!(log.contains("push is OFF"), "{log}");
+    let ca = std::fs::read(dir.path().join("assent-relay-ca.pem")).unwrap();
+    assert!(dir.path().join("assent-relay-tls/key.pem").exists());
+
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let port = addr.rsplit(':').next().unwrap();
+    let response = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let plain = std::panic::catch_unwind(|| http_get(&addr, "/healthz"));
+    assert!(
+        !matches!(plain, Ok(r) if r.starts_with("HTTP/1.1 200")),
+        "plain HTTP must not be served"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success());
+
+    // Second start: the same CA is reused.
+    let (mut child, _, log) = start(dir.path());
+    assert!(log.contains("\"created\":false"), "{log}");
+    assert_eq!(
+        std::fs::read(dir.path().join("assent-relay-ca.pem")).unwrap(),
+        ca
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
 }

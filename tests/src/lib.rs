@@ -1,10 +1,12 @@
 //! Shared harness for Assent's cross-crate flow tests: the phone ([`assent_core`]), the
 //! relying party ([`assent_rp`]) and an in-process relay ([`FakeRelay`]) that can turn
-//! hostile, wired together in a [`World`].
+//! hostile, wired together in a [`World`]; and the real relay served over TLS on loopback
+//! ([`real_relay`]) for end-to-end tests.
 //!
 //! This crate is test code only (`publish = false`): it panics on setup failures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod real_relay;
 pub mod relay;
 pub mod support;
 pub mod world;

@@ -1,0 +1,886 @@
+//! The real relay, end to end: [`RealRelay`] serves `assent_relay::app` over TLS (a
+//! throwaway rcgen CA, rustls with the ring provider) on a loopback port, with its public
+//! origin set to `https://127.0.0.1:<port>`, a SQLite file in a temporary directory and
+//! tenants + API keys made by the relay's own admin code. [`Site`] is a login server on
+//! the RP library talking to it through [`HttpRelay`]; [`RealPhone`] is the core's
+//! [`PushClient`] over [`HttpsTransport`] trusting the test CA.
+//!
+//! One [`TestClock`] serves as the relay's, the RP's and the phone's clock, so tests can
+//! move past deadlines; it starts at the wall-clock time (so a real CLI phone on the
+//! system clock agrees with it to within seconds).
+//!
+//! The binaries (`assent-relay`, `assent`) are found by [`binary`], which builds them
+//! once per test process with the same cargo that runs the tests; see its docs.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use assent_core::https::HttpsTransport;
+use assent_core::{
+    AccountId, ChallengeView, DeviceInfo, MemoryStorage, PendingEnrollment, PushClient,
+    RelayTransport, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
+};
+use assent_protocol::{ApprovalKind, DeviceId, EnrollmentId, Platform, RelayUrl};
+use assent_relay::cli::{Cli, Command};
+use assent_relay::config::{Config, ConfigArgs};
+use assent_relay::store::sqlite::SqliteStore;
+use assent_relay::AppState;
+use assent_rp::relay_http::HttpRelay;
+use assent_rp::{
+    AccountPolicy, ActivationResult, EnrollmentAuthorization, NewOffer, OfferRequest, PushPolicy,
+    RegistrationStatus, Rp, StartedChallenge,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tempfile::TempDir;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::support::{context, FastHasher};
+use crate::world::rp_id;
+
+/// Wall-clock seconds.
+pub fn wall_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Clock
+
+/// One settable clock for the relay, the RP and the phone.
+#[derive(Debug, Clone, Default)]
+pub struct TestClock(Arc<AtomicU64>);
+
+impl TestClock {
+    /// A clock standing at `now`.
+    pub fn at(now: u64) -> Self {
+        Self(Arc::new(AtomicU64::new(now)))
+    }
+
+    /// The time.
+    pub fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Moves the time forward.
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl assent_relay::clock::Clock for TestClock {
+    fn now(&self) -> u64 {
+        TestClock::now(self)
+    }
+}
+
+impl assent_rp::Clock for TestClock {
+    fn now(&self) -> u64 {
+        TestClock::now(self)
+    }
+}
+
+impl assent_core::Clock for TestClock {
+    fn now_unix(&self) -> u64 {
+        TestClock::now(self)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// TLS
+
+/// A throwaway CA and its server certificate for `127.0.0.1` and `localhost`.
+pub struct TestCa {
+    /// The CA certificate (PEM): what phones and RPs add to their trust.
+    pub ca_pem: String,
+    /// The server certificate (PEM).
+    pub cert_pem: String,
+    /// The server key (PKCS#8 PEM).
+    pub key_pem: String,
+    chain: Vec<CertificateDer<'static>>,
+    key_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for TestCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestCa")
+    }
+}
+
+impl TestCa {
+    /// A fresh CA (named `name`) and loopback server certificate.
+    pub fn make(name: &str) -> Self {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(DnType::CommonName, name);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap()
+            .signed_by(&leaf_key, &ca_cert, &ca_key)
+            .unwrap();
+        Self {
+            ca_pem: ca_cert.pem(),
+            cert_pem: format!("{}{}", leaf.pem(), ca_cert.pem()),
+            key_pem: leaf_key.serialize_pem(),
+            chain: vec![leaf.der().clone(), ca_cert.der().clone()],
+            key_der: leaf_key.serialize_der(),
+        }
+    }
+
+    /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir`; returns the CA's path.
+    pub fn write_to(&self, dir: &Path) -> PathBuf {
+        std::fs::write(dir.join("cert.pem"), &self.cert_pem).unwrap();
+        std::fs::write(dir.join("key.pem"), &self.key_pem).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, &self.ca_pem).unwrap();
+        ca
+    }
+
+    /// A rustls server config (ring), offering h2 and http/1.1.
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), key)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Arc::new(config)
+    }
+}
+
+/// An [`axum::serve::Listener`] that hands over TLS connections; handshakes run in their
+/// own tasks, so a slow or failing client never blocks the others.
+pub struct TlsListener {
+    addr: SocketAddr,
+    rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    _accept: AbortOnDrop,
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl TlsListener {
+    /// Wraps a bound listener.
+    pub fn new(listener: TcpListener, tls: Arc<rustls::ServerConfig>) -> Self {
+        let addr = listener.local_addr().unwrap();
+        let acceptor = TlsAcceptor::from(tls);
+        let (tx, rx) = mpsc::channel(64);
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, peer)) = listener.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                    {
+                        let _ = tx.send((tls, peer)).await;
+                    }
+                });
+            }
+        });
+        Self {
+            addr,
+            rx,
+            _accept: AbortOnDrop(accept),
+        }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.rx.recv().await {
+            Some(connection) => connection,
+            // The accept task is gone (the listener is being dropped): never return.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The relay, in process
+
+/// How to start a [`RealRelay`].
+#[derive(Debug, Clone, Default)]
+pub struct RelayOptions {
+    /// Most pending challenges per device (the relay's default when `None`).
+    pub max_pending_per_device: Option<u32>,
+    /// Longest long-poll wait, seconds.
+    pub max_wait_secs: Option<u64>,
+}
+
+/// `assent_relay::app` served over TLS on `127.0.0.1:<port>`, on a SQLite file.
+pub struct RealRelay {
+    /// `https://127.0.0.1:<port>`: the public origin the relay signs requests over.
+    pub origin: RelayUrl,
+    /// The listening address.
+    pub addr: SocketAddr,
+    /// The test CA.
+    pub ca: TestCa,
+    /// The relay's (and the tests') clock.
+    pub clock: TestClock,
+    /// The relay's state (store, config, waiters).
+    pub state: AppState,
+    /// The SQLite database file.
+    pub db_path: PathBuf,
+    /// The temporary directory holding the database and the CA files.
+    pub dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RealRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RealRelay")
+            .field("origin", &self.origin.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RealRelay {
+    /// A relay with default options.
+    pub async fn start() -> Self {
+        Self::start_with(RelayOptions::default()).await
+    }
+
+    /// A relay with `options`.
+    pub async fn start_with(options: RelayOptions) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("relay.db");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let origin = format!("https://127.0.0.1:{}", addr.port());
+        let database_url = format!("sqlite://{}", db_path.display());
+        let config = Config::resolve(&ConfigArgs {
+            listen: Some(addr),
+            public_origin: Some(origin.clone()),
+            database_url: Some(database_url.clone()),
+            max_pending_per_device: options.max_pending_per_device,
+            max_wait_secs: options.max_wait_secs,
+            ..ConfigArgs::default()
+        })
+        .unwrap();
+        let store = Arc::new(SqliteStore::open(&database_url, 4).await.unwrap());
+        let clock = TestClock::at(wall_now());
+        let state = AppState::new(store, config).with_clock(Arc::new(clock.clone()));
+        let ca = TestCa::make("Assent e2e test CA");
+        ca.write_to(dir.path());
+        let listener = TlsListener::new(listener, ca.server_config());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let waiters = state.waiters.clone();
+        let router = assent_relay::app(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                    waiters.shut_down();
+                })
+                .await;
+        });
+        Self {
+            origin: RelayUrl::parse(&origin).unwrap(),
+            addr,
+            ca,
+            clock,
+            state,
+            db_path,
+            dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// The CA certificate's path (`ca.pem` in the relay's directory).
+    pub fn ca_path(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// Creates tenant `name` and one API key for it with the relay's admin code; returns
+    /// the key (`ask_…`).
+    pub async fn tenant(&self, name: &str) -> String {
+        self.admin(&["tenant", "create", name]).await;
+        self.admin(&["key", "create", name])
+            .await
+            .lines()
+            .find(|l| l.starts_with("ask_"))
+            .expect("the key is printed once")
+            .to_owned()
+    }
+
+    /// Runs `assent-relay admin <args>` on the relay's store (parsed by the binary's own
+    /// command line); returns its output.
+    pub async fn admin(&self, args: &[&str]) -> String {
+        let argv = ["assent-relay", "admin"].iter().chain(args);
+        let cli = <Cli as clap::Parser>::try_parse_from(argv).unwrap();
+        let Some(Command::Admin(command)) = cli.command else {
+            panic!("not an admin command: {args:?}");
+        };
+        let mut out = Vec::new();
+        assent_relay::admin::run(
+            self.state.store.as_ref(),
+            &command,
+            self.clock.now(),
+            &mut out,
+        )
+        .await
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A direct connection to the relay's database file: the relay's own disk, as an
+    /// attacker who owns the relay sees it.
+    pub fn db(&self) -> rusqlite::Connection {
+        let db = rusqlite::Connection::open(&self.db_path).unwrap();
+        db.busy_timeout(Duration::from_secs(5)).unwrap();
+        db
+    }
+
+    /// An HTTPS client trusting the test CA (for raw requests).
+    pub fn http(&self) -> reqwest::Client {
+        https_client(&self.ca.ca_pem)
+    }
+
+    /// Stops serving (open long-polls are answered at once).
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+    }
+}
+
+impl Drop for RealRelay {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// An HTTPS-only reqwest client trusting `ca_pem`.
+pub fn https_client(ca_pem: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .https_only(true)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .timeout(Duration::from_secs(40))
+        .build()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// The login server
+
+/// A login server: the RP library on its own SQLite store, reaching the relay through
+/// [`HttpRelay`] with a tenant's API key.
+pub struct Site {
+    /// The RP library.
+    pub rp: Rp,
+    /// The RP's RNG.
+    pub rng: ChaCha20Rng,
+    /// The relay URL the offers name.
+    pub relay_url: RelayUrl,
+    /// The RP's relay client (also usable directly, as the RP's raw relay API).
+    pub relay: Arc<HttpRelay>,
+    /// The clock.
+    pub clock: TestClock,
+    _dir: TempDir,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site").finish_non_exhaustive()
+    }
+}
+
+impl Site {
+    /// A login server for tenant key `api_key` on `relay`, with `policy`.
+    pub fn new(relay: &RealRelay, api_key: &str, policy: PushPolicy, seed: u64) -> Self {
+        Self::on(
+            relay.origin.clone(),
+            &relay.ca.ca_pem,
+            relay.clock.clone(),
+            api_key,
+            policy,
+            seed,
+        )
+    }
+
+    /// A login server reaching the relay at `origin` (TLS under `ca_pem`).
+    pub fn on(
+        origin: RelayUrl,
+        ca_pem: &str,
+        clock: TestClock,
+        api_key: &str,
+        policy: PushPolicy,
+        seed: u64,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite")).unwrap();
+        let http =
+            Arc::new(HttpRelay::with_extra_ca(origin.clone(), api_key, ca_pem.as_bytes()).unwrap());
+        let rp = Rp::new(store)
+            .with_clock(clock.clone())
+            .with_hasher(FastHasher)
+            .with_push_policy(policy)
+            .with_push(rp_id(), http.clone());
+        Self {
+            rp,
+            rng: ChaCha20Rng::seed_from_u64(seed),
+            relay_url: origin,
+            relay: http,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    /// An offer for `account` (its first second factor) with minimum `min`.
+    pub async fn offer(&mut self, account: &str, min: ApprovalKind) -> NewOffer {
+        let mut request = OfferRequest::new("Example", &format!("{account}@example.com"));
+        request.min = min;
+        self.rp
+            .make_offer(
+                account,
+                &request,
+                &self.relay_url,
+                EnrollmentAuthorization::NoSecondFactorYet,
+                &mut self.rng,
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The RP takes the registration of `eid` from the relay.
+    pub async fn complete(&mut self, eid: &EnrollmentId) -> assent_rp::Result<RegistrationStatus> {
+        self.rp.complete_registration(eid, &mut self.rng).await
+    }
+
+    /// The login page submits the activation code.
+    pub fn activate(
+        &mut self,
+        account: &str,
+        eid: &EnrollmentId,
+        code: &str,
+    ) -> assent_rp::Result<ActivationResult> {
+        self.rp.activate(account, eid, code, &mut self.rng)
+    }
+
+    /// The login page of `account` starts a push challenge.
+    pub async fn start(&mut self, account: &str) -> assent_rp::Result<StartedChallenge> {
+        let ctx = context(self.clock.now());
+        self.rp.start_challenge(account, &ctx, &mut self.rng).await
+    }
+
+    /// Enrolls and activates `phone` for `account` with minimum and policy `kind`.
+    pub async fn enroll(
+        &mut self,
+        phone: &mut RealPhone,
+        account: &str,
+        kind: ApprovalKind,
+    ) -> RealEnrolled {
+        let offer = self.offer(account, kind).await;
+        let pending = phone.client.enroll_uri(&offer.uri).await.unwrap();
+        self.finish(phone, account, kind, &offer, pending).await
+    }
+
+    /// The rest of an enrollment once the phone registered.
+    pub async fn finish(
+        &mut self,
+        phone: &mut RealPhone,
+        account: &str,
+        kind: ApprovalKind,
+        offer: &NewOffer,
+        pending: PendingEnrollment,
+    ) -> RealEnrolled {
+        let eid = offer.offer.eid;
+        let status = self.complete(&eid).await.unwrap();
+        let RegistrationStatus::AwaitingActivation(info) = status else {
+            panic!("no registration arrived: {status:?}");
+        };
+        let account_id = phone
+            .client
+            .finish_enrollment(&pending)
+            .await
+            .unwrap()
+            .expect("the answer was delivered");
+        let code = phone
+            .client
+            .activation_code(&account_id)
+            .unwrap()
+            .code
+            .to_string();
+        match self.activate(account, &eid, &code).unwrap() {
+            ActivationResult::Activated(a) => assert_eq!(a.device.device_id, info.device_id),
+            ActivationResult::Rejected => panic!("the phone's own code was rejected"),
+        }
+        self.rp
+            .set_account_policy(account, AccountPolicy { kind, uv: false })
+            .unwrap();
+        RealEnrolled {
+            eid,
+            account_id,
+            device_id: info.device_id,
+        }
+    }
+}
+
+/// A phone enrolled through the real relay.
+#[derive(Debug, Clone)]
+pub struct RealEnrolled {
+    /// The offer's enrollment id.
+    pub eid: EnrollmentId,
+    /// The account in the phone's vault.
+    pub account_id: AccountId,
+    /// The device id the RP assigned.
+    pub device_id: DeviceId,
+}
+
+// ---------------------------------------------------------------------------------------
+// The phone
+
+/// The core's [`PushClient`] over HTTPS (trusting the test CA), poll-only.
+pub struct RealPhone {
+    /// The app's push client.
+    pub client: PushClient,
+    /// The device key store.
+    pub keys: Arc<SoftwareKeyStore>,
+}
+
+impl std::fmt::Debug for RealPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RealPhone").finish_non_exhaustive()
+    }
+}
+
+impl RealPhone {
+    /// A phone on `clock` reaching relays over HTTPS with `ca_pem` trusted.
+    pub fn new(ca_pem: &str, clock: TestClock, seed: u64, name: &str) -> Self {
+        let transport: Arc<dyn RelayTransport> =
+            Arc::new(HttpsTransport::with_extra_ca(ca_pem.as_bytes()).unwrap());
+        Self::with_transport(transport, clock, seed, name)
+    }
+
+    /// A phone over any transport.
+    pub fn with_transport(
+        transport: Arc<dyn RelayTransport>,
+        clock: TestClock,
+        seed: u64,
+        name: &str,
+    ) -> Self {
+        let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
+        let env = VaultEnv::new(
+            Arc::new(MemoryStorage::new()),
+            Arc::new(StaticKey(VaultKey::from_bytes([3; 32]))),
+        )
+        .with_clock(Arc::new(clock))
+        .with_rng(ChaCha20Rng::seed_from_u64(seed));
+        let vault = Vault::open_or_create(env).unwrap();
+        let client = PushClient::new(
+            vault,
+            transport,
+            keys.clone(),
+            DeviceInfo {
+                platform: Platform::Poll,
+                name: name.to_owned(),
+                push_token: String::new(),
+            },
+        );
+        Self { client, keys }
+    }
+
+    /// Polls and returns the one challenge shown (panics on anything else).
+    pub async fn the_pending(&mut self) -> ChallengeView {
+        let polled = self.client.pending().await.unwrap();
+        assert!(polled.refused.is_empty(), "refused: {:?}", polled.refused);
+        assert_eq!(polled.shown.len(), 1, "{polled:?}");
+        polled.shown.into_iter().next().unwrap()
+    }
+
+    /// Signs `body` for `method path` at `timestamp` as account `id`'s device, over
+    /// `origin`: the headers of a signed device request.
+    pub fn sign_request(
+        &self,
+        id: &AccountId,
+        origin: &RelayUrl,
+        method: &str,
+        path: &str,
+        timestamp: u64,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
+        let push = self.client.push_enrollment(id).unwrap();
+        let signer = assent_core::KeyStoreSigner::new(
+            self.keys.as_ref(),
+            push.key_alias(),
+            push.device_public_key().clone(),
+        );
+        assent_protocol::RequestAuth::sign(
+            &signer,
+            origin,
+            push.device_id(),
+            method,
+            path,
+            timestamp,
+            body,
+        )
+        .unwrap()
+        .to_headers()
+        .into_iter()
+        .collect()
+    }
+
+    /// Account `id`'s answer to `challenge`, signed by its device key.
+    pub fn make_answer(
+        &self,
+        id: &AccountId,
+        challenge: &assent_protocol::Challenge,
+        decision: assent_protocol::Decision,
+        entered: &str,
+    ) -> assent_protocol::Answer {
+        let push = self.client.push_enrollment(id).unwrap();
+        let signer = assent_core::KeyStoreSigner::new(
+            self.keys.as_ref(),
+            push.key_alias(),
+            push.device_public_key().clone(),
+        );
+        assent_protocol::Answer::make(&signer, push.rp_id(), challenge, decision, entered, false)
+            .unwrap()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Binaries
+
+/// The path of workspace binary `name` (`assent-relay` or `assent`), built once per test
+/// process.
+///
+/// Cargo builds `CARGO_BIN_EXE_*` only for binaries of the package under test, and
+/// these two live in other packages (`assent-relay`, `assent-cli`). So the first call runs
+/// `$CARGO build -p assent-relay -p assent-cli --bins` with the cargo that runs the tests
+/// (the `CARGO` variable it sets; `cargo` otherwise), in the same profile, and takes the
+/// binaries from the directory that holds this test executable (`<target>/<profile>`,
+/// which follows `CARGO_TARGET_DIR`). From a clean clone that is a one-time build; after
+/// it, a no-op check of about a second. `ASSENT_TEST_BIN_DIR` names a directory with
+/// prebuilt binaries instead (no build).
+pub fn binary(name: &str) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("ASSENT_TEST_BIN_DIR") {
+            return PathBuf::from(dir);
+        }
+        // <target>/<profile>/deps/<test exe>
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test runs from <target>/<profile>/deps")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().unwrap().to_path_buf();
+        let profile = profile_dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let mut build = std::process::Command::new(cargo);
+        build
+            .args([
+                "build",
+                "--quiet",
+                "--bins",
+                "-p",
+                "assent-relay",
+                "-p",
+                "assent-cli",
+            ])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(&target_dir);
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                build.arg("--release");
+            }
+            other => {
+                build.args(["--profile", other]);
+            }
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(
+            status.success(),
+            "building the relay and CLI binaries failed"
+        );
+        profile_dir
+    });
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "no binary at {}", path.display());
+    path
+}
+
+/// Polls `check` every 20 ms until it returns `Some`, for at most `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < limit, "gave up after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw requests
+
+/// A relay reply, read whole.
+#[derive(Debug)]
+pub struct RawReply {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Assent-Time` header, if any.
+    pub assent_time: Option<u64>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    /// The body as JSON (`null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// `(status, error code)`; the code is empty for a success.
+    pub fn code(&self) -> (u16, String) {
+        let code = self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (self.status, code)
+    }
+}
+
+impl RealRelay {
+    /// Sends `method path` (with `headers` and a JSON `body` when not empty) over TLS.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &str,
+    ) -> RawReply {
+        let url = format!("{}{}", self.origin.as_str(), path);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.http().request(method, url);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        if !body.is_empty() {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let reply = request.send().await.unwrap();
+        let status = reply.status().as_u16();
+        let assent_time = reply
+            .headers()
+            .get("assent-time")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = reply.bytes().await.unwrap().to_vec();
+        RawReply {
+            status,
+            assent_time,
+            body,
+        }
+    }
+
+    /// An RP API call with `Authorization: Bearer <key>`.
+    pub async fn rp_call(&self, key: &str, method: &str, path: &str, body: &str) -> RawReply {
+        self.raw(
+            method,
+            path,
+            &[("authorization", format!("Bearer {key}"))],
+            body,
+        )
+        .await
+    }
+
+    /// A device request signed by `phone`'s key for account `id`, over `origin`, at
+    /// `timestamp`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn signed_as(
+        &self,
+        phone: &RealPhone,
+        id: &AccountId,
+        origin: &RelayUrl,
+        timestamp: u64,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> RawReply {
+        let headers = phone.sign_request(id, origin, method, path, timestamp, body.as_bytes());
+        let headers: Vec<(&str, String)> = headers.into_iter().collect();
+        self.raw(method, path, &headers, body).await
+    }
+
+    /// A device request signed correctly, now, over the relay's origin.
+    pub async fn signed(
+        &self,
+        phone: &RealPhone,
+        id: &AccountId,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> RawReply {
+        self.signed_as(
+            phone,
+            id,
+            &self.origin,
+            self.clock.now(),
+            method,
+            path,
+            body,
+        )
+        .await
+    }
+}
