@@ -1,0 +1,74 @@
+//! The RP library's events, turned into notices on the user's security page:
+//! every new phone (DESIGN.md §9: the user is told), every removal, every
+//! "this wasn't me".
+
+use std::sync::Arc;
+
+use assent_rp::{Event, EventSink};
+
+use crate::db::Db;
+
+/// Stores each event as a notice for its account.
+#[derive(Debug)]
+pub struct NoticeSink {
+    db: Arc<Db>,
+}
+
+impl NoticeSink {
+    /// A sink writing to `db`.
+    pub fn new(db: Arc<Db>) -> Self {
+        Self { db }
+    }
+}
+
+/// The notice text for an event, with the account it belongs to.
+pub fn notice(event: &Event) -> Option<(&str, String, u64)> {
+    match event {
+        Event::NewDevice {
+            account, name, at, ..
+        } => Some((
+            account,
+            format!(
+                "A new phone, \u{201c}{name}\u{201d}, can now approve your logins. If this wasn't you, remove it below and change your password."
+            ),
+            *at,
+        )),
+        Event::DeviceRemoved {
+            account,
+            by_phone,
+            at,
+            ..
+        } => Some((
+            account,
+            if *by_phone {
+                "A phone removed itself from your account.".to_owned()
+            } else {
+                "A phone was removed from your account.".to_owned()
+            },
+            *at,
+        )),
+        Event::FraudReported {
+            account, at, muted_until, ..
+        } => Some((
+            account,
+            format!(
+                "Someone tried to log in with your password and you answered \u{201c}this wasn't me\u{201d}. Login requests are paused for {} minutes. Change your password.",
+                muted_until.saturating_sub(*at).div_ceil(60)
+            ),
+            *at,
+        )),
+        _ => None,
+    }
+}
+
+impl EventSink for NoticeSink {
+    fn deliver(&self, event: &Event) {
+        let Some((account, text, at)) = notice(event) else {
+            return;
+        };
+        let at = i64::try_from(at).unwrap_or(i64::MAX);
+        if let Err(e) = self.db.add_notice(account, &text, at) {
+            tracing::error!(error = %e, "could not store a notice");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The site's routes, built in one place by [`app`].
+//!
+//! - `signup`: create an account.
+//! - `login`: password step, logout.
+//! - `second_step`: push approval (waiting page + long-poll), TOTP, backup code.
+//! - `security`: enable two-step verification (QR + activation), backup codes,
+//!   phones, notices.
+//! - `app_passwords`: create / list / revoke, and `/api/whoami` that accepts them.
+
+pub mod app_passwords;
+pub mod login;
+pub mod second_step;
+pub mod security;
+pub mod signup;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::header::{CACHE_CONTROL, USER_AGENT};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::db::User;
+use crate::error::{AppError, Result};
+use crate::session::{self, Session};
+use crate::state::AppState;
+
+/// The whole site.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/", get(home))
+        .merge(signup::routes())
+        .merge(login::routes())
+        .merge(second_step::routes())
+        .merge(security::routes())
+        .merge(app_passwords::routes());
+    if state.sim.is_some() {
+        router = router.merge(crate::sim::phone::routes());
+    }
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        .layer(middleware::from_fn(headers))
+        .with_state(state)
+}
+
+/// No caching (pages carry one-time secrets), no framing, no sniffing.
+async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    response
+}
+
+async fn home(State(state): State<AppState>, session: Session) -> Result<Response> {
+    Ok(match logged_in(&state, &session)? {
+        Some(_) => Redirect::to("/security").into_response(),
+        None => Redirect::to("/login").into_response(),
+    })
+}
+
+/// The fully logged-in user, if any.
+pub fn logged_in(state: &AppState, session: &Session) -> Result<Option<User>> {
+    match session.row.user_id {
+        Some(id) => state.db.user(id),
+        None => Ok(None),
+    }
+}
+
+/// The fully logged-in user, or a redirect to the login page.
+pub fn require_user(state: &AppState, session: &Session) -> Result<User> {
+    logged_in(state, session)?.ok_or(AppError::LoginRequired)
+}
+
+/// Finishes a login: the session now belongs to `user`, under a fresh id.
+pub fn complete_login(
+    state: &AppState,
+    session: &mut Session,
+    user: &User,
+    flash: Option<String>,
+) -> Result<()> {
+    session.row.user_id = Some(user.id);
+    session.row.pending_user_id = None;
+    session.row.enroll_eid = None;
+    session.clear_push();
+    session.row.flash = flash;
+    session.rotate(state)?;
+    tracing::info!(user = user.id, "logged in");
+    Ok(())
+}
+
+/// Who is asking: browser and address, for the phone's prompt.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// A short browser description.
+    pub agent: String,
+    /// The peer address.
+    pub ip: IpAddr,
+}
+
+impl ClientInfo {
+    /// An approximate place for the prompt. The demo has no geo-IP database.
+    pub fn location(&self) -> &'static str {
+        let private = match self.ip {
+            IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+            IpAddr::V6(v6) => v6.is_loopback(),
+        };
+        if private {
+            "Local network"
+        } else {
+            "Unknown location"
+        }
+    }
+}
+
+/// A short description of a User-Agent ("Chrome on Linux").
+pub fn describe_agent(agent: &str) -> String {
+    let browser = [
+        "Edg/",
+        "Firefox/",
+        "HeadlessChrome/",
+        "Chrome/",
+        "Safari/",
+        "curl/",
+    ]
+    .iter()
+    .find(|b| agent.contains(*b))
+    .map(|b| match *b {
+        "Edg/" => "Edge",
+        "HeadlessChrome/" => "Headless Chrome",
+        other => other.trim_end_matches('/'),
+    })
+    .unwrap_or("A browser");
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("Windows", "Windows"),
+        ("Mac OS", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| agent.contains(k))
+    .map(|(_, v)| *v);
+    match os {
+        Some(os) => format!("{browser} on {os}"),
+        None => browser.to_owned(),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        Ok(Self {
+            agent: describe_agent(agent),
+            ip,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_are_summarized() {
+        assert_eq!(
+            describe_agent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36"),
+            "Headless Chrome on Linux"
+        );
+        assert_eq!(
+            describe_agent("Mozilla/5.0 (Windows NT 10.0; rv:126.0) Gecko/20100101 Firefox/126.0"),
+            "Firefox on Windows"
+        );
+        assert_eq!(describe_agent(""), "A browser");
+    }
+}
