@@ -129,7 +129,15 @@ async fn show(State(state): State<AppState>, mut session: Session) -> Result<Res
         .collect();
     let requests = if requests.is_empty() {
         r#"<p class="muted" id="no-requests">No login requests. This page checks every 2 seconds.</p>
-<script>setTimeout(function(){location.reload()},2000)</script>"#
+<script>
+(function () {
+  // Look for new requests every 2 s, unless the user is typing an offer.
+  setInterval(function () {
+    var offer = document.getElementById('offer');
+    if (!offer || (offer.value === '' && document.activeElement !== offer)) location.reload();
+  }, 2000);
+})();
+</script>"#
             .to_owned()
     } else {
         requests

@@ -1,0 +1,219 @@
+// Browser test of the Assent demo: headless Chromium (Debian's `chromium`)
+// driven by playwright-core through sign-up, enrollment (the offer read from
+// the page), push login approved and denied on the phone, backup-code login
+// (the used code refused the second time), TOTP login and an application
+// password. The demo runs in its simulated mode: the in-process relay, and
+// the simulated phone at /phone (the same core an app embeds) in a second tab.
+//
+// Usage: node test.mjs   (ASSENT_DEMO_BIN: the built binary; default
+// ../../../target/debug/assent-demo, or $CARGO_TARGET_DIR/debug/assent-demo)
+// Screenshots go to docs/screenshots/ (SCREENSHOTS=0 to skip).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+const bin = process.env.ASSENT_DEMO_BIN || join(targetDir, 'debug', 'assent-demo');
+const shots = join(root, 'docs', 'screenshots');
+const takeShots = process.env.SCREENSHOTS !== '0';
+const started = Date.now();
+
+function step(text) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function startDemo(port, dataDir) {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => fail(new Error('the demo did not start in 20 s')), 20000);
+    child.on('exit', (code) => fail(new Error(`the demo exited (${code})`)));
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(`  demo: ${chunk}`);
+      if (String(chunk).includes('open http')) {
+        clearTimeout(timer);
+        ok(child);
+      }
+    });
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'assent-demo-browser-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let demo;
+let context;
+try {
+  demo = await startDemo(port, join(tmp, 'data'));
+  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 760, height: 720 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(20000);
+  const site = await context.newPage();
+  const phone = await context.newPage();
+  if (takeShots) mkdirSync(shots, { recursive: true });
+  const shot = async (page, name) => {
+    if (takeShots) await page.screenshot({ path: join(shots, `${name}.png`) });
+  };
+
+  // The phone's page is reloaded before each use: logins rotate the browser
+  // session (and its CSRF token), which this tab shares.
+  async function phoneAnswer(button, entry) {
+    await phone.goto(`${base}/phone`);
+    const request = phone.locator('.request').first();
+    await request.waitFor();
+    if (entry !== undefined) await request.locator('input[name=entry]').fill(entry);
+    await request.locator(`button[value=${button}]`).click();
+    await phone.waitForSelector('#flash');
+  }
+
+  async function login() {
+    await site.goto(`${base}/login`);
+    await site.fill('#username', 'alice');
+    await site.fill('#password', 'correct horse battery');
+    await site.click('button[type=submit] >> text=Log in');
+    await site.waitForURL(/\/login\/push$/);
+  }
+
+  async function logout() {
+    await site.click('header button:has-text("Log out")');
+    await site.waitForURL(/\/login$/);
+  }
+
+  step('sign up');
+  await site.goto(`${base}/signup`);
+  await site.fill('#username', 'alice');
+  await site.fill('#password', 'correct horse battery');
+  await site.click('text=Sign up >> nth=-1');
+  await site.waitForURL(/\/security$/);
+  assert.match(await site.textContent('#tsv-status'), /off/);
+
+  step('enable two-step verification: QR code and offer on the page');
+  await site.click('text=Enable two-step verification');
+  const offer = (await site.textContent('#offer-uri')).trim();
+  assert.match(offer, /^assent:\/\/enroll\?/);
+  assert.ok(await site.locator('#qr svg').count(), 'a QR code');
+
+  step('the phone scans the offer');
+  await phone.goto(`${base}/phone`);
+  await phone.fill('#offer', offer);
+  await phone.click('text=Scan');
+  const activation = (await phone.textContent('#activation-code')).trim();
+  assert.match(activation, /^\d{6}$/);
+
+  step('type the activation code on the site');
+  await site.waitForSelector('#enroll-state:has-text("is connected")');
+  await site.fill('#code', activation);
+  await site.click('text=Activate');
+  const codes = (await site.locator('#backup-codes li').allTextContents()).map((c) => c.trim());
+  assert.equal(codes.length, 10);
+  codes.forEach((c) => assert.match(c, /^[a-z0-9]{5}-[a-z0-9]{5}$/));
+  const download = await site.getAttribute('#download-codes', 'href');
+  assert.ok(download.startsWith('data:text/plain') && download.includes(codes[0]));
+  await site.click('#codes-saved');
+  assert.match(await site.textContent('#tsv-status'), /on/);
+  assert.match(await site.textContent('#notices'), /A new phone/);
+  assert.equal((await site.content()).includes(codes[0]), false, 'codes shown once');
+  await shot(site, 'security');
+
+  step('log out, log in with the password: the push page shows the number');
+  await logout();
+  await shot(site, 'login');
+  await login();
+  const number = (await site.textContent('#push-number')).trim();
+  assert.match(number, /^\d{2}$/);
+  await shot(site, 'waiting');
+
+  step('the phone approves with that number; the page moves on by itself');
+  await phoneAnswer('approve', number);
+  await site.waitForURL(/\/security$/);
+  assert.match(await site.textContent('header'), /alice/);
+
+  step('push denied');
+  await logout();
+  await login();
+  await phoneAnswer('deny');
+  await site.waitForSelector('#push-state.error');
+  assert.match(await site.textContent('#push-state'), /denied/);
+  assert.match(site.url(), /\/login\/push$/);
+
+  step('backup code login, then the same code refused');
+  await site.click('#use-backup');
+  await site.fill('#code', codes[0]);
+  await site.click('text=Verify');
+  await site.waitForURL(/\/security$/);
+  assert.match(await site.textContent('#flash'), /9 left/);
+  await logout();
+  await login();
+  await site.click('#use-backup');
+  await site.fill('#code', codes[0]);
+  await site.click('text=Verify');
+  assert.match(await site.textContent('#error'), /not right/);
+
+  step('TOTP login with the code the phone shows (after the activation step)');
+  await site.click('#use-totp');
+  let totp = activation;
+  for (let i = 0; totp === activation && i < 40; i++) {
+    await phone.goto(`${base}/phone`);
+    totp = (await phone.locator('code.totp').first().textContent()).trim();
+    if (totp === activation) await phone.waitForTimeout(1000);
+  }
+  assert.notEqual(totp, activation);
+  await site.fill('#code', totp);
+  await site.click('text=Verify');
+  await site.waitForURL(/\/security$/);
+
+  step('create an application password and use it');
+  await site.fill('#name', 'Mail on my laptop');
+  await site.click('button:has-text("Create")');
+  const appPassword = (await site.textContent('#new-app-password')).trim();
+  const auth = (p) => ({ Authorization: `Basic ${Buffer.from(`alice:${p}`).toString('base64')}` });
+  let reply = await fetch(`${base}/api/whoami`, { headers: auth(appPassword) });
+  assert.equal(reply.status, 200);
+  assert.deepEqual(await reply.json(), { user: 'alice' });
+  await site.click('text=Done');
+  assert.match(await site.textContent('#app-passwords'), /Mail on my laptop/);
+  await site.click('#app-passwords button:has-text("Revoke")');
+  assert.match(await site.textContent('#flash'), /revoked/);
+  reply = await fetch(`${base}/api/whoami`, { headers: auth(appPassword) });
+  assert.equal(reply.status, 401);
+
+  step('all passed');
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (demo) demo.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+}
