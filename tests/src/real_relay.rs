@@ -741,6 +741,25 @@ pub fn binary(name: &str) -> PathBuf {
                 build.args(["--profile", other]);
             }
         }
+        // Build as from a shell: without the variables cargo sets for this test process
+        // (package name, manifest dir …), which build scripts watch and would otherwise
+        // see change, rebuilding shared dependencies on every run.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            let per_test = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ];
+            if per_test.iter().any(|p| name.starts_with(p)) {
+                build.env_remove(name.as_ref());
+            }
+        }
         let status = build.status().expect("cargo runs");
         assert!(
             status.success(),
@@ -882,5 +901,191 @@ impl RealRelay {
             body,
         )
         .await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The relay binary, as a process
+
+/// A running `assent-relay` process; killed (SIGKILL) when dropped.
+pub struct RelayProcess {
+    child: std::process::Child,
+    /// The address it listens on (from its "assent-relay listening" log line).
+    pub addr: SocketAddr,
+    /// Its log lines so far (JSON).
+    pub log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl std::fmt::Debug for RelayProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayProcess")
+            .field("pid", &self.child.id())
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl RelayProcess {
+    /// Starts `assent-relay <args> --log-format json` in `dir` and waits (at most 30 s)
+    /// for its listening line.
+    pub fn spawn(dir: &Path, args: &[String]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(binary("assent-relay"))
+            .current_dir(dir)
+            .args(args)
+            .args(["--log-format", "json", "--log", "info"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let line = line.unwrap_or_default();
+                    let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+                    if value["fields"]["message"] == "assent-relay listening" {
+                        if let Some(addr) = value["fields"]["addr"].as_str() {
+                            let _ = tx.send(addr.to_owned());
+                        }
+                    }
+                    log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                }
+            });
+        }
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => addr.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the relay did not start: {:?}",
+                    log.lock().unwrap_or_else(|e| e.into_inner())
+                );
+            }
+        };
+        Self { child, addr, log }
+    }
+
+    /// `kill -9`: no graceful shutdown, no flush beyond what SQLite already committed.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(!status.success(), "killed, not exited: {status:?}");
+    }
+
+    /// The output of `assent-relay --help`.
+    pub fn help() -> String {
+        let out = std::process::Command::new(binary("assent-relay"))
+            .arg("--help")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TLS-terminating TCP proxy on `127.0.0.1:<port>` in front of a plain-HTTP relay whose
+/// address can change (a restarted process).
+pub struct TlsProxy {
+    /// The proxy's address (the relay's public origin names it).
+    pub addr: SocketAddr,
+    backend: Arc<std::sync::Mutex<SocketAddr>>,
+    _task: AbortOnDrop,
+}
+
+impl std::fmt::Debug for TlsProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsProxy")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl TlsProxy {
+    /// Binds a loopback port and terminates TLS with `tls` (the backend is set later).
+    pub async fn start(tls: Arc<rustls::ServerConfig>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let backend = Arc::new(std::sync::Mutex::new(SocketAddr::from(([127, 0, 0, 1], 9))));
+        let mut tls = (*tls).clone();
+        // The backend speaks HTTP/1.1 only through this byte pipe: offer just that.
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+        let target = backend.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let to = *target.lock().unwrap_or_else(|e| e.into_inner());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut plain) = TcpStream::connect(to).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                });
+            }
+        });
+        Self {
+            addr,
+            backend,
+            _task: AbortOnDrop(task),
+        }
+    }
+
+    /// Sends new connections to `addr`.
+    pub fn set_backend(&self, addr: SocketAddr) {
+        *self.backend.lock().unwrap_or_else(|e| e.into_inner()) = addr;
+    }
+}
+
+/// Sends a request signed by `phone` for account `id` (over `origin`, at `timestamp`)
+/// with `client`.
+#[allow(clippy::too_many_arguments)]
+pub async fn signed_request(
+    client: &reqwest::Client,
+    phone: &RealPhone,
+    id: &AccountId,
+    origin: &RelayUrl,
+    timestamp: u64,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> RawReply {
+    let url = format!("{}{}", origin.as_str(), path);
+    let mut request = client.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url);
+    for (name, value) in phone.sign_request(id, origin, method, path, timestamp, body.as_bytes()) {
+        request = request.header(name, value);
+    }
+    if !body.is_empty() {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+    }
+    let reply = request.send().await.unwrap();
+    let status = reply.status().as_u16();
+    let assent_time = reply
+        .headers()
+        .get("assent-time")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    RawReply {
+        status,
+        assent_time,
+        body: reply.bytes().await.unwrap().to_vec(),
     }
 }
