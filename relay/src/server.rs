@@ -45,7 +45,8 @@ pub fn init_logging(config: &Config) {
 /// Opens the store, sets up TLS, binds the configured address and serves
 /// until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let tls = tls_config(&config.tls, Path::new("."))?;
+    // The working directory (an empty path keeps logged file names short).
+    let tls = tls_config(&config.tls, Path::new(""))?;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let state = AppState::new(store, config);

@@ -28,6 +28,9 @@ pub const DEV_CERT_FILE: &str = "cert.pem";
 /// The development server key (mode 0600), inside [`DEV_TLS_DIR`].
 pub const DEV_KEY_FILE: &str = "key.pem";
 
+/// How long in-flight requests may take to finish after the shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -221,7 +224,9 @@ fn make_dev_certificates() -> Result<(String, String, zeroize::Zeroizing<String>
     leaf.distinguished_name
         .push(DnType::CommonName, "Assent relay (development)");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).map_err(setup)?;
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &ca_cert, &ca_key)
+        .map_err(setup)?;
     let ca_pem = ca_cert.pem();
     let chain_pem = format!("{}{}", leaf_cert.pem(), ca_pem);
     Ok((
@@ -304,7 +309,17 @@ pub async fn serve_tls(
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    graceful.shutdown().await;
+    // A client that neither sends nor closes (an idle HTTP/2 connection that
+    // ignores GOAWAY) must not hold the relay up forever.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "connections still open after the shutdown grace period: closing them"
+        );
+    }
     Ok(())
 }
 
@@ -344,7 +359,9 @@ mod tests {
         let key = dir.path().join("key.pem");
         std::fs::write(&cert, "not pem").unwrap();
         std::fs::write(&key, "not pem").unwrap();
-        let err = Identity::from_pem_files(&cert, &key).unwrap_err().to_string();
+        let err = Identity::from_pem_files(&cert, &key)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cert.pem"), "{err}");
         let missing = Identity::from_pem_files(&dir.path().join("nope.pem"), &key)
             .unwrap_err()

@@ -140,13 +140,18 @@ fn bad_configuration_exits_with_a_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("body_limit"));
 }
 
-#[tokio::test]
+// Multi-threaded: the client's connection tasks keep running (and answer
+// the relay's GOAWAY) while the test blocks on the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zero_config_serves_https_with_a_dev_ca() {
     let dir = tempfile::tempdir().unwrap();
     let start = |dir: &std::path::Path| {
         let mut child = Command::new(BIN)
             .current_dir(dir)
+            // No TLS flag: the zero-config HTTPS (a free port, so the
+            // origin is given).
             .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--public-origin", "https://127.0.0.1:8080"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -162,8 +167,10 @@ async fn zero_config_serves_https_with_a_dev_ca() {
         });
         let mut addr = None;
         let mut log = Vec::new();
-        while addr.is_none() {
+        let mut push_line = false;
+        while addr.is_none() || !push_line {
             let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+            push_line |= line.contains("push is");
             let value: serde_json::Value = serde_json::from_str(&line).unwrap();
             if value["fields"]["message"] == "assent-relay listening" {
                 assert_eq!(value["fields"]["scheme"], "https");
@@ -171,9 +178,9 @@ async fn zero_config_serves_https_with_a_dev_ca() {
             }
             log.push(line);
         }
-        (child, addr.unwrap(), log.join("\n"))
+        (child, addr.unwrap(), log.join("\n"), rx)
     };
-    let (mut child, addr, log) = start(dir.path());
+    let (mut child, addr, log, rx) = start(dir.path());
     assert!(log.contains("DEVELOPMENT certificate"), "{log}");
     assert!(log.contains("assent-relay-ca.pem"), "{log}");
     assert!(log.contains("push is OFF"), "{log}");
@@ -198,15 +205,18 @@ async fn zero_config_serves_https_with_a_dev_ca() {
         !matches!(plain, Ok(r) if r.starts_with("HTTP/1.1 200")),
         "plain HTTP must not be served"
     );
+    drop(client);
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(child.wait().unwrap().success());
+    let exit = child.wait().unwrap();
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(exit.success(), "{exit:?}: {}", rest.join("\n"));
 
     // Second start: the same CA is reused.
-    let (mut child, _, log) = start(dir.path());
+    let (mut child, _, log, _rx) = start(dir.path());
     assert!(log.contains("\"created\":false"), "{log}");
     assert_eq!(
         std::fs::read(dir.path().join("assent-relay-ca.pem")).unwrap(),

@@ -25,14 +25,9 @@ async fn start_tls(app: &TestApp, dir: &std::path::Path) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve_tls(
-        listener,
-        app.state.clone(),
-        tls,
-        async {
-            let _ = stop_rx.await;
-        },
-    ));
+    let task = tokio::spawn(server::serve_tls(listener, app.state.clone(), tls, async {
+        let _ = stop_rx.await;
+    }));
     Running { addr, stop, task }
 }
 
