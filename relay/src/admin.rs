@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::auth::make_api_key;
 use crate::cli::{AdminCommand, KeyCommand, TenantCommand};
 use crate::random::{random_id, RandomError};
+use crate::settings::SettingsStore;
 use crate::store::{db_time, Store, StoreError, Tenant};
 
 /// An admin command failed.
@@ -24,7 +25,7 @@ pub enum AdminError {
     Io(#[from] std::io::Error),
 }
 
-async fn find_tenant(store: &dyn Store, id_or_name: &str) -> Result<Tenant, AdminError> {
+pub(crate) async fn find_tenant(store: &dyn Store, id_or_name: &str) -> Result<Tenant, AdminError> {
     if let Some(tenant) = store.tenant(id_or_name).await? {
         return Ok(tenant);
     }
@@ -34,16 +35,32 @@ async fn find_tenant(store: &dyn Store, id_or_name: &str) -> Result<Tenant, Admi
         .ok_or_else(|| AdminError::Usage(format!("no tenant with id or name {id_or_name:?}")))
 }
 
-/// Runs one admin command, writing its human-readable output to `out`.
+/// Runs one admin command, writing its human-readable output to `out`
+/// (without tenant settings: managed mode and webhooks are refused).
 pub async fn run(
     store: &dyn Store,
     command: &AdminCommand,
     now: u64,
     out: &mut dyn Write,
 ) -> Result<(), AdminError> {
+    run_with(store, None, command, now, out).await
+}
+
+/// [`run`] with the tenant settings store (managed mode, webhooks).
+pub async fn run_with(
+    store: &dyn Store,
+    settings: Option<&dyn SettingsStore>,
+    command: &AdminCommand,
+    now: u64,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
     let now = db_time(now);
     match command {
-        AdminCommand::Tenant(TenantCommand::Create { name }) => {
+        AdminCommand::Tenant(TenantCommand::Create {
+            name,
+            managed,
+            rp_id,
+        }) => {
             let name = name.trim();
             if name.is_empty() || name.len() > 200 {
                 return Err(AdminError::Usage(
@@ -64,8 +81,17 @@ pub async fn run(
                 other => other?,
             }
             writeln!(out, "created tenant {} ({})", tenant.id, tenant.name)?;
+            if *managed {
+                crate::admin_features::make_managed(settings, &tenant, rp_id.as_deref(), now, out)
+                    .await?;
+            }
             writeln!(out, "next: assent-relay admin key create {}", tenant.id)?;
         }
+        AdminCommand::Tenant(
+            other @ (TenantCommand::SetManaged { .. }
+            | TenantCommand::SetWebhook { .. }
+            | TenantCommand::ClearWebhook { .. }),
+        ) => crate::admin_features::run(store, settings, other, now, out).await?,
         AdminCommand::Tenant(TenantCommand::List) => {
             let tenants = store.list_tenants().await?;
             if tenants.is_empty() {
@@ -134,6 +160,8 @@ mod tests {
             &store,
             AdminCommand::Tenant(TenantCommand::Create {
                 name: "example.com".into(),
+                managed: false,
+                rp_id: None,
             }),
         )
         .await;
@@ -145,6 +173,8 @@ mod tests {
             &store,
             &AdminCommand::Tenant(TenantCommand::Create {
                 name: "example.com".into(),
+                managed: false,
+                rp_id: None,
             }),
             100,
             &mut Vec::new(),

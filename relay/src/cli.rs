@@ -51,9 +51,39 @@ pub enum TenantCommand {
     Create {
         /// Unique name (e.g. the login server's host name).
         name: String,
+        /// Managed mode: the relay acts as this tenant's RP (holds its keys,
+        /// gives verdicts over /v1/managed/...) and is trusted by it.
+        #[arg(long)]
+        managed: bool,
+        /// RP id (host name) of a managed tenant's offers [default: the name].
+        #[arg(long, requires = "managed")]
+        rp_id: Option<String>,
     },
     /// List tenants.
     List,
+    /// Turn managed mode on (or off with --off) for a tenant.
+    SetManaged {
+        /// Tenant id or name.
+        tenant: String,
+        /// RP id (host name) of its offers [default: the tenant's name].
+        #[arg(long)]
+        rp_id: Option<String>,
+        /// Turn managed mode off (the tenant's managed accounts stay stored).
+        #[arg(long, conflicts_with = "rp_id")]
+        off: bool,
+    },
+    /// Set a tenant's webhook (https URL); prints its signing secret once.
+    SetWebhook {
+        /// Tenant id or name.
+        tenant: String,
+        /// The https:// URL events are POSTed to.
+        url: String,
+    },
+    /// Remove a tenant's webhook.
+    ClearWebhook {
+        /// Tenant id or name.
+        tenant: String,
+    },
 }
 
 /// `admin key` subcommands.

@@ -63,6 +63,16 @@ pub enum ErrorCode {
     Unavailable,
     /// An internal error; details are in the relay's log only.
     Internal,
+    /// A `/v1/managed/...` route was called for a tenant that is not in
+    /// managed mode (end-to-end tenants never get verdicts from the relay).
+    NotManaged,
+    /// Enrolling a phone on this account needs its existing second factor
+    /// (a TOTP or backup code in the request).
+    SecondFactorRequired,
+    /// The account has no active phone to send a challenge to.
+    NoActiveDevice,
+    /// The challenge is not an unredeemed approval of this session.
+    NotRedeemable,
 }
 
 impl ErrorCode {
@@ -90,6 +100,8 @@ impl ErrorCode {
             Self::LimitExceeded => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotManaged | Self::SecondFactorRequired => StatusCode::FORBIDDEN,
+            Self::NoActiveDevice | Self::NotRedeemable => StatusCode::CONFLICT,
         }
     }
 
@@ -119,6 +131,10 @@ impl ErrorCode {
             Self::LimitExceeded => "limit_exceeded",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::NotManaged => "not_managed",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::NoActiveDevice => "no_active_device",
+            Self::NotRedeemable => "not_redeemable",
         }
     }
 }

@@ -6,12 +6,15 @@
 //! and API keys.
 
 pub mod admin;
+pub mod admin_features;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod features;
+pub mod managed;
 pub mod metrics;
 pub mod openapi;
 pub mod purge;
@@ -19,11 +22,13 @@ pub mod push;
 pub mod random;
 pub mod routes;
 pub mod server;
+pub mod settings;
 pub mod signed;
 pub mod state;
 pub mod store;
 pub mod tls;
 pub mod waiters;
+pub mod webhook;
 
 pub use routes::app;
 pub use state::AppState;

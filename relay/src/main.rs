@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use assent_relay::cli::{Cli, Command};
 use assent_relay::clock::{Clock, SystemClock};
 use assent_relay::config::Config;
-use assent_relay::{admin, server, store};
+use assent_relay::{admin, server, settings, store};
 use clap::Parser;
 
 #[tokio::main]
@@ -35,8 +35,17 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let settings = settings::open(&config.database_url).await.ok();
             let mut out = std::io::stdout();
-            match admin::run(store.as_ref(), &command, SystemClock.now(), &mut out).await {
+            match admin::run_with(
+                store.as_ref(),
+                settings.as_deref(),
+                &command,
+                SystemClock.now(),
+                &mut out,
+            )
+            .await
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("assent-relay: {e}");

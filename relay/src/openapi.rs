@@ -4,9 +4,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::managed::routes as managed;
 use crate::routes::device::{challenges as device_challenges, enrollment, lifecycle};
 use crate::routes::ops;
 use crate::routes::rp::{challenges, devices, enrollments, tenant};
+use crate::webhook::routes as webhook;
 
 struct ApiKeyScheme;
 
@@ -57,12 +59,31 @@ impl Modify for ApiKeyScheme {
         lifecycle::push_token,
         lifecycle::unenroll,
         lifecycle::unenroll_status,
+        webhook::set,
+        webhook::get,
+        webhook::clear,
+        managed::offer,
+        managed::enrollment,
+        managed::activate,
+        managed::devices,
+        managed::remove_device,
+        managed::start,
+        managed::verdict,
+        managed::redeem,
+        managed::verify_totp,
+        managed::backup_codes,
+        managed::verify_backup_code,
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "ops", description = "Health, readiness, metrics"),
-        (name = "rp", description = "Relying-party API (API key)"),
+        (name = "rp", description = "Relying-party API (API key). End-to-end: the relay \
+            returns signed answers, never a verdict."),
+        (name = "managed", description = "Managed mode (API key of a managed tenant): the \
+            relay acts as the RP with the assent-rp library, holds that RP's keys and gives \
+            verdicts, so THE RELAY IS TRUSTED BY THAT RP. Offers say custody=relay and the \
+            phone shows it. End-to-end tenants get 403 not_managed here."),
         (name = "device", description = "Device API: requests signed by the device key \
             with the Assent-Device, Assent-Timestamp and Assent-Signature headers \
             (docs/protocol.md §6)"),

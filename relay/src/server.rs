@@ -50,6 +50,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let state = AppState::new(store, config);
+    // Managed mode and webhooks.
+    let features = crate::features::Features::open(&state.config, state.clock.clone()).await?;
+    let state = state.with_features(Arc::new(features));
     match tls {
         Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await,
         None => serve(listener, state, shutdown_signal()).await,

@@ -24,6 +24,8 @@ pub struct AppState {
     pub push: Arc<dyn PushProvider>,
     /// Parked long-polls.
     pub waiters: Arc<Waiters>,
+    /// Managed mode and webhooks (`None`: no tenant is managed, no webhook).
+    pub features: Option<Arc<crate::features::Features>>,
 }
 
 impl AppState {
@@ -36,7 +38,14 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             push: Arc::new(PollOnly),
             waiters: Arc::new(Waiters::new()),
+            features: None,
         }
+    }
+
+    /// Enables managed mode and webhooks.
+    pub fn with_features(mut self, features: Arc<crate::features::Features>) -> Self {
+        self.features = Some(features);
+        self
     }
 
     /// Replaces the clock (tests).

@@ -36,7 +36,7 @@ impl Routes {
         }
     }
 
-    fn at<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
+    pub(crate) fn at<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -57,6 +57,8 @@ impl Routes {
 fn routes() -> Routes {
     let routes = ops::routes(Routes::new());
     let routes = rp::routes(routes);
+    let routes = crate::webhook::routes::routes(routes);
+    let routes = crate::managed::routes::routes(routes);
     device::routes(routes)
 }
 

@@ -157,6 +157,7 @@ pub async fn answer(
         AnswerOutcome::Stored => {
             state.metrics.challenge(ChallengeOutcome::Answered);
             state.waiters.wake(&keys::challenge(&challenge_id));
+            crate::features::answer_received(&state, &device.tenant_id, &challenge_id);
         }
         AnswerOutcome::AlreadyAnswered(first) => {
             let first = Answer::from_json(first.as_bytes())

@@ -100,6 +100,7 @@ pub async fn register(
     state
         .waiters
         .wake(&keys::tenant_registrations(&record.tenant_id));
+    crate::features::registration_received(&state, &record.tenant_id, &eid);
     Ok((StatusCode::CREATED, Json(registered)))
 }
 

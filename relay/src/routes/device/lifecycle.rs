@@ -92,6 +92,9 @@ pub async fn unenroll(
             db_time(state.clock.now()),
         )
         .await?;
+    if device.unenroll.is_none() {
+        crate::features::unenroll_requested(&state, &device.tenant_id, &device.device_id);
+    }
     Ok(Json(UnenrollRequested {
         status: "requested",
     }))

@@ -1,0 +1,113 @@
+//! Per-tenant features on top of the exchange: managed mode
+//! ([`crate::managed`]) and webhooks ([`crate::webhook`]), with the settings
+//! that switch them on ([`crate::settings`]).
+//!
+//! [`AppState::features`](crate::AppState) is `None` in a bare state (no
+//! tenant is managed, no webhook fires); [`Features::open`] builds them for
+//! the server. The three `*_received`/`*_requested` hooks are what the
+//! device handlers call after storing something; they never wait.
+
+use std::sync::Arc;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::managed::{self, Managed, ManagedDb};
+use crate::settings::SettingsStore;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::webhook::{HttpTransport, RetryPolicy, WebhookEvent, Webhooks};
+
+/// Settings, managed RP state and the webhook queue.
+pub struct Features {
+    /// Per-tenant options.
+    pub settings: Arc<dyn SettingsStore>,
+    /// Managed-mode RP state.
+    pub managed: Arc<Managed>,
+    /// Webhook delivery.
+    pub webhooks: Webhooks,
+}
+
+impl std::fmt::Debug for Features {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Features")
+            .field("managed", &self.managed)
+            .field("webhooks", &self.webhooks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Features {
+    /// For the server: settings in the relay's SQLite database (a pool of
+    /// their own on the same file), managed state beside it, webhooks over
+    /// HTTPS with the default retry policy. Starts the webhook worker on the
+    /// current runtime.
+    pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let settings = crate::settings::open(&config.database_url).await?;
+        let policy = RetryPolicy::default();
+        let transport = HttpTransport::new(policy.timeout, false).map_err(StoreError::Internal)?;
+        let seed =
+            crate::random::random_bytes::<32>().map_err(|e| StoreError::Internal(e.to_string()))?;
+        let webhooks = Webhooks::spawn(
+            settings.clone(),
+            Arc::new(transport),
+            clock,
+            Box::new(ChaCha20Rng::from_seed(seed)),
+            policy,
+            false,
+        );
+        let managed = Managed::new(ManagedDb::beside(&config.database_url));
+        Ok(Self {
+            settings,
+            managed: Arc::new(managed),
+            webhooks,
+        })
+    }
+}
+
+fn emit(state: &AppState, tenant_id: &str, event: WebhookEvent) {
+    if let Some(features) = &state.features {
+        features.webhooks.emit(tenant_id, event);
+    }
+}
+
+/// A phone's registration for `eid` was stored. (A managed tenant's login
+/// page takes it through `GET /v1/managed/enrollments/{eid}?wait=`, which
+/// wakes on it.)
+pub fn registration_received(state: &AppState, tenant_id: &str, eid: &str) {
+    emit(
+        state,
+        tenant_id,
+        WebhookEvent::RegistrationReceived {
+            eid: eid.to_owned(),
+        },
+    );
+}
+
+/// A phone's answer to `challenge_id` was stored (not a verdict).
+pub fn answer_received(state: &AppState, tenant_id: &str, challenge_id: &str) {
+    emit(
+        state,
+        tenant_id,
+        WebhookEvent::AnswerReceived {
+            challenge_id: challenge_id.to_owned(),
+        },
+    );
+}
+
+/// A phone asked to be unenrolled.
+pub fn unenroll_requested(state: &AppState, tenant_id: &str, device_id: &str) {
+    if state.features.is_none() {
+        return;
+    }
+    emit(
+        state,
+        tenant_id,
+        WebhookEvent::UnenrollRequested {
+            device_id: device_id.to_owned(),
+        },
+    );
+    managed::on_unenroll(state, tenant_id);
+}

@@ -1,0 +1,371 @@
+//! Managed mode: for a tenant with the managed flag, the relay itself is the
+//! relying party, so a login server in any language uses Assent over HTTP
+//! alone (`/v1/managed/...`).
+//!
+//! **The relay is then trusted by that RP.** It holds the tenant's RP state
+//! (offer keys, channel keys, pinned device keys, TOTP secrets, backup-code
+//! hashes) and gives verdicts. Offers say `custody=relay` and the phone
+//! shows it. End-to-end tenants are untouched: they never get a verdict,
+//! and `/v1/managed/...` refuses them with 403 `not_managed`.
+//!
+//! The RP is the `assent-rp` library: one [`Rp`] per request over one
+//! [`assent_rp::SqliteStore`] file per relay ([`ManagedDb`]), accounts
+//! namespaced as `<tenant id>/<account>`. It reaches the relay's own
+//! exchange through [`exchange::InProcessRelay`], a [`assent_rp::RelayApi`]
+//! that calls the RP handlers directly (no HTTP to itself), so every tenant
+//! check of the RP API applies.
+
+pub mod exchange;
+pub mod routes;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher, Verification, SALT_LEN};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::auth::RpAuth;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
+
+/// Where the managed RP state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManagedDb {
+    /// A SQLite file (created on first use).
+    File(PathBuf),
+    /// In memory (a relay on `sqlite::memory:`; tests).
+    Memory,
+}
+
+impl ManagedDb {
+    /// Beside the relay's database: `sqlite://dir/relay.db` gives
+    /// `dir/relay.managed.db`; an in-memory relay keeps it in memory.
+    pub fn beside(database_url: &str) -> Self {
+        let path = database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+            .unwrap_or(database_url);
+        let path = path.split('?').next().unwrap_or("");
+        if path.is_empty() || path.contains(":memory:") || path.starts_with("file::memory") {
+            return Self::Memory;
+        }
+        let path = PathBuf::from(path);
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "assent-relay".to_owned());
+        Self::File(path.with_file_name(format!("{stem}.managed.db")))
+    }
+}
+
+/// The managed-mode RP state of this relay (shared by every managed tenant).
+pub struct Managed {
+    db: ManagedDb,
+    store: Mutex<Option<Arc<dyn RpStore>>>,
+    hasher: Option<Arc<dyn SecretHasher>>,
+    push_policy: PushPolicy,
+}
+
+impl std::fmt::Debug for Managed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Managed")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+struct SharedHasher(Arc<dyn SecretHasher>);
+
+impl SecretHasher for SharedHasher {
+    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
+        self.0.hash(secret, salt)
+    }
+    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
+        self.0.verify(secret, encoded)
+    }
+}
+
+struct RpClock(Arc<dyn crate::clock::Clock>);
+
+impl assent_rp::Clock for RpClock {
+    fn now(&self) -> u64 {
+        self.0.now()
+    }
+}
+
+impl Managed {
+    /// Managed state in `db` (opened on first use), argon2id at OWASP's
+    /// parameters, the default push policy.
+    pub fn new(db: ManagedDb) -> Self {
+        Self {
+            db,
+            store: Mutex::new(None),
+            hasher: None,
+            push_policy: PushPolicy::default(),
+        }
+    }
+
+    /// Replaces the backup-code hasher (tests use a fast one).
+    pub fn with_hasher(mut self, hasher: Arc<dyn SecretHasher>) -> Self {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// Replaces the push policy (challenge expiry, limits).
+    pub fn with_push_policy(mut self, policy: PushPolicy) -> Self {
+        self.push_policy = policy;
+        self
+    }
+
+    fn store(&self) -> AppResult<Arc<dyn RpStore>> {
+        let mut slot = self
+            .store
+            .lock()
+            .map_err(|_| AppError::internal("managed store lock poisoned"))?;
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let store: Arc<dyn RpStore> = match &self.db {
+            ManagedDb::File(path) => Arc::new(
+                assent_rp::SqliteStore::open(path)
+                    .map_err(|e| AppError::internal(format!("cannot open managed store: {e}")))?,
+            ),
+            ManagedDb::Memory => Arc::new(
+                assent_rp::SqliteStore::open_in_memory()
+                    .map_err(|e| AppError::internal(format!("cannot open managed store: {e}")))?,
+            ),
+        };
+        *slot = Some(store.clone());
+        Ok(store)
+    }
+
+    /// The RP for `tenant`, talking to this relay's exchange in process.
+    pub fn rp(&self, state: &AppState, tenant: &ManagedTenant) -> AppResult<Rp> {
+        let relay = exchange::InProcessRelay::new(
+            state.clone(),
+            RpAuth {
+                tenant_id: tenant.tenant_id.clone(),
+            },
+        );
+        let mut rp = Rp::from_arc(self.store()?)
+            .with_clock(RpClock(state.clock.clone()))
+            .with_push_policy(self.push_policy)
+            .with_push(tenant.rp_id.clone(), Arc::new(relay));
+        if let Some(hasher) = &self.hasher {
+            rp = rp.with_hasher(SharedHasher(hasher.clone()));
+        }
+        Ok(rp)
+    }
+}
+
+/// A request authenticated by the API key of a tenant in managed mode.
+#[derive(Debug, Clone)]
+pub struct ManagedTenant {
+    /// The tenant.
+    pub tenant_id: String,
+    /// Its RP id.
+    pub rp_id: RpId,
+}
+
+/// Longest account name.
+pub const MAX_ACCOUNT_LEN: usize = 128;
+
+impl ManagedTenant {
+    /// The RP library's account key for the tenant's `account`: the tenant id
+    /// (base64url, no `/`) and the account, so tenants never share one.
+    pub fn account_key(&self, account: &str) -> AppResult<String> {
+        if account.is_empty()
+            || account.len() > MAX_ACCOUNT_LEN
+            || account.chars().any(char::is_control)
+        {
+            return Err(AppError::new(
+                ErrorCode::InvalidBody,
+                format!("account must be 1 to {MAX_ACCOUNT_LEN} bytes without control characters"),
+            ));
+        }
+        Ok(format!("{}/{account}", self.tenant_id))
+    }
+
+    /// Whether an RP-library account key is this tenant's.
+    pub fn owns(&self, account_key: &str) -> bool {
+        account_key
+            .strip_prefix(self.tenant_id.as_str())
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// The tenant's own name for an account key.
+    pub fn account_name<'a>(&self, account_key: &'a str) -> &'a str {
+        account_key
+            .strip_prefix(self.tenant_id.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(account_key)
+    }
+}
+
+fn not_managed() -> AppError {
+    AppError::new(
+        ErrorCode::NotManaged,
+        "this tenant is not in managed mode: use the end-to-end RP API (/v1/rp/...) with the \
+         Rust RP library, or ask the operator for `assent-relay admin tenant set-managed`",
+    )
+}
+
+impl FromRequestParts<AppState> for ManagedTenant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let auth = RpAuth::from_request_parts(parts, state).await?;
+        let features = state.features.as_ref().ok_or_else(not_managed)?;
+        let settings = features.settings.settings(&auth.tenant_id).await?;
+        if !settings.managed {
+            return Err(not_managed());
+        }
+        let rp_id = settings
+            .rp_id
+            .as_deref()
+            .and_then(|id| RpId::parse(id).ok())
+            .ok_or_else(|| AppError::internal("managed tenant without a valid RP id"))?;
+        Ok(Self {
+            tenant_id: auth.tenant_id,
+            rp_id,
+        })
+    }
+}
+
+/// A CSPRNG for one request: ChaCha20 seeded from the OS.
+pub fn rng() -> AppResult<ChaCha20Rng> {
+    Ok(ChaCha20Rng::from_seed(crate::random::random_bytes::<32>()?))
+}
+
+/// The relay's public origin as the offers name it.
+pub fn relay_url(state: &AppState) -> RelayUrl {
+    state.config.public_origin.clone()
+}
+
+/// Maps an RP-library error to the API's error body. The library's messages
+/// name the kind of failure and public ids only, never a secret.
+pub fn rp_error(err: assent_rp::Error) -> AppError {
+    use assent_rp::Error as E;
+    match err {
+        E::SecondFactorRequired | E::ProofRefused(_) => {
+            AppError::new(ErrorCode::SecondFactorRequired, err.to_string())
+        }
+        E::UnknownEnrollment => AppError::new(ErrorCode::UnknownEnrollment, err.to_string()),
+        E::EnrollmentUsed | E::NotAwaitingActivation => {
+            AppError::new(ErrorCode::NotPending, err.to_string())
+        }
+        E::EnrollmentExpired => AppError::new(ErrorCode::Expired, err.to_string()),
+        E::UnknownDevice => AppError::new(ErrorCode::UnknownDevice, err.to_string()),
+        E::NoActiveDevice => AppError::new(ErrorCode::NoActiveDevice, err.to_string()),
+        E::Muted { .. }
+        | E::ChallengePending
+        | E::TooManyChallenges { .. }
+        | E::Throttled { .. } => AppError::new(ErrorCode::LimitExceeded, err.to_string()),
+        E::KindNotAllowed(_) | E::NotEnrolled(_) | E::InvalidName => {
+            AppError::new(ErrorCode::InvalidBody, err.to_string())
+        }
+        E::UnknownSession => AppError::new(
+            ErrorCode::UnknownChallenge,
+            "no challenge for this session handle",
+        ),
+        E::NotRedeemable => AppError::new(ErrorCode::NotRedeemable, err.to_string()),
+        other => AppError::internal(other),
+    }
+}
+
+/// A verification result on the wire.
+pub fn verification_word(v: &Verification) -> (&'static str, Option<u64>) {
+    match v {
+        Verification::Accepted => ("accepted", None),
+        Verification::Throttled { retry_after } => ("throttled", Some(retry_after.as_secs())),
+        _ => ("rejected", None),
+    }
+}
+
+/// Runs blocking RP work (argon2id, SQLite) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| AppError::internal("blocking task failed"))?
+}
+
+/// After a phone of a managed tenant asked to be unenrolled: verify, remove
+/// and confirm at once.
+pub(crate) fn on_unenroll(state: &AppState, tenant_id: &str) {
+    let (state, tenant_id) = (state.clone(), tenant_id.to_owned());
+    tokio::spawn(async move {
+        let Some(tenant) = managed_tenant(&state, &tenant_id).await else {
+            return;
+        };
+        let result = async {
+            let rp = managed_of(&state)?.rp(&state, &tenant)?;
+            rp.process_unenroll_requests(&mut rng()?)
+                .await
+                .map_err(rp_error)
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "managed: could not process unenroll requests");
+        }
+    });
+}
+
+fn managed_of(state: &AppState) -> AppResult<&Managed> {
+    state
+        .features
+        .as_ref()
+        .map(|f| f.managed.as_ref())
+        .ok_or_else(not_managed)
+}
+
+async fn managed_tenant(state: &AppState, tenant_id: &str) -> Option<ManagedTenant> {
+    let features = state.features.as_ref()?;
+    let settings = features.settings.settings(tenant_id).await.ok()?;
+    if !settings.managed {
+        return None;
+    }
+    Some(ManagedTenant {
+        tenant_id: tenant_id.to_owned(),
+        rp_id: RpId::parse(settings.rp_id.as_deref()?).ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn managed_db_sits_beside_the_relay_db() {
+        assert_eq!(
+            ManagedDb::beside("sqlite://assent-relay.db"),
+            ManagedDb::File("assent-relay.managed.db".into())
+        );
+        assert_eq!(
+            ManagedDb::beside("sqlite:///var/lib/assent/relay.db?mode=rwc"),
+            ManagedDb::File("/var/lib/assent/relay.managed.db".into())
+        );
+        assert_eq!(ManagedDb::beside("sqlite::memory:"), ManagedDb::Memory);
+    }
+
+    #[test]
+    fn accounts_are_namespaced_by_tenant() {
+        let t = ManagedTenant {
+            tenant_id: "abc".into(),
+            rp_id: RpId::parse("example.com").unwrap(),
+        };
+        assert_eq!(t.account_key("alice").unwrap(), "abc/alice");
+        assert!(t.owns("abc/alice"));
+        assert!(!t.owns("abcd/alice"));
+        assert!(!t.owns("ab/c/alice"));
+        assert_eq!(t.account_name("abc/a/b"), "a/b");
+        assert!(t.account_key("").is_err());
+        assert!(t.account_key("a\nb").is_err());
+        assert!(t.account_key(&"a".repeat(129)).is_err());
+    }
+}

@@ -1,0 +1,177 @@
+//! Webhooks: an optional URL per tenant that the relay POSTs small signed
+//! notices to, so a login server need not hold long-polls open.
+//!
+//! Events ([`WebhookEvent`]): `answer.received` (a phone answered a
+//! challenge), `registration.received` (a phone registered for an
+//! announced enrollment), `unenroll.requested` (a phone asked to be
+//! removed). Each names only an id. `answer.received` is **not a verdict**:
+//! in end-to-end mode the RP fetches the signed answer
+//! (`GET /v1/rp/challenges/{id}/answer`) and verifies it itself; in managed
+//! mode it asks `/v1/managed/challenges/verdict`. No secret, handle, code or
+//! login context is ever in a body.
+//!
+//! Body: `{"id":"<event id>","type":"answer.received","created_at":<unix>,
+//! "data":{"challenge_id":"…"}}`; headers `Assent-Webhook-Id` and
+//! `Assent-Webhook-Signature: t=<unix>,v1=<hex>` ([`sign`]). Delivery is a
+//! background task ([`dispatch`]) with bounded, jittered exponential backoff;
+//! the request that caused an event never waits for it. Delivery is best
+//! effort and in memory: events queued when the relay stops are lost, so a
+//! receiver must still poll or long-poll as its source of truth.
+
+pub mod dispatch;
+pub mod routes;
+pub mod sign;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use zeroize::Zeroizing;
+
+use crate::random::{random_bytes, RandomError};
+
+pub use dispatch::{HttpTransport, RetryPolicy, WebhookStats, WebhookTransport, Webhooks};
+
+/// Something a tenant may want to hear about at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookEvent {
+    /// A phone answered the challenge: fetch the signed answer and verify it
+    /// (end-to-end), or ask for the verdict (managed). Not a verdict itself.
+    AnswerReceived {
+        /// The challenge id.
+        challenge_id: String,
+    },
+    /// A phone registered for the announced enrollment id.
+    RegistrationReceived {
+        /// The enrollment id.
+        eid: String,
+    },
+    /// A phone asked to be unenrolled.
+    UnenrollRequested {
+        /// The device id.
+        device_id: String,
+    },
+}
+
+impl WebhookEvent {
+    /// The event's `type` word.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::AnswerReceived { .. } => "answer.received",
+            Self::RegistrationReceived { .. } => "registration.received",
+            Self::UnenrollRequested { .. } => "unenroll.requested",
+        }
+    }
+
+    fn data(&self) -> serde_json::Value {
+        match self {
+            Self::AnswerReceived { challenge_id } => {
+                serde_json::json!({ "challenge_id": challenge_id })
+            }
+            Self::RegistrationReceived { eid } => serde_json::json!({ "eid": eid }),
+            Self::UnenrollRequested { device_id } => {
+                serde_json::json!({ "device_id": device_id })
+            }
+        }
+    }
+}
+
+/// The exact bytes POSTed for `event`.
+pub fn payload(event_id: &str, event: &WebhookEvent, created_at: u64) -> Vec<u8> {
+    serde_json::json!({
+        "id": event_id,
+        "type": event.kind(),
+        "created_at": created_at,
+        "data": event.data(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A fresh signing secret: `whsec_` and 32 random bytes in base64url. Shown
+/// once to whoever set the webhook.
+pub fn make_secret() -> Result<Zeroizing<String>, RandomError> {
+    let bytes = Zeroizing::new(random_bytes::<32>()?);
+    Ok(Zeroizing::new(format!(
+        "whsec_{}",
+        URL_SAFE_NO_PAD.encode(&bytes[..])
+    )))
+}
+
+/// Longest webhook URL accepted.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// Checks a webhook URL: `https://` with a host, no user info or fragment,
+/// at most [`MAX_URL_LEN`] bytes. `http://` is accepted only for a loopback
+/// host (127.0.0.0/8, `::1`, `localhost`) and only when
+/// `allow_loopback_http` is set (tests and local development).
+pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
+    if url.len() > MAX_URL_LEN {
+        return Err(format!("webhook URL longer than {MAX_URL_LEN} bytes"));
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid webhook URL: {e}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("webhook URL must not contain user info".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("webhook URL must not contain a fragment".into());
+    }
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
+        return Err("webhook URL needs a host".into());
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost"
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback && allow_loopback_http => Ok(()),
+        _ => Err("webhook URL must be https://".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https_except_loopback_when_allowed() {
+        assert!(check_url("https://rp.example.com/hooks/assent", false).is_ok());
+        assert!(check_url("https://10.0.0.1:8443/h", false).is_ok());
+        for bad in [
+            "http://rp.example.com/h",
+            "http://127.0.0.1:9/h",
+            "ftp://rp.example.com",
+            "https://user:pw@rp.example.com/",
+            "https://rp.example.com/#frag",
+            "not a url",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_url("http://127.0.0.1:9/h", true).is_ok());
+        assert!(check_url("http://[::1]:9/h", true).is_ok());
+        assert!(check_url("http://localhost:9/h", true).is_ok());
+        assert!(check_url("http://rp.example.com/h", true).is_err());
+        let long = format!("https://rp.example.com/{}", "a".repeat(MAX_URL_LEN));
+        assert!(check_url(&long, false).is_err());
+    }
+
+    #[test]
+    fn payloads_name_only_ids() {
+        let body = payload(
+            "evt",
+            &WebhookEvent::AnswerReceived {
+                challenge_id: "c1".into(),
+            },
+            7,
+        );
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"id":"evt","type":"answer.received","created_at":7,
+                "data":{"challenge_id":"c1"}})
+        );
+        let secret = make_secret().unwrap();
+        assert!(secret.starts_with("whsec_") && secret.len() == 6 + 43);
+    }
+}
