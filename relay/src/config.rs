@@ -9,6 +9,7 @@ use assent_protocol::RelayUrl;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
+use crate::push::settings::{PushArgs, PushSettings, PUSH_KEYS};
 use crate::tls::TlsMode;
 
 /// Default listen address.
@@ -115,6 +116,10 @@ pub struct ConfigArgs {
     /// `--public-origin` must name the proxy's https URL.
     #[arg(long, env = "ASSENT_RELAY_PLAIN_HTTP", global = true)]
     pub plain_http: bool,
+
+    /// Push providers (APNs, FCM); none set: poll-only.
+    #[command(flatten)]
+    pub push: PushArgs,
 }
 
 /// The TOML file's contents; the same keys as the flags.
@@ -188,6 +193,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// HTTPS (operator's or development certificate) or plain HTTP.
     pub tls: TlsMode,
+    /// Push providers.
+    pub push: PushSettings,
 }
 
 fn default_listen() -> SocketAddr {
@@ -252,9 +259,9 @@ impl Config {
 
     /// Resolves flags/environment, then the file they name, then defaults.
     pub fn resolve(args: &ConfigArgs) -> Result<Self, ConfigError> {
-        let file = match &args.config {
+        let (file, file_push) = match &args.config {
             Some(path) => read_file(path)?,
-            None => FileConfig::default(),
+            None => (FileConfig::default(), PushArgs::default()),
         };
         let limits_default = Limits::default();
         let listen = args.listen.or(file.listen).unwrap_or_else(default_listen);
@@ -317,6 +324,7 @@ impl Config {
                 .unwrap_or_else(|| "info".to_owned()),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             tls,
+            push: PushSettings::resolve(&args.push, &file_push)?,
         };
         config.validate()?;
         Ok(config)
@@ -364,15 +372,25 @@ fn tls_mode(args: &ConfigArgs, file: &FileConfig) -> Result<TlsMode, ConfigError
     }
 }
 
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+fn read_file(path: &Path) -> Result<(FileConfig, PushArgs), ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
         source,
     })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+    let parse = |message: String| ConfigError::Parse {
         path: path.to_owned(),
-        message: e.message().to_owned(),
-    })
+        message,
+    };
+    let mut table: toml::Table =
+        toml::from_str(&text).map_err(|e| parse(e.message().to_owned()))?;
+    // The push keys go to their own struct (crate::push::settings).
+    let push: toml::Table = PUSH_KEYS
+        .iter()
+        .filter_map(|key| table.remove(*key).map(|value| ((*key).to_owned(), value)))
+        .collect();
+    let file = FileConfig::deserialize(table).map_err(|e| parse(e.message().to_owned()))?;
+    let push = PushArgs::deserialize(push).map_err(|e| parse(e.message().to_owned()))?;
+    Ok((file, push))
 }
 
 #[cfg(test)]

@@ -72,6 +72,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
     challenges: Family<OutcomeLabels, Counter>,
+    /// Push metrics per provider (`assent_relay_push_*`).
+    pub push: std::sync::Arc<crate::push::metrics::PushProm>,
 }
 
 impl Default for Metrics {
@@ -102,8 +104,10 @@ impl Metrics {
             "Challenges by outcome (created, answered, expired)",
             challenges.clone(),
         );
+        let push = std::sync::Arc::new(crate::push::metrics::PushProm::register(&mut registry));
         Self {
             registry,
+            push,
             requests,
             latency,
             challenges,

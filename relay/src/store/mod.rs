@@ -356,6 +356,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes enrollments and challenges whose expiry is before `before`.
     async fn purge_expired(&self, before: DbTime) -> StoreResult<PurgeCounts>;
+
+    /// Records that the device's current push token was registered at `now`
+    /// (after an applied push-token update).
+    async fn set_push_token_at(&self, device_id: &str, now: DbTime) -> StoreResult<()>;
+    /// When the device's current push token was registered (its creation
+    /// time when it never changed); `None` for an unknown device.
+    async fn push_token_at(&self, device_id: &str) -> StoreResult<Option<DbTime>>;
+    /// Forgets the device's push token if it is still `push_token` (the
+    /// provider said it is dead): the device falls back to polling until the
+    /// phone sends a new one. `false` when the token had already changed.
+    async fn drop_push_token(&self, device_id: &str, push_token: &str) -> StoreResult<bool>;
+    /// Records what happened to a challenge's push (`sent`, `failed`,
+    /// `dead_token`).
+    async fn set_challenge_push(&self, challenge_id: &str, push: &str) -> StoreResult<()>;
+    /// What happened to a challenge's push; `None` when no push was tried or
+    /// it is still in flight (or no such challenge).
+    async fn challenge_push(&self, challenge_id: &str) -> StoreResult<Option<String>>;
 }
 
 /// Opens the store named by a database URL (`sqlite:...`).

@@ -616,4 +616,52 @@ impl Store for SqliteStore {
             removals,
         })
     }
+
+    async fn set_push_token_at(&self, device_id: &str, now: DbTime) -> StoreResult<()> {
+        sqlx::query("UPDATE devices SET push_token_at = $1 WHERE device_id = $2")
+            .bind(now)
+            .bind(device_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn push_token_at(&self, device_id: &str) -> StoreResult<Option<DbTime>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT COALESCE(push_token_at, created_at) FROM devices WHERE device_id = $1",
+        )
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(at)
+    }
+
+    async fn drop_push_token(&self, device_id: &str, push_token: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE devices SET push_token = '' WHERE device_id = $1 AND push_token = $2",
+        )
+        .bind(device_id)
+        .bind(push_token)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_challenge_push(&self, challenge_id: &str, push: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE challenges SET push = $1 WHERE challenge_id = $2")
+            .bind(push)
+            .bind(challenge_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn challenge_push(&self, challenge_id: &str) -> StoreResult<Option<String>> {
+        let push: Option<Option<String>> =
+            sqlx::query_scalar("SELECT push FROM challenges WHERE challenge_id = $1")
+                .bind(challenge_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(push.flatten())
+    }
 }

@@ -15,7 +15,7 @@ use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
 use crate::extract::{parse_json, Json, Path, Query, RawBody};
 use crate::metrics::ChallengeOutcome;
-use crate::push::PushTarget;
+use crate::push::{PushOutcome, PushTarget};
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -47,7 +47,17 @@ pub struct Created {
     pub push_id: String,
     /// Relay time after which the challenge can no longer be answered.
     pub expires_at: u64,
+    /// `queued`: a push goes to the phone's provider (its outcome is the
+    /// `Assent-Push` header of the answer read); `poll`: no push (no provider
+    /// for the device's platform, no token, or its token was found dead),
+    /// the phone must poll.
+    pub push: &'static str,
 }
+
+/// Header of the answer read (while no answer is there) saying what happened
+/// to the challenge's push: `sent`, `failed` or `dead_token` (the device now
+/// polls); absent while in flight or when no push was tried.
+pub const PUSH_HEADER: &str = "assent-push";
 
 /// Hand a challenge (docs/protocol.md §4) to the relay for its device.
 #[utoipa::path(post, path = "/v1/rp/challenges", tag = "rp",
@@ -130,26 +140,71 @@ pub async fn create(
     }
     state.metrics.challenge(ChallengeOutcome::Created);
     state.waiters.wake(&keys::device(&device_id));
-    if device.platform != "poll" && state.push.enabled() {
-        let push = state.push.clone();
-        let target = PushTarget {
-            platform: device.platform,
-            token: device.push_token,
-        };
-        let push_id = push_id.clone();
-        tokio::spawn(async move {
-            let outcome = push.notify(&target, &push_id).await;
-            tracing::debug!(provider = push.name(), ?outcome, "push");
-        });
-    }
+    let push = if !device.push_token.is_empty() && state.push.serves(&device.platform) {
+        spawn_push(
+            &state,
+            device,
+            record.challenge_id.clone(),
+            push_id.clone(),
+            expires_at,
+        );
+        "queued"
+    } else {
+        "poll"
+    };
     Ok((
         StatusCode::CREATED,
         Json(Created {
             challenge_id: record.challenge_id,
             push_id,
             expires_at,
+            push,
         }),
     ))
+}
+
+/// Sends the push in its own task: a slow or failing provider never delays
+/// the RP's request or another push. A dead token is dropped from the device
+/// (it polls from then on); the outcome is recorded on the challenge.
+fn spawn_push(
+    state: &AppState,
+    device: crate::store::DeviceRecord,
+    challenge_id: String,
+    push_id: String,
+    deadline: u64,
+) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let registered_at = match state.store.push_token_at(&device.device_id).await {
+            Ok(Some(at)) => u64::try_from(at).unwrap_or(0),
+            _ => 0,
+        };
+        let target = PushTarget {
+            platform: device.platform,
+            token: device.push_token,
+            registered_at,
+        };
+        let outcome = state.push.notify(&target, &push_id, deadline).await;
+        tracing::debug!(provider = state.push.name(), ?outcome, "push");
+        if outcome == PushOutcome::DeadToken {
+            match state
+                .store
+                .drop_push_token(&device.device_id, &target.token)
+                .await
+            {
+                Ok(_) => tracing::info!(
+                    platform = %target.platform,
+                    "push token reported dead by the provider: the device polls until it sends a new one"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot drop a dead push token"),
+            }
+        }
+        if let Some(word) = outcome.as_state() {
+            if let Err(e) = state.store.set_challenge_push(&challenge_id, word).await {
+                tracing::warn!(error = %e, "cannot record a push outcome");
+            }
+        }
+    });
 }
 
 fn unknown_challenge() -> AppError {
@@ -187,7 +242,7 @@ fn stored_answer(record: &ChallengeRecord) -> AppResult<Option<Answer>> {
     params(("challenge_id" = String, Path, description = "challenge id"), WaitQuery),
     responses(
         (status = 200, description = "Answer JSON (docs/protocol.md §5)", body = Object),
-        (status = 204, description = "no answer (yet)"),
+        (status = 204, description = "no answer (yet); the `Assent-Push` header says what happened to the push (`sent`, `failed`, `dead_token`) once known"),
         (status = 404, description = "unknown (or another tenant's) challenge", body = ErrorBody),
     ))]
 pub async fn answer(
@@ -217,6 +272,15 @@ pub async fn answer(
     }
     Ok(match stored_answer(&record)? {
         Some(answer) => Json(answer).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
+        None => {
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            // Why the phone may not have seen it: the push's outcome.
+            if let Ok(Some(push)) = state.store.challenge_push(&challenge_id).await {
+                if let Ok(value) = axum::http::HeaderValue::from_str(&push) {
+                    response.headers_mut().insert(PUSH_HEADER, value);
+                }
+            }
+            response
+        }
     })
 }

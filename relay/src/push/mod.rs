@@ -1,6 +1,15 @@
 //! The push seam. A provider wakes a phone with an opaque, random per-push id
 //! and nothing else; the phone then fetches the sealed challenge itself.
 //! Delivery is best effort: phones can always poll.
+//!
+//! [`PollOnly`] is the zero-config provider; [`providers::Providers`] sends
+//! through APNs and FCM with the `assent-push` crate, configured by
+//! [`settings::PushSettings`], and counts into the relay's Prometheus
+//! registry ([`metrics::PushProm`]).
+
+pub mod metrics;
+pub mod providers;
+pub mod settings;
 
 use async_trait::async_trait;
 
@@ -11,6 +20,9 @@ pub struct PushTarget {
     pub platform: String,
     /// Provider token; never logged.
     pub token: String,
+    /// When the token was registered (relay time, Unix seconds): an APNs
+    /// `Unregistered` older than this is about an earlier registration.
+    pub registered_at: u64,
 }
 
 impl std::fmt::Debug for PushTarget {
@@ -18,6 +30,7 @@ impl std::fmt::Debug for PushTarget {
         f.debug_struct("PushTarget")
             .field("platform", &self.platform)
             .field("token", &"<redacted>")
+            .field("registered_at", &self.registered_at)
             .finish()
     }
 }
@@ -35,15 +48,34 @@ pub enum PushOutcome {
     Failed,
 }
 
+impl PushOutcome {
+    /// The word recorded on the challenge and shown to the RP (`None` when
+    /// nothing was tried).
+    pub fn as_state(self) -> Option<&'static str> {
+        match self {
+            Self::Sent => Some("sent"),
+            Self::NotSent => None,
+            Self::DeadToken => Some("dead_token"),
+            Self::Failed => Some("failed"),
+        }
+    }
+}
+
 /// A push provider (APNs, FCM, ...).
 #[async_trait]
 pub trait PushProvider: Send + Sync + 'static {
-    /// Short name for logs.
+    /// Short name for logs (e.g. `apns+fcm`, `poll-only`).
     fn name(&self) -> &'static str;
     /// Whether any push is delivered at all.
     fn enabled(&self) -> bool;
-    /// Wakes the phone at `target` for the challenge with `push_id`.
-    async fn notify(&self, target: &PushTarget, push_id: &str) -> PushOutcome;
+    /// Whether pushes to devices of `platform` go anywhere.
+    fn serves(&self, platform: &str) -> bool {
+        let _ = platform;
+        self.enabled()
+    }
+    /// Wakes the phone at `target` for the challenge with `push_id`, trying
+    /// (with retries) until `deadline` (relay time, Unix seconds) at most.
+    async fn notify(&self, target: &PushTarget, push_id: &str, deadline: u64) -> PushOutcome;
 }
 
 /// No push at all: phones poll.
@@ -60,7 +92,7 @@ impl PushProvider for PollOnly {
         false
     }
 
-    async fn notify(&self, _target: &PushTarget, _push_id: &str) -> PushOutcome {
+    async fn notify(&self, _target: &PushTarget, _push_id: &str, _deadline: u64) -> PushOutcome {
         PushOutcome::NotSent
     }
 }

@@ -1,0 +1,196 @@
+//! APNs and FCM through `assent-push`: the [`Dispatcher`] picks the provider
+//! by the device's platform; each client retries transient errors until the
+//! challenge's deadline and reports dead tokens.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use assent_push::apns::{ApnsClient, ApnsConfig, ApnsEndpoint, ApnsKey};
+use assent_push::fcm::{FcmClient, FcmConfig, ServiceAccount};
+use assent_push::metrics::PushMetrics;
+use assent_push::{DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushId};
+use async_trait::async_trait;
+
+use super::settings::{ApnsEnvironment, PushSettings};
+use super::{PushOutcome, PushProvider, PushTarget};
+
+/// A push provider could not be set up (bad credentials file, URL or CA).
+/// The text names files and settings, never their secret contents.
+#[derive(Debug, thiserror::Error)]
+#[error("push setup: {0}")]
+pub struct PushSetupError(pub String);
+
+fn read(path: &Path, what: &str) -> Result<zeroize::Zeroizing<String>, PushSetupError> {
+    std::fs::read_to_string(path)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| PushSetupError(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// APNs and/or FCM behind one [`Dispatcher`].
+pub struct Providers {
+    dispatcher: Dispatcher,
+    name: &'static str,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Providers")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Providers {
+    /// The providers `settings` configure (`None`: none, poll-only), their
+    /// events counted in `metrics`.
+    pub fn from_settings(
+        settings: &PushSettings,
+        metrics: Arc<dyn PushMetrics>,
+    ) -> Result<Option<Self>, PushSetupError> {
+        let apns = match &settings.apns {
+            None => None,
+            Some(a) => {
+                let p8 = read(&a.key, "APNs key")?;
+                let key = ApnsKey::from_p8(&p8, &a.key_id, &a.team_id)
+                    .map_err(|e| PushSetupError(format!("APNs key {}: {e}", a.key.display())))?;
+                let endpoint = match (&a.base_url, a.environment) {
+                    (Some(url), _) => ApnsEndpoint::Custom(url.clone()),
+                    (None, ApnsEnvironment::Production) => ApnsEndpoint::Production,
+                    (None, ApnsEnvironment::Sandbox) => ApnsEndpoint::Sandbox,
+                };
+                let mut config = ApnsConfig::new(key, a.topic.clone(), endpoint);
+                if let Some(ca) = &a.ca {
+                    config.extra_ca_pem = Some(read(ca, "APNs CA")?.to_string());
+                }
+                tracing::info!(
+                    topic = %a.topic,
+                    endpoint = config.endpoint.base_url(),
+                    "APNs push is on"
+                );
+                Some(config)
+            }
+        };
+        let fcm = match &settings.fcm {
+            None => None,
+            Some(f) => {
+                let json = read(&f.service_account, "FCM service account")?;
+                let account = ServiceAccount::from_json(&json).map_err(|e| {
+                    PushSetupError(format!(
+                        "FCM service account {}: {e}",
+                        f.service_account.display()
+                    ))
+                })?;
+                let mut config = FcmConfig::new(account);
+                if let Some(url) = &f.base_url {
+                    config.base_url = url.clone();
+                }
+                if let Some(ca) = &f.ca {
+                    config.extra_ca_pem = Some(read(ca, "FCM CA")?.to_string());
+                }
+                tracing::info!(
+                    project = config.service_account.project_id(),
+                    base = %config.base_url,
+                    "FCM push is on"
+                );
+                Some(config)
+            }
+        };
+        if apns.is_none() && fcm.is_none() {
+            return Ok(None);
+        }
+        Self::new(apns, fcm, settings.max_in_flight, metrics).map(Some)
+    }
+
+    /// Providers from client configurations (tests point them at the mocks).
+    pub fn new(
+        apns: Option<ApnsConfig>,
+        fcm: Option<FcmConfig>,
+        max_in_flight: usize,
+        metrics: Arc<dyn PushMetrics>,
+    ) -> Result<Self, PushSetupError> {
+        let name = match (apns.is_some(), fcm.is_some()) {
+            (true, true) => "apns+fcm",
+            (true, false) => "apns",
+            (false, true) => "fcm",
+            (false, false) => "poll-only",
+        };
+        let rng = || Box::new(rand_core::OsRng);
+        let clock = Arc::new(assent_push::SystemClock);
+        let apns = apns
+            .map(|c| ApnsClient::with_parts(c, clock.clone(), rng(), metrics.clone()))
+            .transpose()
+            .map_err(|e| PushSetupError(format!("APNs client: {e}")))?
+            .map(|c| Arc::new(c) as Arc<dyn assent_push::PushProvider>);
+        let fcm = fcm
+            .map(|c| FcmClient::with_parts(c, clock.clone(), rng(), metrics.clone()))
+            .transpose()
+            .map_err(|e| PushSetupError(format!("FCM client: {e}")))?
+            .map(|c| Arc::new(c) as Arc<dyn assent_push::PushProvider>);
+        let dispatcher = Dispatcher::new(
+            DispatcherConfig {
+                max_in_flight_per_provider: max_in_flight,
+            },
+            apns,
+            fcm,
+            metrics,
+        );
+        Ok(Self { dispatcher, name })
+    }
+}
+
+fn unix(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+#[async_trait]
+impl PushProvider for Providers {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn enabled(&self) -> bool {
+        !self.dispatcher.is_poll_only()
+    }
+
+    fn serves(&self, platform: &str) -> bool {
+        platform
+            .parse::<Platform>()
+            .is_ok_and(|p| self.dispatcher.serves(p))
+    }
+
+    async fn notify(&self, target: &PushTarget, push_id: &str, deadline: u64) -> PushOutcome {
+        let (Ok(platform), Ok(push_id)) =
+            (target.platform.parse::<Platform>(), PushId::parse(push_id))
+        else {
+            return PushOutcome::NotSent;
+        };
+        let mut to = assent_push::PushTarget::new(DeviceToken::new(target.token.clone()));
+        to.registered_at = Some(unix(target.registered_at));
+        match self
+            .dispatcher
+            .send(platform, &to, push_id, unix(deadline))
+            .await
+        {
+            Outcome::Sent => PushOutcome::Sent,
+            Outcome::PollOnly => PushOutcome::NotSent,
+            Outcome::DeadToken => PushOutcome::DeadToken,
+            Outcome::Failed(failure) => {
+                if matches!(failure, Failure::Config | Failure::TokenUpdatesThrottled) {
+                    tracing::error!(
+                        platform = %platform,
+                        reason = failure.as_str(),
+                        "ALERT: push provider configuration error: {failure}"
+                    );
+                } else {
+                    tracing::warn!(
+                        platform = %platform,
+                        reason = failure.as_str(),
+                        "push failed (the phone can still poll): {failure}"
+                    );
+                }
+                PushOutcome::Failed
+            }
+        }
+    }
+}
