@@ -2,11 +2,14 @@
 // driven by playwright-core through sign-up, enrollment (the offer read from
 // the page), push login approved and denied on the phone, backup-code login
 // (the used code refused the second time), TOTP login and an application
-// password. The demo runs in its simulated mode: the in-process relay, and
-// the simulated phone at /phone (the same core an app embeds) in a second tab.
+// password. The demo runs as `cargo run -p assent-demo` does: the real relay
+// in process over TLS (test port 0), and the simulated phone at /phone — the
+// core an app embeds, over HTTPS to that relay — in a second tab.
 //
 // Usage: node test.mjs   (ASSENT_DEMO_BIN: the built binary; default
-// ../../../target/debug/assent-demo, or $CARGO_TARGET_DIR/debug/assent-demo)
+// ../../../target/debug/assent-demo, or $CARGO_TARGET_DIR/debug/assent-demo;
+// DEMO_ARGS: extra flags, e.g. "--simulated-relay" for the demo-only
+// in-memory relay instead of the real one)
 // Screenshots go to docs/screenshots/ (SCREENSHOTS=0 to skip).
 
 import { spawn } from 'node:child_process';
@@ -43,7 +46,10 @@ function freePort() {
 
 function startDemo(port, dataDir) {
   return new Promise((ok, fail) => {
-    const child = spawn(bin, ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    const extra = (process.env.DEMO_ARGS || '').split(' ').filter(Boolean);
+    const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+    args.push('--embedded-relay-listen', '127.0.0.1:0');
+    const child = spawn(bin, [...args, ...extra], {
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -40,10 +40,29 @@ pub struct Config {
     #[arg(long, env = "ASSENT_DEMO_ISSUER", default_value = "Assent demo")]
     pub issuer: String,
 
-    /// URL of a running Assent relay. Without it the demo runs in simulated
-    /// mode: an in-process relay and a simulated phone at `/phone`.
+    /// URL of a running Assent relay. Without it the demo starts the real
+    /// relay in this process (over TLS on `--embedded-relay-listen`, its files
+    /// in `<data dir>/relay/`), and a simulated phone at `/phone`.
     #[arg(long, env = "ASSENT_DEMO_RELAY_URL")]
     pub relay_url: Option<String>,
+
+    /// Use the simulated in-process relay (no TLS, demo only) instead of the
+    /// embedded real relay. Its files go to `<data dir>/simulated/`.
+    #[arg(
+        long,
+        env = "ASSENT_DEMO_SIMULATED_RELAY",
+        conflicts_with = "relay_url"
+    )]
+    pub simulated_relay: bool,
+
+    /// Loopback address of the embedded relay. Keep it fixed: enrolled
+    /// phones remember the relay's URL.
+    #[arg(
+        long,
+        env = "ASSENT_DEMO_EMBEDDED_RELAY_LISTEN",
+        default_value = "127.0.0.1:3443"
+    )]
+    pub embedded_relay_listen: SocketAddr,
 
     /// The relay API key of this RP (with `--relay-url`).
     #[arg(long, env = "ASSENT_DEMO_RELAY_API_KEY", hide_env_values = true)]

@@ -7,9 +7,10 @@
 //! passwords. See docs/demo.md.
 //!
 //! The site is the RP: it uses `assent-rp` for everything second-factor, and
-//! talks to the relay through an injected [`assent_rp::RelayApi`]. Without a
-//! relay URL it runs in simulated mode ([`sim`]): an in-process relay and a
-//! simulated phone at `/phone`.
+//! talks to the relay through an injected [`assent_rp::RelayApi`]: the real
+//! relay started in process ([`embedded`], the default), a running relay
+//! (`--relay-url`), or the simulated one ([`sim`], `--simulated-relay`). A
+//! simulated phone is served at `/phone` unless a running relay is used.
 //!
 //! Layout: [`routes`] (one file per page group), [`session`] and [`csrf`]
 //! (cookies, tokens), [`db`] (users, sessions, notices), [`html`] (escaping and
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod embedded;
 pub mod error;
 pub mod events;
 pub mod html;

@@ -1,10 +1,12 @@
 //! `assent-demo`: starts the demo login site and prints its URL.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use assent_core::https::HttpsTransport;
 use assent_demo::config::Config;
 use assent_demo::db::Db;
 use assent_demo::error::AppError;
@@ -60,16 +62,40 @@ struct RelaySetup {
     phone: Option<SimPhone>,
 }
 
-fn relay(config: &Config) -> Result<RelaySetup, StartError> {
+async fn relay(config: &Config, data_dir: &Path) -> Result<RelaySetup, StartError> {
+    if config.relay_url.is_none() && !config.simulated_relay {
+        let relay = assent_demo::embedded::start(
+            &data_dir.join("relay"),
+            config.embedded_relay_listen,
+            shutdown(),
+        )
+        .await
+        .map_err(StartError::Config)?;
+        let api = HttpRelay::with_extra_ca(relay.url.clone(), &relay.api_key, &relay.ca_pem)
+            .map_err(|e| StartError::Config(format!("relay client: {e}")))?;
+        let transport = HttpsTransport::with_extra_ca(&relay.ca_pem)
+            .map_err(|e| StartError::Config(format!("phone transport: {e}")))?;
+        let phone = SimPhone::open(&data_dir.join("phone"), Arc::new(transport))?;
+        println!(
+            "Embedded relay: {} (CA for phones: {})",
+            relay.url.as_str(),
+            relay.ca_path.display()
+        );
+        return Ok(RelaySetup {
+            api: Arc::new(api),
+            url: relay.url,
+            phone: Some(phone),
+        });
+    }
     let Some(url) = &config.relay_url else {
         let url = RelayUrl::parse(SIM_RELAY_URL)
             .map_err(|e| StartError::Config(format!("simulated relay URL: {e}")))?;
         let relay = Arc::new(SimRelay::new(
             url.clone(),
             Arc::new(SystemClock),
-            Some(config.data_dir().join("sim-relay-devices.jsonl")),
+            Some(data_dir.join("sim-relay-devices.jsonl")),
         ));
-        let phone = SimPhone::open(&config.data_dir().join("phone"), relay.clone())?;
+        let phone = SimPhone::open(&data_dir.join("phone"), relay.clone())?;
         return Ok(RelaySetup {
             api: relay,
             url,
@@ -94,7 +120,11 @@ fn relay(config: &Config) -> Result<RelaySetup, StartError> {
 }
 
 async fn run(config: Config) -> Result<(), StartError> {
-    let data_dir = config.data_dir();
+    let mut data_dir = config.data_dir();
+    if config.simulated_relay {
+        // Users, RP state and phone of this mode stay apart from the real relay's.
+        data_dir = data_dir.join("simulated");
+    }
     std::fs::create_dir_all(&data_dir)?;
     let approval = parse_kind(&config.approval)
         .ok_or_else(|| StartError::Config("--approval must be number or code".into()))?;
@@ -106,7 +136,7 @@ async fn run(config: Config) -> Result<(), StartError> {
         api,
         url: relay_url,
         phone,
-    } = relay(&config)?;
+    } = relay(&config, &data_dir).await?;
     let hasher = Arc::new(Argon2idHasher::owasp());
     let rp = make_rp(store, rp_id, api, db.clone(), hasher.clone());
     let relay_text = relay_url.as_str().to_owned();
@@ -118,6 +148,9 @@ async fn run(config: Config) -> Result<(), StartError> {
     };
     let mut state = AppState::new(db.clone(), rp, settings, hasher);
     let simulated = phone.is_some();
+    if config.simulated_relay {
+        println!("Simulated relay (in process, no TLS; demo only)");
+    }
     if let Some(phone) = phone {
         state = state.with_sim(Arc::new(phone));
     }
@@ -127,7 +160,7 @@ async fn run(config: Config) -> Result<(), StartError> {
     let url = config.public_url();
     println!("Assent demo: open {url}/");
     if simulated {
-        println!("Simulated mode: in-process relay; the simulated phone is at {url}/phone");
+        println!("The simulated phone is at {url}/phone");
     } else {
         println!("Relay: {relay_text}");
     }

@@ -37,17 +37,17 @@ pub fn app(state: AppState) -> Router {
         .merge(login::routes())
         .merge(second_step::routes())
         .merge(security::routes())
-        .merge(app_passwords::routes());
-    if state.sim.is_some() {
-        router = router.merge(crate::sim::phone::routes());
-    }
-    router
+        .merge(app_passwords::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::layer,
-        ))
-        .layer(middleware::from_fn(headers))
-        .with_state(state)
+        ));
+    if state.sim.is_some() {
+        // The simulated phone is another device: it never touches the site's
+        // session (whose id changes at every login, mid-request on the phone).
+        router = router.merge(crate::sim::phone::routes());
+    }
+    router.layer(middleware::from_fn(headers)).with_state(state)
 }
 
 /// No caching (pages carry one-time secrets), no framing, no sniffing.

@@ -217,10 +217,19 @@ async fn enroll(
     let qr = offer.qr()?.svg();
     let csrf = &session.row.csrf;
     let sim = if state.sim.is_some() {
+        // The fragment never reaches a server; the phone page reads it and clears it.
+        let fragment: String = offer
+            .uri
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
         format!(
-            r#"<form method="post" action="/phone/enroll" target="phone">{}<input type="hidden" name="offer" value="{}"><button type="submit" class="secondary" id="sim-scan">Scan with the simulated phone</button></form>"#,
-            html::csrf_field(csrf),
-            esc(&offer.uri)
+            r#"<p><a id="sim-scan" target="phone" href="/phone#offer={fragment}">Scan with the simulated phone</a> <span class="muted">(opens it in a new tab)</span></p>"#
         )
     } else {
         String::new()

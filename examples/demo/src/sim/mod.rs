@@ -1,8 +1,9 @@
-//! The demo's simulated mode: an in-process relay ([`SimRelay`]) and a phone
-//! ([`SimPhone`], at `/phone`) built on the same core an app embeds, so the
-//! whole login can be tried in one browser with one command. With
-//! `--relay-url` the site talks to a real relay instead and a real phone (or
-//! the `assent phone` CLI) answers.
+//! The simulated phone ([`SimPhone`], at `/phone`, built on the same core an
+//! app embeds) so the whole login can be tried in one browser with one
+//! command, and the simulated relay ([`SimRelay`], in memory, no TLS) used by
+//! `--simulated-relay` and the in-process tests. By default the demo starts
+//! the real relay in process (`crate::embedded`); with `--relay-url` it talks
+//! to a running relay, and the `assent phone` CLI plays the phone.
 
 pub mod phone;
 pub mod relay;

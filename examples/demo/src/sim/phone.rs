@@ -1,5 +1,6 @@
 //! The simulated phone at `/phone`: the same core an app embeds
-//! ([`PushClient`]), over the in-process [`SimRelay`], with its vault and
+//! ([`PushClient`]), over the in-process simulated relay or HTTPS to the
+//! embedded relay, with its vault and
 //! device keys in `<data dir>/phone/`. It enrolls from an offer URI ("scan the
 //! QR code"), shows the activation code, lists requests with their context and
 //! answers them, and shows the accounts' TOTP codes. Demo only: a real phone
@@ -11,20 +12,22 @@ use std::time::{Duration, Instant};
 
 use assent_core::{
     ChallengeView, Decision, DeviceInfo, Entry, FileStorage, KeyFile, Platform, PushClient,
-    SoftwareKeyStore, Vault, VaultEnv,
+    RelayTransport, SoftwareKeyStore, Vault, VaultEnv,
 };
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::Form;
 use axum::Router;
 use serde::Deserialize;
+use subtle::ConstantTimeEq as _;
 use tokio::sync::Mutex;
 
-use super::relay::SimRelay;
-use crate::csrf::Posted;
 use crate::error::{AppError, Result};
 use crate::html::{self, esc};
-use crate::session::Session;
+use crate::session::random_token;
 use crate::state::AppState;
 
 /// How long `/phone/enroll` waits for the site to answer the registration.
@@ -33,6 +36,7 @@ const ENROLL_WAIT: Duration = Duration::from_secs(30);
 /// The simulated phone.
 pub struct SimPhone {
     client: Mutex<PushClient>,
+    flash: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for SimPhone {
@@ -42,8 +46,9 @@ impl std::fmt::Debug for SimPhone {
 }
 
 impl SimPhone {
-    /// The phone whose vault and keys live in `dir`, reaching `relay`.
-    pub fn open(dir: &Path, relay: Arc<SimRelay>) -> Result<Self> {
+    /// The phone whose vault and keys live in `dir`, reaching its relay
+    /// through `relay` (the simulated relay, or HTTPS to a real one).
+    pub fn open(dir: &Path, relay: Arc<dyn RelayTransport>) -> Result<Self> {
         let fail = |_| AppError::Internal("simulated phone storage");
         std::fs::create_dir_all(dir).map_err(|_| AppError::Internal("simulated phone dir"))?;
         let storage = Arc::new(FileStorage::new(dir.join("data")).map_err(fail)?);
@@ -63,11 +68,65 @@ impl SimPhone {
                     push_token: String::new(),
                 },
             )),
+            flash: std::sync::Mutex::new(None),
         })
     }
 }
 
-/// The phone's routes.
+impl SimPhone {
+    fn set_flash(&self, message: String) {
+        *self.flash.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
+    }
+
+    fn take_flash(&self) -> Option<String> {
+        self.flash.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// The phone's cookie: its own CSRF token (double-submit). The phone is
+/// another device: it never shares the site's session, whose id changes at
+/// every login.
+const PHONE_COOKIE: &str = "assent_demo_phone";
+
+fn phone_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == PHONE_COOKIE)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| v.len() == 43)
+}
+
+#[derive(Deserialize)]
+struct WithToken<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    inner: T,
+}
+
+/// A phone form whose token matches the phone's cookie (constant time).
+struct PhonePosted<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequest<S> for PhonePosted<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self> {
+        let cookie = phone_token(request.headers());
+        let Form(form) = Form::<WithToken<T>>::from_request(request, state)
+            .await
+            .map_err(|_| AppError::BadRequest("form"))?;
+        match cookie {
+            Some(c) if bool::from(c.as_bytes().ct_eq(form.csrf.as_bytes())) => Ok(Self(form.inner)),
+            _ => Err(AppError::Forbidden("phone csrf token missing or wrong")),
+        }
+    }
+}
+
+/// The phone's routes (outside the site's session layer).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/phone", get(show))
@@ -111,9 +170,17 @@ fn request_card(view: &ChallengeView, csrf: &str) -> String {
     )
 }
 
-async fn show(State(state): State<AppState>, mut session: Session) -> Result<Response> {
+async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     let phone = sim(&state)?;
-    let flash = session.take_flash(&state)?;
+    let flash = phone.take_flash();
+    let (token, set_cookie) = match phone_token(&headers) {
+        Some(t) => (t, None),
+        None => {
+            let t = random_token()?;
+            let cookie = format!("{PHONE_COOKIE}={t}; Path=/phone; HttpOnly; SameSite=Strict");
+            (t, Some(cookie))
+        }
+    };
     let mut client = phone.client.lock().await;
     let pending = client.pending().await.map_err(|e| {
         tracing::warn!(error = %e, "simulated phone: poll failed");
@@ -121,7 +188,7 @@ async fn show(State(state): State<AppState>, mut session: Session) -> Result<Res
     })?;
     let codes = client.vault().codes().unwrap_or_default();
     drop(client);
-    let csrf = &session.row.csrf;
+    let csrf = &token;
     let requests: String = pending
         .shown
         .iter()
@@ -131,6 +198,12 @@ async fn show(State(state): State<AppState>, mut session: Session) -> Result<Res
         r#"<p class="muted" id="no-requests">No login requests. This page checks every 2 seconds.</p>
 <script>
 (function () {
+  // An offer handed over by the site's "Scan with the simulated phone" link.
+  var offer = document.getElementById('offer');
+  if (offer && location.hash.indexOf('#offer=') === 0) {
+    offer.value = decodeURIComponent(location.hash.slice(7));
+    history.replaceState(null, '', '/phone');
+  }
   // Look for new requests every 2 s, unless the user is typing an offer.
   setInterval(function () {
     var offer = document.getElementById('offer');
@@ -174,7 +247,12 @@ async fn show(State(state): State<AppState>, mut session: Session) -> Result<Res
 <h2>Add an account</h2>{enroll}"#,
         flash = flash_html(flash.as_deref()),
     );
-    Ok(html::page("Simulated phone", None, &body).into_response())
+    let mut response = html::page("Simulated phone", None, &body).into_response();
+    if let Some(cookie) = set_cookie {
+        let value = HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal("cookie"))?;
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
 fn flash_html(flash: Option<&str>) -> String {
@@ -195,7 +273,7 @@ struct EnrollForm {
 
 async fn enroll(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<EnrollForm>,
+    PhonePosted(form): PhonePosted<EnrollForm>,
 ) -> Result<Response> {
     let phone = sim(&state)?;
     let pending = {
@@ -206,8 +284,7 @@ async fn enroll(
         Ok(p) => p,
         Err(e) => {
             tracing::info!(error = %e, "simulated phone: enrollment refused");
-            session.row.flash = Some(format!("That offer was refused: {e}"));
-            session.save(&state)?;
+            phone.set_flash(format!("That offer was refused: {e}"));
             return Ok(Redirect::to("/phone").into_response());
         }
     };
@@ -227,11 +304,10 @@ async fn enroll(
         }
     };
     let client = phone.client.lock().await;
-    session.row.flash = Some(match id.map(|id| client.activation_code(&id)) {
+    phone.set_flash(match id.map(|id| client.activation_code(&id)) {
         Some(Ok(code)) => format!("activation:{}", code.code),
         _ => "The site did not answer the enrollment. Keep its page open and scan again.".into(),
     });
-    session.save(&state)?;
     Ok(Redirect::to("/phone").into_response())
 }
 
@@ -247,7 +323,7 @@ struct AnswerForm {
 
 async fn answer(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<AnswerForm>,
+    PhonePosted(form): PhonePosted<AnswerForm>,
 ) -> Result<Response> {
     let phone = sim(&state)?;
     let decision = match form.decision.as_str() {
@@ -284,7 +360,6 @@ async fn answer(
         }
     };
     drop(client);
-    session.row.flash = Some(message);
-    session.save(&state)?;
+    phone.set_flash(message);
     Ok(Redirect::to("/phone").into_response())
 }
