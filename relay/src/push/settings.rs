@@ -207,6 +207,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn help_documents_the_push_options() {
+        use clap::CommandFactory;
+        let help = crate::cli::Cli::command().render_long_help().to_string();
+        for key in PUSH_KEYS {
+            let flag = format!("--{}", key.replace('_', "-"));
+            assert!(help.contains(&flag), "--help lacks {flag}");
+        }
+    }
+
+    #[test]
     fn nothing_set_is_poll_only_and_apns_needs_its_ids() {
         let none = PushSettings::resolve(&PushArgs::default(), &PushArgs::default()).unwrap();
         assert_eq!(none, PushSettings::default());
