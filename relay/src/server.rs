@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Config, LogFormat};
+use crate::push::providers::{Providers, PushSetupError};
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 use crate::tls::{self, DevFiles, Identity, TlsError, TlsMode};
@@ -23,6 +24,9 @@ pub enum ServerError {
     /// Binding or serving failed.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+    /// A push provider could not be set up.
+    #[error("{0}")]
+    Push(#[from] PushSetupError),
     /// The TLS certificate or key could not be loaded or made.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
@@ -49,7 +53,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let tls = tls_config(&config.tls, Path::new(""))?;
     let store = store::connect(&config.database_url, config.db_max_connections).await?;
     let listener = TcpListener::bind(config.listen).await?;
-    let state = AppState::new(store, config);
+    let mut state = AppState::new(store, config);
+    let push_metrics = state.metrics.push.clone();
+    if let Some(providers) = Providers::from_settings(&state.config.push, push_metrics)? {
+        state = state.with_push(Arc::new(providers));
+    }
     // Managed mode and webhooks.
     let features = crate::features::Features::open(&state.config, state.clock.clone()).await?;
     let state = state.with_features(Arc::new(features));
