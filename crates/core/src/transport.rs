@@ -6,7 +6,7 @@
 //! reads the [`RelayReply`] (status, body, the relay's `Assent-Time`). The
 //! transport only moves bytes: it never sees a secret the relay may not see,
 //! and everything the relay returns is authenticated by the core before use.
-//! The real HTTPS client (reqwest + rustls) lives outside this crate.
+//! The real HTTPS client is [`crate::https::HttpsTransport`] (`https` feature).
 
 use assent_protocol::{RelayUrl, RequestAuth};
 

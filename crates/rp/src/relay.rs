@@ -5,7 +5,7 @@
 //! answers by the device key pinned at enrollment, unenroll requests likewise. Nothing
 //! in this trait returns a verdict, so no code path of this library can read one.
 //!
-//! The real HTTP client (reqwest) implements it in the relay's issue; tests use an
+//! The real HTTPS client is [`crate::relay_http::HttpRelay`] (`http` feature); tests use an
 //! in-memory fake. Paths are in `assent_protocol::api` (docs/protocol.md §10).
 
 use assent_protocol::{
