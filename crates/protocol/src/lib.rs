@@ -34,8 +34,8 @@
 //!   [`PushTokenUpdate::is_newer_than`]. In managed custody it may call the RP functions.
 #![forbid(unsafe_code)]
 
-pub mod api;
 mod answer;
+pub mod api;
 mod challenge;
 mod context;
 mod encoding;
