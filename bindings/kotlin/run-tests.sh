@@ -2,7 +2,8 @@
 # Builds the assent-ffi cdylib, generates its Kotlin bindings into
 # target/generated/kotlin (never committed) and runs the JUnit tests on the
 # JVM with Maven. Needs cargo, a JDK 17+ and Maven (which fetches Kotlin,
-# coroutines, JNA and JUnit from Maven Central on first run).
+# coroutines, JNA and JUnit from Maven Central on first run). PushRelayTest
+# starts the relay built here (-Dassent.relay.bin).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -12,12 +13,14 @@ case "$(uname -s)" in Darwin) lib=libassent_ffi.dylib ;; *) lib=libassent_ffi.so
 
 # Two builds, so that the cdylib does not get uniffi's `cli` feature.
 (cd "$root" && cargo build --locked -p uniffi-bindgen && cargo build --locked -p assent-ffi)
+(cd "$root" && cargo build --locked -p assent-relay)
 rm -rf "$here/target/generated/kotlin"
 "$target/debug/uniffi-bindgen" generate --no-format \
   --library "$target/debug/$lib" --language kotlin \
   --out-dir "$here/target/generated/kotlin"
 
-mvn -B -q -Dstyle.color=never -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" "$@"
+mvn -B -q -Dstyle.color=never -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" \
+  -Dassent.relay.bin="$target/debug/assent-relay" "$@"
 
 # Maven is quiet on success: print the count from Surefire's reports.
 echo  # ends the line Maven leaves with colour resets
