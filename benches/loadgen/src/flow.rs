@@ -2,6 +2,7 @@
 //! verifier) and enrolled phones, all speaking genuine protocol messages.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use assent_protocol::{
@@ -37,6 +38,9 @@ pub struct Ctx {
     /// RP long-polls the answer concurrently with the phone (instead of
     /// reading it after the phone answered).
     pub long_poll: bool,
+    /// Challenges the relay answered with `"push":"queued"` (a push went
+    /// out to a provider).
+    pub queued: AtomicU64,
 }
 
 /// An enrolled phone, with what its RP keeps about it.
@@ -50,6 +54,9 @@ pub struct Phone {
     rp_k_chan: ChannelKey,
     /// The device key the RP pinned.
     pinned: DevicePublicKey,
+    /// Registered with a push token (iOS or Android), so every challenge
+    /// must be answered `"push":"queued"`.
+    push: bool,
 }
 
 /// One simulated flow's connections: the RP's and the phone's.
@@ -106,12 +113,23 @@ async fn phone_send(
     .await
 }
 
-/// Enrolls one phone through the real API: announce, register, read the
-/// registration, verify it, deliver the sealed answer, open it on the phone.
+/// The push token phone `n` registers with on `platform` (empty for poll).
+fn push_token(platform: Platform, n: usize) -> String {
+    match platform {
+        Platform::Ios => format!("{n:064x}"),
+        Platform::Android => format!("loadgen-fcm-token-{n}:APA91b"),
+        _ => String::new(),
+    }
+}
+
+/// Enrolls one phone through the real API: announce, register (on
+/// `platform`, with a push token unless poll), read the registration, verify
+/// it, deliver the sealed answer, open it on the phone.
 pub async fn enroll(
     lane: &mut Lane,
     ctx: &Ctx,
     n: usize,
+    platform: Platform,
     rng: &mut ChaCha20Rng,
 ) -> Result<Phone, Error> {
     let now = now_unix();
@@ -144,9 +162,9 @@ pub async fn enroll(
     let (registration, phone_k_chan) = Registration::make(
         &offer,
         &signer,
-        Platform::Poll,
+        platform,
         &format!("Load phone {n}"),
-        "",
+        &push_token(platform, n),
         rng,
     )?;
     lane.phone
@@ -222,6 +240,7 @@ pub async fn enroll(
         rp_k_chan: verified.channel_key,
         phone_k_chan,
         signer,
+        push: platform != Platform::Poll,
     })
 }
 
@@ -308,9 +327,16 @@ pub async fn approval(
         "{{\"challenge\":{},\"push_id\":\"{push_id}\"}}",
         challenge.to_json()
     );
-    rp_send(&mut lane.rp, ctx, Method::POST, api::RP_CHALLENGES, create)
+    let created = rp_send(&mut lane.rp, ctx, Method::POST, api::RP_CHALLENGES, create)
         .await?
         .expect_status(StatusCode::CREATED, "create challenge")?;
+    if phone.push {
+        let reply: serde_json::Value = serde_json::from_slice(&created)?;
+        if reply["push"] != "queued" {
+            return Err(format!("a push phone's challenge was not pushed: {reply}").into());
+        }
+        ctx.queued.fetch_add(1, Ordering::Relaxed);
+    }
 
     let answer_path = api::rp_challenge_answer(&challenge.challenge_id);
     let body = if ctx.long_poll {

@@ -12,10 +12,21 @@
 //! (maximum throughput). Open loop: approvals start on a fixed schedule
 //! (`--rate` per second) whatever the relay's speed, and latency counts from
 //! the scheduled start, so a stall is not hidden (no coordinated omission).
+//!
+//! `--push`: mock APNs and mock FCM run in this process and the relay is
+//! started with `--apns-*`/`--fcm-*` flags pointing at them. Twice the
+//! phones are enrolled: poll-only ones (push off) and ones with push tokens
+//! (half iOS, half Android; push on). Each phase runs first with the
+//! poll-only phones, then with the push phones, on the same relay, and the
+//! push phases also report the pushes the mocks received. The phone still
+//! learns the push id from the RP, not from the mock (the mocks' recording
+//! API copies every request so far on each read, too slow per approval), so
+//! push delivery is measured beside the approval flow, not inside it.
 
 mod flow;
 mod hist;
 mod http;
+mod push;
 mod relay;
 
 use std::net::SocketAddr;
@@ -25,7 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assent_protocol::{RelayUrl, RpId};
+use assent_protocol::{Platform, RelayUrl, RpId};
 use clap::{Parser, ValueEnum};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
@@ -102,7 +113,7 @@ struct Args {
     #[arg(long, value_enum, default_value = "both")]
     mode: Mode,
     /// Open-loop rate, approvals per second [default with --mode both: half
-    /// the closed-loop rate].
+    /// the closed-loop rate; with --push, half the lower of the two].
     #[arg(long)]
     rate: Option<f64>,
     /// Measured seconds per phase.
@@ -118,6 +129,12 @@ struct Args {
     /// Tokio worker threads of the generator [default: one per core].
     #[arg(long)]
     threads: Option<usize>,
+    /// Push on: start mock APNs and FCM in this process, start the relay
+    /// with them, and run every phase with poll-only phones and then with
+    /// push phones (half iOS, half Android), reporting both and the pushes
+    /// the mocks received.
+    #[arg(long)]
+    push: bool,
 }
 
 #[derive(Default)]
@@ -168,12 +185,25 @@ impl Target {
     }
 }
 
+/// The platform of phone `n` of a set: poll-only, or alternately iOS and
+/// Android.
+fn platform(push: bool, n: usize) -> Platform {
+    match (push, n % 2) {
+        (false, _) => Platform::Poll,
+        (true, 0) => Platform::Ios,
+        (true, _) => Platform::Android,
+    }
+}
+
 async fn enroll_all(
     target: &Target,
     ctx: &Arc<Ctx>,
     phones: usize,
     lanes: usize,
+    push: bool,
 ) -> Result<Vec<Phone>, Error> {
+    // Push phones get numbers after the poll-only ones (distinct accounts).
+    let offset = if push { phones } else { 0 };
     let lanes = lanes.clamp(1, phones.max(1));
     let mut tasks = Vec::with_capacity(lanes);
     for first in 0..lanes {
@@ -183,7 +213,9 @@ async fn enroll_all(
             let mut rng = rng()?;
             let mut out = Vec::new();
             for n in (first..phones).step_by(lanes) {
-                out.push((n, flow::enroll(&mut lane, &ctx, n, &mut rng).await?));
+                let phone =
+                    flow::enroll(&mut lane, &ctx, n + offset, platform(push, n), &mut rng).await?;
+                out.push((n, phone));
             }
             Ok::<_, Error>(out)
         }));
@@ -369,38 +401,129 @@ fn delta(before: Option<u64>, after: Option<u64>) -> Option<u64> {
     Some(after?.saturating_sub(before?))
 }
 
+/// What a phase measured: the approvals, the CPU ticks of relay and
+/// generator, and (with push) the mocks' counts at the window's edges.
+struct PhaseOut {
+    result: PhaseResult,
+    cpu: (Option<u64>, Option<u64>),
+    pushes: Option<(push::RelayPush, push::RelayPush)>,
+}
+
 async fn run_phase<F, Fut>(
     target: &Target,
+    mocks: Option<Arc<push::Mocks>>,
     warmup: u64,
     duration: u64,
     phase: F,
-) -> Result<(PhaseResult, (Option<u64>, Option<u64>)), Error>
+) -> Result<PhaseOut, Error>
 where
     F: FnOnce(Window) -> Fut,
     Fut: std::future::Future<Output = Result<PhaseResult, Error>>,
 {
     let window = Window::new(warmup, duration);
     let measure_from = window.measure_from;
+    // With push, the relay's push counters are read at the window's edges
+    // (the mocks' own record is read only between phases: each read copies
+    // every request so far, under the lock their handlers take).
+    let mut metrics = match mocks {
+        Some(_) => Some(target.lane()?.rp),
+        None => None,
+    };
     let sampler = tokio::spawn({
         let pid = target.pid.clone();
         async move {
             tokio::time::sleep_until(measure_from.into()).await;
             let relay = pid.as_deref().and_then(relay::cpu_ticks);
             let own = relay::cpu_ticks("self");
+            let pushes = match &mut metrics {
+                Some(conn) => push::scrape(conn).await,
+                None => None,
+            };
             tokio::time::sleep(Duration::from_secs(duration)).await;
             let relay_after = pid.as_deref().and_then(relay::cpu_ticks);
             let own_after = relay::cpu_ticks("self");
-            (delta(relay, relay_after), delta(own, own_after))
+            let pushes_after = match &mut metrics {
+                Some(conn) => push::scrape(conn).await,
+                None => None,
+            };
+            (
+                (delta(relay, relay_after), delta(own, own_after)),
+                pushes.zip(pushes_after),
+            )
         }
     });
     let result = phase(window).await?;
-    let cpu = sampler.await?;
-    Ok((result, cpu))
+    let (cpu, pushes) = sampler.await?;
+    Ok(PhaseOut {
+        result,
+        cpu,
+        pushes,
+    })
+}
+
+/// Reports the pushes the relay delivered in the measured window (its
+/// `/metrics`), then waits (up to 10 s) until every push the relay queued so
+/// far has reached the mocks, and counts what the mocks received.
+async fn report_pushes(
+    mocks: &push::Mocks,
+    ctx: &Ctx,
+    window: Option<(push::RelayPush, push::RelayPush)>,
+    duration: u64,
+) {
+    match window {
+        Some((before, after)) => {
+            let sent = after.sent - before.sent;
+            let count = after.count - before.count;
+            let mean_ms = if count > 0.0 {
+                (after.seconds - before.seconds) / count * 1000.0
+            } else {
+                0.0
+            };
+            println!(
+                "  pushes delivered to the mocks (200) in the measured window (relay /metrics): {sent:.0} = {:.0}/s; mean push duration (relay: start of push to the mock's answer) {mean_ms:.2} ms",
+                sent / duration as f64
+            );
+        }
+        None => println!("  (the relay's /metrics could not be read)"),
+    }
+    let ended = Instant::now();
+    let queued = usize::try_from(ctx.queued.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+    let mut counts = mocks.counts();
+    while counts.total() < queued && ended.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        counts = mocks.counts();
+    }
+    println!(
+        "  all pushes so far: relay queued {queued}, mocks received {} (APNs {}, FCM {}; {} after the phase ended, {:.0} ms later), answered non-200: {}",
+        counts.total(),
+        counts.apns,
+        counts.fcm,
+        if counts.total() >= queued { "all" } else { "NOT all" },
+        ended.elapsed().as_secs_f64() * 1000.0,
+        counts.not_ok
+    );
 }
 
 async fn run(args: Args) -> Result<(), Error> {
     if args.phones == 0 || args.concurrency == 0 || args.lanes == 0 || args.duration == 0 {
         return Err("--phones, --concurrency, --lanes and --duration must be positive".into());
+    }
+    let mocks = if args.push {
+        if args.addr.is_some() {
+            return Err("--push starts its own relay; it does not go with --addr".into());
+        }
+        let mocks = push::Mocks::start().await?;
+        println!(
+            "push: mock APNs and mock FCM in this process; relay flags {}",
+            mocks.relay_args.join(" ")
+        );
+        Some(Arc::new(mocks))
+    } else {
+        None
+    };
+    let mut relay_args = args.relay_args.clone();
+    if let Some(m) = &mocks {
+        relay_args.extend(m.relay_args.iter().cloned());
     }
     let spawned;
     let (target, api_key, origin) = match args.addr {
@@ -420,7 +543,7 @@ async fn run(args: Args) -> Result<(), Error> {
                 .relay_bin
                 .clone()
                 .unwrap_or_else(relay::default_relay_bin);
-            spawned = relay::Spawned::start(&bin, &args.relay_args, args.tls).await?;
+            spawned = relay::Spawned::start(&bin, &relay_args, args.tls).await?;
             println!(
                 "relay: {} (pid {}) on {} over {}",
                 bin.display(),
@@ -449,14 +572,32 @@ async fn run(args: Args) -> Result<(), Error> {
         origin: RelayUrl::parse(&origin)?,
         bearer: format!("Bearer {api_key}"),
         long_poll: args.long_poll,
+        queued: AtomicU64::new(0),
     });
 
     let started = Instant::now();
-    let phones = Arc::new(enroll_all(&target, &ctx, args.phones, args.concurrency).await?);
+    let mut sets = vec![(
+        "",
+        Arc::new(enroll_all(&target, &ctx, args.phones, args.concurrency, false).await?),
+        None,
+    )];
+    if let Some(m) = &mocks {
+        sets.push((
+            "push on: ",
+            Arc::new(enroll_all(&target, &ctx, args.phones, args.concurrency, true).await?),
+            Some(m.clone()),
+        ));
+        sets[0].0 = "push off: ";
+    }
     println!(
-        "setup: enrolled {} phones through the API in {:.1} s",
-        phones.len(),
-        started.elapsed().as_secs_f64()
+        "setup: enrolled {} phones through the API in {:.1} s{}",
+        sets.iter().map(|(_, p, _)| p.len()).sum::<usize>(),
+        started.elapsed().as_secs_f64(),
+        if mocks.is_some() {
+            " (poll-only, then with push tokens: half iOS, half Android)"
+        } else {
+            ""
+        }
     );
     println!(
         "flow: RP create -> phone fetch (signed) -> phone answer (signed) -> RP {} + verify{}",
@@ -468,23 +609,32 @@ async fn run(args: Args) -> Result<(), Error> {
         if args.long_poll { " (concurrent)" } else { "" }
     );
 
-    let mut closed_rate = None;
+    let mut closed_rates = Vec::new();
     if matches!(args.mode, Mode::Closed | Mode::Both) {
-        let (result, cpu) = run_phase(&target, args.warmup, args.duration, |w| {
-            closed_loop(&target, &ctx, &phones, args.concurrency, w)
-        })
-        .await?;
-        let title = format!(
-            "closed loop: {} concurrent flows over {} phones, {} s after {} s warm-up",
-            args.concurrency,
-            phones.len(),
-            args.duration,
-            args.warmup
-        );
-        closed_rate = Some(report(&title, &result, args.duration, cpu, false));
+        for (label, phones, mocks) in &sets {
+            let out = run_phase(&target, mocks.clone(), args.warmup, args.duration, |w| {
+                closed_loop(&target, &ctx, phones, args.concurrency, w)
+            })
+            .await?;
+            let title = format!(
+                "{label}closed loop: {} concurrent flows over {} phones, {} s after {} s warm-up",
+                args.concurrency,
+                phones.len(),
+                args.duration,
+                args.warmup
+            );
+            closed_rates.push(report(&title, &out.result, args.duration, out.cpu, false));
+            if let Some(m) = mocks {
+                report_pushes(m, &ctx, out.pushes, args.duration).await;
+            }
+        }
+        if let [off, on] = closed_rates[..] {
+            println!("closed loop, push on / push off: {:.2}", on / off);
+        }
     }
     if matches!(args.mode, Mode::Open | Mode::Both) {
-        let rate = match (args.rate, closed_rate) {
+        let lowest = closed_rates.iter().copied().reduce(f64::min);
+        let rate = match (args.rate, lowest) {
             (Some(rate), _) => rate,
             (None, Some(closed)) => (closed / 2.0).floor(),
             (None, None) => return Err("--mode open needs --rate".into()),
@@ -492,18 +642,31 @@ async fn run(args: Args) -> Result<(), Error> {
         if !rate.is_finite() || rate <= 0.0 {
             return Err("the open-loop rate must be positive".into());
         }
-        let (result, cpu) = run_phase(&target, args.warmup, args.duration, |w| {
-            open_loop(&target, &ctx, &phones, args.lanes, rate, w)
-        })
-        .await?;
-        let title = format!(
-            "open loop: {rate:.0} approvals/s scheduled over {} phones, {} lanes, {} s after {} s warm-up",
-            phones.len(),
-            args.lanes,
-            args.duration,
-            args.warmup
-        );
-        report(&title, &result, args.duration, cpu, true);
+        let mut p99 = Vec::new();
+        for (label, phones, mocks) in &sets {
+            let out = run_phase(&target, mocks.clone(), args.warmup, args.duration, |w| {
+                open_loop(&target, &ctx, phones, args.lanes, rate, w)
+            })
+            .await?;
+            let title = format!(
+                "{label}open loop: {rate:.0} approvals/s scheduled over {} phones, {} lanes, {} s after {} s warm-up",
+                phones.len(),
+                args.lanes,
+                args.duration,
+                args.warmup
+            );
+            report(&title, &out.result, args.duration, out.cpu, true);
+            p99.push(out.result.latency.quantile(0.99));
+            if let Some(m) = mocks {
+                report_pushes(m, &ctx, out.pushes, args.duration).await;
+            }
+        }
+        if let [off, on] = p99[..] {
+            println!(
+                "open loop, p99 latency push on / push off: {:.2}",
+                on as f64 / off.max(1) as f64
+            );
+        }
     }
     if let Some((hwm, rss)) = target.pid.as_deref().and_then(relay::memory_kib) {
         println!(
