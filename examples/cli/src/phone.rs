@@ -254,8 +254,7 @@ async fn find(phone: &mut PushClient, id: &str) -> Result<ChallengeView, CliErro
 
 fn print_view(out: &mut impl Write, view: &ChallengeView) -> Result<(), CliError> {
     writeln!(out, "challenge {}", view.challenge_id)?;
-    let issuer = view.issuer.as_deref().unwrap_or("");
-    writeln!(out, "  account:  {issuer} {}", view.account_name)?;
+    writeln!(out, "  account:  {}", view.account_name)?;
     writeln!(
         out,
         "  from:     {} at {} ({})",
