@@ -51,6 +51,14 @@ pub struct ConfigArgs {
     #[arg(long, env = "ASSENT_RELAY_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
 
+    /// How long the relay may reuse an API key or device it read from the
+    /// database, in milliseconds; 0 turns the cache off [default: 1000].
+    /// Changes made through this relay apply at once whatever the value; a
+    /// key revoked by `assent-relay admin` beside a running relay stops
+    /// working within this time.
+    #[arg(long, env = "ASSENT_RELAY_CACHE_TTL_MS", global = true)]
+    pub cache_ttl_ms: Option<u64>,
+
     /// The relay's public URL as phones reach it and as offers name it, in
     /// canonical form (`https://host[:port][/path]`); signed device requests
     /// cover it, so it must match the offers exactly. A path is the prefix a
@@ -129,6 +137,7 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     database_url: Option<String>,
     db_max_connections: Option<u32>,
+    cache_ttl_ms: Option<u64>,
     public_origin: Option<String>,
     body_limit: Option<usize>,
     purge_interval_secs: Option<u64>,
@@ -177,6 +186,8 @@ pub struct Config {
     pub database_url: String,
     /// Pool size.
     pub db_max_connections: u32,
+    /// Lifetime of cached API keys and devices, milliseconds (0: off).
+    pub cache_ttl_ms: u64,
     /// Public URL covered by device request signatures.
     pub public_origin: RelayUrl,
     /// Maximum body size, bytes.
@@ -292,6 +303,7 @@ impl Config {
                 .db_max_connections
                 .or(file.db_max_connections)
                 .unwrap_or(8),
+            cache_ttl_ms: args.cache_ttl_ms.or(file.cache_ttl_ms).unwrap_or(1000),
             public_origin,
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(64 * 1024),
             purge_interval_secs: args
@@ -344,6 +356,12 @@ impl Config {
         if self.max_wait_secs > 300 {
             return Err(ConfigError::Invalid(
                 "max_wait_secs must be at most 300".into(),
+            ));
+        }
+        if self.cache_ttl_ms > 60_000 {
+            return Err(ConfigError::Invalid(
+                "cache_ttl_ms must be at most 60000 (a revoked API key must stop working soon)"
+                    .into(),
             ));
         }
         if self.db_max_connections == 0 {

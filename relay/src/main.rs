@@ -28,13 +28,14 @@ async fn main() -> ExitCode {
             }
         },
         Some(Command::Admin(command)) => {
-            let store = match store::connect(&config.database_url, 1).await {
-                Ok(store) => store,
-                Err(e) => {
-                    eprintln!("assent-relay: cannot open database: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+            let store =
+                match store::connect(&config.database_url, store::StoreOptions::single()).await {
+                    Ok(store) => store,
+                    Err(e) => {
+                        eprintln!("assent-relay: cannot open database: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                };
             let settings = settings::open(&config.database_url).await.ok();
             let mut out = std::io::stdout();
             match admin::run_with(

@@ -51,7 +51,11 @@ pub fn init_logging(config: &Config) {
 pub async fn run(config: Config) -> Result<(), ServerError> {
     // The working directory (an empty path keeps logged file names short).
     let tls = tls_config(&config.tls, Path::new(""))?;
-    let store = store::connect(&config.database_url, config.db_max_connections).await?;
+    let options = store::StoreOptions {
+        max_connections: config.db_max_connections,
+        cache_ttl: std::time::Duration::from_millis(config.cache_ttl_ms),
+    };
+    let store = store::connect(&config.database_url, options).await?;
     let listener = TcpListener::bind(config.listen).await?;
     let mut state = AppState::new(store, config);
     let push_metrics = state.metrics.push.clone();

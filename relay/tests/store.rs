@@ -3,8 +3,8 @@
 
 use assent_relay::store::sqlite::SqliteStore;
 use assent_relay::store::{
-    AnswerOutcome, ChallengeRecord, ChallengeState, DeviceRecord, EnrollmentRecord, RemovalRecord,
-    Store, StoreError, Tenant,
+    AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord, EnrollmentRecord,
+    RemovalRecord, Store, StoreError, StoreOptions, Tenant,
 };
 
 async fn file_store() -> (tempfile::TempDir, SqliteStore) {
@@ -139,15 +139,15 @@ async fn answers_are_stored_exactly_once_while_pending() {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c1", "d1", 50))
+        .create_challenge(&challenge("c1", "d1", 50), 4)
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c2", "d1", 50))
+        .create_challenge(&challenge("c2", "d1", 50), 4)
         .await
         .unwrap();
     assert!(matches!(
-        store.create_challenge(&challenge("c1", "d1", 50)).await,
+        store.create_challenge(&challenge("c1", "d1", 50), 4).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.count_pending("d1", 10).await.unwrap(), 2);
@@ -232,7 +232,7 @@ async fn removal_deletes_device_and_challenges_for_its_tenant_only() {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c1", "d1", 50))
+        .create_challenge(&challenge("c1", "d1", 50), 4)
         .await
         .unwrap();
     store.request_unenroll("d1", "req", 3).await.unwrap();
@@ -272,15 +272,15 @@ async fn purge_removes_only_expired_records() {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-old", "d1", 10))
+        .create_challenge(&challenge("c-old", "d1", 10), 4)
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-answered", "d1", 10))
+        .create_challenge(&challenge("c-answered", "d1", 10), 4)
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-new", "d1", 1000))
+        .create_challenge(&challenge("c-new", "d1", 1000), 4)
         .await
         .unwrap();
     store
@@ -294,4 +294,281 @@ async fn purge_removes_only_expired_records() {
     assert!(store.enrollment("old").await.unwrap().is_none());
     assert!(store.enrollment("new").await.unwrap().is_some());
     assert!(store.challenge("c-new").await.unwrap().is_some());
+}
+
+/// A store with a device `d1` of tenant `t1`, enrolled through the contract.
+async fn with_device(store: &SqliteStore) {
+    store
+        .announce_enrollment(&enrollment("e1", "t1", 100))
+        .await
+        .unwrap();
+    store.register("e1", "r", &[4; 65], 1).await.unwrap();
+    store
+        .deliver_enrollment("e1", "a", &device("d1", "t1"), 2)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn challenge_creation_checks_tenant_and_pending_limit() {
+    let (_dir, store) = file_store().await;
+    with_device(&store).await;
+    let mut other_tenant = challenge("c-x", "d1", 50);
+    other_tenant.tenant_id = "t2".into();
+    assert_eq!(
+        store.create_challenge(&other_tenant, 4).await.unwrap(),
+        CreateOutcome::UnknownDevice
+    );
+    assert_eq!(
+        store
+            .create_challenge(&challenge("c-y", "nope", 50), 4)
+            .await
+            .unwrap(),
+        CreateOutcome::UnknownDevice
+    );
+    for id in ["c1", "c2"] {
+        assert_eq!(
+            store
+                .create_challenge(&challenge(id, "d1", 50), 2)
+                .await
+                .unwrap(),
+            CreateOutcome::Created
+        );
+    }
+    assert_eq!(
+        store
+            .create_challenge(&challenge("c3", "d1", 50), 2)
+            .await
+            .unwrap(),
+        CreateOutcome::TooManyPending
+    );
+    // Nothing was stored for the refused ones.
+    for id in ["c-x", "c-y", "c3"] {
+        assert!(store.challenge(id).await.unwrap().is_none(), "{id}");
+    }
+    // An answered challenge no longer counts.
+    store.answer_challenge("d1", "c1", "x", 10).await.unwrap();
+    assert_eq!(
+        store
+            .create_challenge(&challenge("c3", "d1", 50), 2)
+            .await
+            .unwrap(),
+        CreateOutcome::Created
+    );
+}
+
+#[tokio::test]
+async fn concurrent_creations_never_overshoot_the_pending_limit() {
+    let (_dir, store) = file_store().await;
+    with_device(&store).await;
+    let tasks: Vec<_> = (0..24)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .create_challenge(&challenge(&format!("c{i}"), "d1", 50), 4)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        if task.await.unwrap() == CreateOutcome::Created {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 4);
+    assert_eq!(store.count_pending("d1", 10).await.unwrap(), 4);
+}
+
+async fn cached_store(dir: &tempfile::TempDir, ttl_ms: u64) -> SqliteStore {
+    let url = format!("sqlite://{}", dir.path().join("relay.db").display());
+    let options = StoreOptions {
+        max_connections: 2,
+        cache_ttl: std::time::Duration::from_millis(ttl_ms),
+    };
+    SqliteStore::open_with(&url, options).await.unwrap()
+}
+
+#[tokio::test]
+async fn cached_devices_follow_the_stores_own_writes_at_once() {
+    let (dir, plain) = file_store().await;
+    with_device(&plain).await;
+    // A long lifetime: only invalidation can explain a fresh read.
+    let store = cached_store(&dir, 60_000).await;
+    assert_eq!(store.device("d1").await.unwrap().unwrap().push_token, "");
+    assert!(store
+        .update_push_token("d1", "ios", "tok-1", 1)
+        .await
+        .unwrap());
+    assert_eq!(
+        store.device("d1").await.unwrap().unwrap().push_token,
+        "tok-1"
+    );
+    assert!(store.drop_push_token("d1", "tok-1").await.unwrap());
+    assert_eq!(store.device("d1").await.unwrap().unwrap().push_token, "");
+    store.request_unenroll("d1", "req", 3).await.unwrap();
+    assert_eq!(
+        store
+            .device("d1")
+            .await
+            .unwrap()
+            .unwrap()
+            .unenroll
+            .as_deref(),
+        Some("req")
+    );
+    let removal = RemovalRecord {
+        device_id: "d1".into(),
+        tenant_id: "t1".into(),
+        device_pub: vec![4; 65],
+        confirmation: None,
+        removed_at: 4,
+        expires_at: 100,
+    };
+    assert!(store.remove_device("t1", "d1", &removal).await.unwrap());
+    assert!(store.device("d1").await.unwrap().is_none());
+}
+
+fn api_key(id: &str) -> assent_relay::store::ApiKeyRecord {
+    assent_relay::store::ApiKeyRecord {
+        id: id.into(),
+        tenant_id: "t1".into(),
+        secret_hash: vec![7; 32],
+        created_at: 0,
+        revoked_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_the_store_is_refused_at_once() {
+    let (dir, plain) = file_store().await;
+    plain.create_api_key(&api_key("k1")).await.unwrap();
+    let store = cached_store(&dir, 60_000).await;
+    assert!(store
+        .api_key("k1")
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_none());
+    assert!(store.revoke_api_key("k1", 9).await.unwrap());
+    assert_eq!(
+        store.api_key("k1").await.unwrap().unwrap().revoked_at,
+        Some(9)
+    );
+}
+
+#[tokio::test]
+async fn a_key_revoked_by_another_process_is_refused_within_the_cache_lifetime() {
+    let (dir, admin) = file_store().await;
+    admin.create_api_key(&api_key("k1")).await.unwrap();
+    let relay = cached_store(&dir, 300).await;
+    assert!(relay
+        .api_key("k1")
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_none());
+    // `assent-relay admin keys revoke` writes through its own connection.
+    assert!(admin.revoke_api_key("k1", 9).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        relay.api_key("k1").await.unwrap().unwrap().revoked_at,
+        Some(9)
+    );
+}
+
+#[tokio::test]
+async fn unknown_ids_are_not_cached() {
+    let (dir, plain) = file_store().await;
+    let store = cached_store(&dir, 60_000).await;
+    assert!(store.api_key("k1").await.unwrap().is_none());
+    assert!(store.device("d1").await.unwrap().is_none());
+    plain.create_api_key(&api_key("k1")).await.unwrap();
+    with_device(&plain).await;
+    assert!(store.api_key("k1").await.unwrap().is_some());
+    assert!(store.device("d1").await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stored_answer_is_read_back_at_once_under_concurrency() {
+    // Many approvals at once through a caching store: after the answer is
+    // stored, every read (by id and by push id) shows it, never the pending
+    // record a cache held before.
+    let (dir, plain) = file_store().await;
+    for i in 0..8 {
+        let eid = format!("e{i}");
+        plain
+            .announce_enrollment(&enrollment(&eid, "t1", 100))
+            .await
+            .unwrap();
+        plain.register(&eid, "r", &[4; 65], 1).await.unwrap();
+        plain
+            .deliver_enrollment(&eid, "a", &device(&format!("d{i}"), "t1"), 2)
+            .await
+            .unwrap();
+    }
+    let store = cached_store(&dir, 60_000).await;
+    let tasks: Vec<_> = (0..400)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let device = format!("d{}", i % 8);
+                let record = challenge(&format!("c{i}"), &device, 50);
+                let created = store.create_challenge(&record, 1000).await.unwrap();
+                assert_eq!(created, CreateOutcome::Created);
+                assert_eq!(
+                    store
+                        .answer_challenge(&device, &record.challenge_id, "yes", 10)
+                        .await
+                        .unwrap(),
+                    AnswerOutcome::Stored
+                );
+                let read = store
+                    .challenge(&record.challenge_id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(read.state, ChallengeState::Answered);
+                assert_eq!(read.answer.as_deref(), Some("yes"));
+                let by_push = store
+                    .challenge_by_push_id(&record.push_id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(by_push.state, ChallengeState::Answered);
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn removing_a_device_drops_its_cached_challenges() {
+    let (dir, plain) = file_store().await;
+    with_device(&plain).await;
+    let store = cached_store(&dir, 60_000).await;
+    let record = challenge("c1", "d1", 50);
+    store.create_challenge(&record, 4).await.unwrap();
+    assert!(store.challenge("c1").await.unwrap().is_some());
+    let removal = RemovalRecord {
+        device_id: "d1".into(),
+        tenant_id: "t1".into(),
+        device_pub: vec![4; 65],
+        confirmation: None,
+        removed_at: 4,
+        expires_at: 100,
+    };
+    assert!(store.remove_device("t1", "d1", &removal).await.unwrap());
+    assert!(store.challenge("c1").await.unwrap().is_none());
+    assert!(store
+        .challenge_by_push_id(&record.push_id)
+        .await
+        .unwrap()
+        .is_none());
 }

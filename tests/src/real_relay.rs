@@ -28,6 +28,7 @@ use assent_protocol::{ApprovalKind, DeviceId, EnrollmentId, Platform, RelayUrl};
 use assent_relay::cli::{Cli, Command};
 use assent_relay::config::{Config, ConfigArgs};
 use assent_relay::store::sqlite::SqliteStore;
+use assent_relay::store::StoreOptions;
 use assent_relay::AppState;
 use assent_rp::relay_http::HttpRelay;
 use assent_rp::{
@@ -240,6 +241,10 @@ pub struct RelayOptions {
     pub max_pending_per_device: Option<u32>,
     /// Longest long-poll wait, seconds.
     pub max_wait_secs: Option<u64>,
+    /// No lookup cache: for tests that edit the database behind the relay's
+    /// back (as a hostile operator would), whose edits a cache would hide
+    /// for up to its lifetime. Otherwise the relay caches as in production.
+    pub uncached: bool,
 }
 
 /// `assent_relay::app` served over TLS on `127.0.0.1:<port>`, on a SQLite file.
@@ -293,7 +298,21 @@ impl RealRelay {
             ..ConfigArgs::default()
         })
         .unwrap();
-        let store = Arc::new(SqliteStore::open(&database_url, 4).await.unwrap());
+        let cache_ttl = if options.uncached {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(config.cache_ttl_ms)
+        };
+        let store = SqliteStore::open_with(
+            &database_url,
+            StoreOptions {
+                max_connections: 4,
+                cache_ttl,
+            },
+        )
+        .await
+        .unwrap();
+        let store = Arc::new(store);
         let clock = TestClock::at(wall_now());
         let state = AppState::new(store, config).with_clock(Arc::new(clock.clone()));
         let ca = TestCa::make("Assent e2e test CA");

@@ -13,13 +13,17 @@ use assent_protocol::{
     Registration, Signer, SoftwareSigner,
 };
 use assent_rp::{ChallengeStatus, Error as RpError, PushPolicy, RegistrationStatus};
-use assent_tests::real_relay::{RealPhone, RealRelay, Site};
+use assent_tests::real_relay::{RealPhone, RealRelay, RelayOptions, Site};
 use assent_tests::rp_id;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 async fn setup(seed: u64) -> (RealRelay, Site, RealPhone) {
-    let relay = RealRelay::start().await;
+    let relay = RealRelay::start_with(RelayOptions {
+        uncached: true,
+        ..RelayOptions::default()
+    })
+    .await;
     let key = relay.tenant("example.com").await;
     let site = Site::new(&relay, &key, PushPolicy::default(), seed);
     let phone = RealPhone::new(

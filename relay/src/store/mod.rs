@@ -5,9 +5,11 @@
 //! as well: no rowids, no SQLite-only upserts, conditional updates report the
 //! rows they touched. [`sqlite::SqliteStore`] is the one backend today.
 
+pub mod cache;
 pub mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -218,6 +220,18 @@ pub enum AnswerOutcome {
     Unknown,
 }
 
+/// Outcome of storing a new challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// Stored.
+    Created,
+    /// No such device of this tenant (nothing stored).
+    UnknownDevice,
+    /// The device already has `max_pending` pending, unexpired challenges
+    /// (nothing stored).
+    TooManyPending,
+}
+
 /// How many rows a purge removed, per kind.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PurgeCounts {
@@ -331,8 +345,16 @@ pub trait Store: Send + Sync + 'static {
     /// The removal record of a device.
     async fn removal(&self, device_id: &str) -> StoreResult<Option<RemovalRecord>>;
 
-    /// Stores a new challenge; `Conflict` when its id or push id exists.
-    async fn create_challenge(&self, record: &ChallengeRecord) -> StoreResult<()>;
+    /// Stores a new challenge for a device of its tenant that has fewer than
+    /// `max_pending` pending, unexpired challenges (at the record's
+    /// `created_at`); both conditions and the insert are one atomic step, so
+    /// concurrent creations cannot overshoot the limit. `Conflict` when its
+    /// id or push id exists.
+    async fn create_challenge(
+        &self,
+        record: &ChallengeRecord,
+        max_pending: u32,
+    ) -> StoreResult<CreateOutcome>;
     /// Pending, unexpired challenges of a device.
     async fn count_pending(&self, device_id: &str, now: DbTime) -> StoreResult<u32>;
     /// The challenge with this id.
@@ -375,10 +397,29 @@ pub trait Store: Send + Sync + 'static {
     async fn challenge_push(&self, challenge_id: &str) -> StoreResult<Option<String>>;
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Database connections.
+    pub max_connections: u32,
+    /// Lifetime of cached API keys and devices ([`cache`]); zero: no cache.
+    pub cache_ttl: Duration,
+}
+
+impl StoreOptions {
+    /// One connection, no cache: for short-lived commands (`admin`).
+    pub fn single() -> Self {
+        Self {
+            max_connections: 1,
+            cache_ttl: Duration::ZERO,
+        }
+    }
+}
+
 /// Opens the store named by a database URL (`sqlite:...`).
-pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
+pub async fn connect(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        let store = sqlite::SqliteStore::open(url, max_connections).await?;
+        let store = sqlite::SqliteStore::open_with(url, options).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Err(StoreError::Internal(

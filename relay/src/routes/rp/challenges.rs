@@ -19,7 +19,7 @@ use crate::push::{PushOutcome, PushTarget};
 use crate::routes::wait::WaitQuery;
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::store::{db_time, ChallengeRecord, ChallengeState, StoreError};
+use crate::store::{db_time, ChallengeRecord, ChallengeState, CreateOutcome, StoreError};
 use crate::waiters::keys;
 
 pub(crate) fn routes(routes: Routes) -> Routes {
@@ -96,23 +96,13 @@ pub async fn create(
         ));
     }
     let device_id = challenge.device_id.to_string();
+    // Known id first (cheap, usually cached); the store checks the tenant
+    // again atomically with the insert.
     let device = match state.store.device(&device_id).await? {
         Some(device) if device.tenant_id == auth.tenant_id => device,
-        _ => {
-            return Err(AppError::new(
-                ErrorCode::UnknownDevice,
-                "no such device for this tenant",
-            ))
-        }
+        _ => return Err(unknown_device()),
     };
     let now = state.clock.now();
-    let pending = state.store.count_pending(&device_id, db_time(now)).await?;
-    if pending >= state.config.limits.max_pending_per_device {
-        return Err(AppError::new(
-            ErrorCode::LimitExceeded,
-            "too many pending challenges for this device",
-        ));
-    }
     // Expiry by the relay's own clock: the RP's lifetime, capped.
     let ttl = (challenge.expires_at - challenge.created_at)
         .min(state.config.limits.max_challenge_ttl_secs);
@@ -129,14 +119,23 @@ pub async fn create(
         answer: None,
         answered_at: None,
     };
-    match state.store.create_challenge(&record).await {
+    let max_pending = state.config.limits.max_pending_per_device;
+    match state.store.create_challenge(&record, max_pending).await {
+        Ok(CreateOutcome::Created) => {}
+        Ok(CreateOutcome::UnknownDevice) => return Err(unknown_device()),
+        Ok(CreateOutcome::TooManyPending) => {
+            return Err(AppError::new(
+                ErrorCode::LimitExceeded,
+                "too many pending challenges for this device",
+            ))
+        }
         Err(StoreError::Conflict) => {
             return Err(AppError::new(
                 ErrorCode::AlreadyExists,
                 "this challenge id or push id was already used",
             ))
         }
-        other => other?,
+        Err(e) => return Err(e.into()),
     }
     state.metrics.challenge(ChallengeOutcome::Created);
     state.waiters.wake(&keys::device(&device_id));
@@ -205,6 +204,10 @@ fn spawn_push(
             }
         }
     });
+}
+
+fn unknown_device() -> AppError {
+    AppError::new(ErrorCode::UnknownDevice, "no such device for this tenant")
 }
 
 fn unknown_challenge() -> AppError {
