@@ -43,6 +43,8 @@ struct Entry<V> {
 struct Inner<V> {
     entries: HashMap<String, Entry<V>>,
     generation: u64,
+    /// When expired entries were last dropped.
+    swept_at: Instant,
 }
 
 /// The generation seen before a database read; see [`LookupCache::insert`].
@@ -75,6 +77,7 @@ impl<V: Clone> LookupCache<V> {
             inner: Mutex::new(Inner {
                 entries: HashMap::new(),
                 generation: 0,
+                swept_at: Instant::now(),
             }),
         }
     }
@@ -113,15 +116,20 @@ impl<V: Clone> LookupCache<V> {
         }
     }
 
-    /// Stores under the lock, making room first when full.
+    /// Stores under the lock. Expired entries are dropped once per `ttl`
+    /// (so the cache holds about what was put in the last two `ttl`s) and
+    /// when it is full; if it is still more than half full then, it is
+    /// emptied.
     fn put(&self, inner: &mut Inner<V>, key: &str, value: V) {
         let now = Instant::now();
-        if inner.entries.len() >= self.capacity && !inner.entries.contains_key(key) {
-            let ttl = self.ttl;
+        let ttl = self.ttl;
+        let full = inner.entries.len() >= self.capacity && !inner.entries.contains_key(key);
+        if full || now.saturating_duration_since(inner.swept_at) >= ttl {
             inner
                 .entries
                 .retain(|_, e| now.saturating_duration_since(e.read_at) < ttl);
-            if inner.entries.len() > self.capacity / 2 {
+            inner.swept_at = now;
+            if full && inner.entries.len() > self.capacity / 2 {
                 inner.entries.clear();
             }
         }
@@ -267,6 +275,17 @@ mod tests {
         c.insert(c.ticket(), "e", 5);
         assert_eq!(c.len(), 2);
         assert_eq!((c.get("d"), c.get("e")), (Some(4), Some(5)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_entries_are_swept_without_filling_up() {
+        let c = LookupCache::new(Duration::from_secs(1), 1000);
+        for i in 0..10u32 {
+            c.insert(c.ticket(), &format!("old{i}"), i);
+        }
+        tokio::time::advance(Duration::from_secs(1)).await;
+        c.insert(c.ticket(), "new", 0);
+        assert_eq!(c.len(), 1);
     }
 
     #[test]
