@@ -98,6 +98,17 @@ pub struct ConfigArgs {
     #[arg(long, env = "ASSENT_RELAY_MAX_PENDING_PER_DEVICE", global = true)]
     pub max_pending_per_device: Option<u32>,
 
+    /// Most challenges one device may receive per
+    /// `--device-challenge-window-secs` (a burst of this many, then refilled
+    /// evenly over the window); the relay's own guard against a relying
+    /// party flooding a phone with prompts; 0 turns it off [default: 30].
+    #[arg(long, env = "ASSENT_RELAY_DEVICE_CHALLENGE_LIMIT", global = true)]
+    pub device_challenge_limit: Option<u32>,
+
+    /// The window of `--device-challenge-limit`, in seconds [default: 600].
+    #[arg(long, env = "ASSENT_RELAY_DEVICE_CHALLENGE_WINDOW_SECS", global = true)]
+    pub device_challenge_window_secs: Option<u64>,
+
     /// Log filter, in `tracing` env-filter syntax [default: info].
     #[arg(long, env = "ASSENT_RELAY_LOG", global = true)]
     pub log: Option<String>,
@@ -146,6 +157,8 @@ struct FileConfig {
     max_enrollment_ttl_secs: Option<u64>,
     retention_secs: Option<u64>,
     max_pending_per_device: Option<u32>,
+    device_challenge_limit: Option<u32>,
+    device_challenge_window_secs: Option<u64>,
     log: Option<String>,
     log_format: Option<LogFormat>,
     tls_cert: Option<PathBuf>,
@@ -164,6 +177,10 @@ pub struct Limits {
     pub retention_secs: u64,
     /// Most pending challenges per device.
     pub max_pending_per_device: u32,
+    /// Most challenges per device per window (0: no cap).
+    pub device_challenge_limit: u32,
+    /// That window, seconds.
+    pub device_challenge_window_secs: u64,
 }
 
 impl Default for Limits {
@@ -173,6 +190,8 @@ impl Default for Limits {
             max_enrollment_ttl_secs: 3600,
             retention_secs: 300,
             max_pending_per_device: 4,
+            device_challenge_limit: 30,
+            device_challenge_window_secs: 600,
         }
     }
 }
@@ -328,6 +347,14 @@ impl Config {
                     .max_pending_per_device
                     .or(file.max_pending_per_device)
                     .unwrap_or(limits_default.max_pending_per_device),
+                device_challenge_limit: args
+                    .device_challenge_limit
+                    .or(file.device_challenge_limit)
+                    .unwrap_or(limits_default.device_challenge_limit),
+                device_challenge_window_secs: args
+                    .device_challenge_window_secs
+                    .or(file.device_challenge_window_secs)
+                    .unwrap_or(limits_default.device_challenge_window_secs),
             },
             log: args
                 .log

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod purge;
 pub mod push;
 pub mod random;
+pub mod rate;
 pub mod routes;
 pub mod server;
 pub mod settings;

@@ -13,6 +13,7 @@ use crate::store::{db_time, PurgeCounts, StoreResult};
 pub async fn purge_once(state: &AppState) -> StoreResult<PurgeCounts> {
     let now = state.clock.now();
     let before = now.saturating_sub(state.config.limits.retention_secs);
+    state.rates.prune(now);
     let counts = state.store.purge_expired(db_time(before)).await?;
     if counts != PurgeCounts::default() {
         tracing::info!(

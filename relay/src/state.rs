@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::push::{PollOnly, PushProvider};
+use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::Waiters;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub push: Arc<dyn PushProvider>,
     /// Parked long-polls.
     pub waiters: Arc<Waiters>,
+    /// Challenges per device per window.
+    pub rates: Arc<DeviceRates>,
     /// Managed mode and webhooks (`None`: no tenant is managed, no webhook).
     pub features: Option<Arc<crate::features::Features>>,
 }
@@ -31,6 +34,10 @@ pub struct AppState {
 impl AppState {
     /// State with the system clock, fresh metrics and poll-only push.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        let rates = DeviceRates::new(
+            config.limits.device_challenge_limit,
+            config.limits.device_challenge_window_secs,
+        );
         Self {
             store,
             config: Arc::new(config),
@@ -38,6 +45,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             push: Arc::new(PollOnly),
             waiters: Arc::new(Waiters::new()),
+            rates: Arc::new(rates),
             features: None,
         }
     }

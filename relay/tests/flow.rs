@@ -552,3 +552,78 @@ async fn protocol_api_paths_are_routed() {
     assert!(assent_protocol::api::HEADER_TIME
         .eq_ignore_ascii_case(assent_relay::routes::TIME_HEADER.as_str()));
 }
+
+#[tokio::test]
+async fn limits_on_challenges_per_device_per_window() {
+    // 3 per 600 s, and room for many pending: the window cap is what stops.
+    let args = assent_relay::config::ConfigArgs {
+        public_origin: Some(common::flow::ORIGIN.to_owned()),
+        max_pending_per_device: Some(100),
+        device_challenge_limit: Some(3),
+        device_challenge_window_secs: Some(600),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(assent_relay::config::Config::resolve(&args).unwrap()).await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 80).await;
+    let (_, other) = app.enroll(&key, 81).await;
+    for i in 0..3 {
+        app.challenge(&rp, &phone, 200 + i).await;
+    }
+    let refused = |seed: u64| {
+        let challenge = common::flow::make_challenge(&app, &phone, seed);
+        let push_id = assent_protocol::PushId::make(&mut common::flow::rng(seed)).to_string();
+        common::flow::create_body(&challenge, &push_id)
+    };
+    let reply = app
+        .post_json("/v1/rp/challenges", Some(&key), &refused(300))
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.error_code(), "limit_exceeded");
+    // Nothing was stored for it: the phone still sees three.
+    let listed = phone.send(&app, Method::GET, "/v1/challenges", "").await;
+    assert_eq!(listed.json()["challenges"].as_array().unwrap().len(), 3);
+    // Another device of the same tenant is not affected.
+    app.challenge(&rp, &other, 400).await;
+    // One more after a third of the window.
+    app.clock.advance(200);
+    app.challenge(&rp, &phone, 500).await;
+    let reply = app
+        .post_json("/v1/rp/challenges", Some(&key), &refused(600))
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_challenge_refused_for_another_reason_costs_no_window_token() {
+    let args = assent_relay::config::ConfigArgs {
+        public_origin: Some(common::flow::ORIGIN.to_owned()),
+        max_pending_per_device: Some(1),
+        device_challenge_limit: Some(2),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(assent_relay::config::Config::resolve(&args).unwrap()).await;
+    let (_, key) = app.tenant("example.com").await;
+    let (rp, phone) = app.enroll(&key, 90).await;
+    let (challenge, _) = app.challenge(&rp, &phone, 700).await;
+    // Refused by the pending limit, several times.
+    for seed in 710..715 {
+        let extra = common::flow::make_challenge(&app, &phone, seed);
+        let push_id = assent_protocol::PushId::make(&mut common::flow::rng(seed)).to_string();
+        let reply = app
+            .post_json(
+                "/v1/rp/challenges",
+                Some(&key),
+                &common::flow::create_body(&extra, &push_id),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    // Once the first is answered, the second token is still there.
+    let answer = phone.answer(&challenge, Decision::Approve, "42");
+    let reply = phone
+        .send(&app, Method::POST, "/v1/answer", &answer.to_json())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    app.challenge(&rp, &phone, 720).await;
+}

@@ -60,12 +60,20 @@ fn admin(bin: &Path, db: &str, args: &[&str]) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn knows_plain_http(bin: &Path) -> bool {
+/// The relay's `--help` (empty if it cannot be run): which flags it has.
+fn help_text(bin: &Path) -> String {
     Command::new(bin)
         .arg("--help")
         .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("--plain-http"))
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default()
 }
+
+/// The relay's per-device challenge cap, raised for the run: the simulated
+/// phones each approve several times a second, far beyond any person (and
+/// beyond the default of 30 per 10 minutes). The check itself still runs on
+/// every challenge.
+const DEVICE_CHALLENGE_LIMIT: &str = "--device-challenge-limit=1000000000";
 
 impl Spawned {
     /// Makes a database in a temporary directory with a tenant and a key,
@@ -87,8 +95,12 @@ impl Spawned {
             .to_owned();
         let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let mut command = Command::new(bin);
-        if !tls && knows_plain_http(bin) {
+        let help = help_text(bin);
+        if !tls && help.contains("--plain-http") {
             command.arg("--plain-http");
+        }
+        if help.contains("--device-challenge-limit") {
+            command.arg(DEVICE_CHALLENGE_LIMIT);
         }
         let child = command
             .arg("--database-url")

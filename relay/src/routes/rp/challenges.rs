@@ -119,8 +119,24 @@ pub async fn create(
         answer: None,
         answered_at: None,
     };
+    // The per-window cap first (a token, given back if the challenge is not
+    // created after all).
+    if !state.rates.take(&device_id, now) {
+        return Err(AppError::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "too many challenges for this device: at most {} per {} s",
+                state.config.limits.device_challenge_limit,
+                state.config.limits.device_challenge_window_secs
+            ),
+        ));
+    }
     let max_pending = state.config.limits.max_pending_per_device;
-    match state.store.create_challenge(&record, max_pending).await {
+    let created = state.store.create_challenge(&record, max_pending).await;
+    if !matches!(created, Ok(CreateOutcome::Created)) {
+        state.rates.give_back(&device_id);
+    }
+    match created {
         Ok(CreateOutcome::Created) => {}
         Ok(CreateOutcome::UnknownDevice) => return Err(unknown_device()),
         Ok(CreateOutcome::TooManyPending) => {
