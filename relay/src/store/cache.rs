@@ -22,6 +22,11 @@
 //!   device is asked of the database every time, as before.
 //! - The number of entries is capped; when full, expired entries go first,
 //!   then everything (an unbounded cache would be a memory lever).
+//!
+//! The SQLite backend uses it: one relay process owns a SQLite file. A
+//! backend shared by several relay instances (PostgreSQL) would see other
+//! instances' writes only after `ttl`, so it should cache immutable facts
+//! only (a device's key and tenant) or nothing.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -348,8 +348,10 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a new challenge for a device of its tenant that has fewer than
     /// `max_pending` pending, unexpired challenges (at the record's
     /// `created_at`); both conditions and the insert are one atomic step, so
-    /// concurrent creations cannot overshoot the limit. `Conflict` when its
-    /// id or push id exists.
+    /// concurrent creations cannot overshoot the limit (SQLite: one
+    /// statement under the single writer; a PostgreSQL backend would lock
+    /// the device row in the same transaction). `Conflict` when its id or
+    /// push id exists.
     async fn create_challenge(
         &self,
         record: &ChallengeRecord,
