@@ -1,4 +1,5 @@
-//! The scheduled purge of expired enrollments and challenges.
+//! The scheduled purge of expired enrollments and challenges, and of the
+//! per-device rate buckets that have refilled ([`crate::rate`]).
 
 use std::time::Duration;
 

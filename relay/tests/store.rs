@@ -572,3 +572,68 @@ async fn removing_a_device_drops_its_cached_challenges() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_write_in_a_group_changes_nothing_and_spares_the_others() {
+    // Many writes at once, so the writer commits them in groups; some fail.
+    let (_dir, store) = file_store().await;
+    for i in 0..40 {
+        let eid = format!("e{i}");
+        store
+            .announce_enrollment(&enrollment(&eid, "t1", 100))
+            .await
+            .unwrap();
+        store.register(&eid, "r", &[4; 65], 1).await.unwrap();
+    }
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                // Two enrollments per device id: one of each pair must fail
+                // on the device insert, after its enrollment update ran.
+                let device = device(&format!("d{}", i / 2), "t1");
+                let delivered = store
+                    .deliver_enrollment(&format!("e{i}"), "answer", &device, 2)
+                    .await;
+                // Unrelated single-statement writes in the same groups,
+                // some of them failing (tenant name taken).
+                let tenant = Tenant {
+                    id: format!("x{i}"),
+                    name: format!("name-{}", i % 20),
+                    created_at: 0,
+                };
+                let created = store.create_tenant(&tenant).await;
+                (i, delivered, created)
+            })
+        })
+        .collect();
+    let mut delivered = 0;
+    let mut tenants = 0;
+    for task in tasks {
+        let (i, outcome, created) = task.await.unwrap();
+        let stored = store.enrollment(&format!("e{i}")).await.unwrap().unwrap();
+        match outcome {
+            Ok(true) => {
+                delivered += 1;
+                assert_eq!(stored.answer.as_deref(), Some("answer"));
+            }
+            Err(StoreError::Conflict) => {
+                // The enrollment update of the failed job was undone.
+                assert_eq!(stored.answer, None, "e{i}");
+                assert_eq!(stored.device_id, None, "e{i}");
+            }
+            other => panic!("e{i}: {other:?}"),
+        }
+        match created {
+            Ok(()) => tenants += 1,
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("x{i}: {e:?}"),
+        }
+    }
+    assert_eq!(delivered, 20);
+    assert_eq!(tenants, 20);
+    assert_eq!(store.list_tenants().await.unwrap().len(), 2 + 20);
+    for d in 0..20 {
+        assert!(store.device(&format!("d{d}")).await.unwrap().is_some());
+    }
+}

@@ -283,6 +283,9 @@ async fn challenge_on(
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
+        if !self.writes.alive() {
+            return Err(writer::stopped());
+        }
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }

@@ -105,7 +105,7 @@ pub(crate) enum Writes {
     Inline(SqlitePool),
 }
 
-fn stopped() -> StoreError {
+pub(crate) fn stopped() -> StoreError {
     StoreError::Unavailable("the database writer stopped".to_owned())
 }
 
@@ -122,6 +122,14 @@ impl Writes {
             .spawn(move || runtime.block_on(serve(conn, jobs)))
             .map_err(|e| StoreError::Internal(format!("writer thread: {e}")))?;
         Ok(Self::Thread(queue))
+    }
+
+    /// Whether writes can still be made (the writer thread is running).
+    pub(crate) fn alive(&self) -> bool {
+        match self {
+            Self::Thread(queue) => !queue.is_closed(),
+            Self::Inline(pool) => !pool.is_closed(),
+        }
     }
 
     /// Runs `work` as one write (see [`Job::new`]) and returns its result
