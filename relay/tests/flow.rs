@@ -570,14 +570,7 @@ async fn limits_on_challenges_per_device_per_window() {
     for i in 0..3 {
         app.challenge(&rp, &phone, 200 + i).await;
     }
-    let refused = |seed: u64| {
-        let challenge = common::flow::make_challenge(&app, &phone, seed);
-        let push_id = assent_protocol::PushId::make(&mut common::flow::rng(seed)).to_string();
-        common::flow::create_body(&challenge, &push_id)
-    };
-    let reply = app
-        .post_json("/v1/rp/challenges", Some(&key), &refused(300))
-        .await;
+    let reply = app.try_challenge(&key, &phone, 300).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.error_code(), "limit_exceeded");
     // Nothing was stored for it: the phone still sees three.
@@ -588,9 +581,7 @@ async fn limits_on_challenges_per_device_per_window() {
     // One more after a third of the window.
     app.clock.advance(200);
     app.challenge(&rp, &phone, 500).await;
-    let reply = app
-        .post_json("/v1/rp/challenges", Some(&key), &refused(600))
-        .await;
+    let reply = app.try_challenge(&key, &phone, 600).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -608,15 +599,7 @@ async fn a_challenge_refused_for_another_reason_costs_no_window_token() {
     let (challenge, _) = app.challenge(&rp, &phone, 700).await;
     // Refused by the pending limit, several times.
     for seed in 710..715 {
-        let extra = common::flow::make_challenge(&app, &phone, seed);
-        let push_id = assent_protocol::PushId::make(&mut common::flow::rng(seed)).to_string();
-        let reply = app
-            .post_json(
-                "/v1/rp/challenges",
-                Some(&key),
-                &common::flow::create_body(&extra, &push_id),
-            )
-            .await;
+        let reply = app.try_challenge(&key, &phone, seed).await;
         assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     }
     // Once the first is answered, the second token is still there.

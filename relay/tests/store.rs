@@ -382,6 +382,23 @@ async fn concurrent_creations_never_overshoot_the_pending_limit() {
     assert_eq!(store.count_pending("d1", 10).await.unwrap(), 4);
 }
 
+/// The removal record of device `d1` of tenant `t1`.
+fn removal_of_d1() -> RemovalRecord {
+    RemovalRecord {
+        device_id: "d1".into(),
+        tenant_id: "t1".into(),
+        device_pub: vec![4; 65],
+        confirmation: None,
+        removed_at: 4,
+        expires_at: 100,
+    }
+}
+
+/// When the key `id` was revoked, as `store` reads it.
+async fn revoked_at(store: &SqliteStore, id: &str) -> Option<i64> {
+    store.api_key(id).await.unwrap().unwrap().revoked_at
+}
+
 async fn cached_store(dir: &tempfile::TempDir, ttl_ms: u64) -> SqliteStore {
     let url = format!("sqlite://{}", dir.path().join("relay.db").display());
     let options = StoreOptions {
@@ -419,14 +436,7 @@ async fn cached_devices_follow_the_stores_own_writes_at_once() {
             .as_deref(),
         Some("req")
     );
-    let removal = RemovalRecord {
-        device_id: "d1".into(),
-        tenant_id: "t1".into(),
-        device_pub: vec![4; 65],
-        confirmation: None,
-        removed_at: 4,
-        expires_at: 100,
-    };
+    let removal = removal_of_d1();
     assert!(store.remove_device("t1", "d1", &removal).await.unwrap());
     assert!(store.device("d1").await.unwrap().is_none());
 }
@@ -446,18 +456,9 @@ async fn a_key_revoked_through_the_store_is_refused_at_once() {
     let (dir, plain) = file_store().await;
     plain.create_api_key(&api_key("k1")).await.unwrap();
     let store = cached_store(&dir, 60_000).await;
-    assert!(store
-        .api_key("k1")
-        .await
-        .unwrap()
-        .unwrap()
-        .revoked_at
-        .is_none());
+    assert_eq!(revoked_at(&store, "k1").await, None);
     assert!(store.revoke_api_key("k1", 9).await.unwrap());
-    assert_eq!(
-        store.api_key("k1").await.unwrap().unwrap().revoked_at,
-        Some(9)
-    );
+    assert_eq!(revoked_at(&store, "k1").await, Some(9));
 }
 
 #[tokio::test]
@@ -465,20 +466,11 @@ async fn a_key_revoked_by_another_process_is_refused_within_the_cache_lifetime()
     let (dir, admin) = file_store().await;
     admin.create_api_key(&api_key("k1")).await.unwrap();
     let relay = cached_store(&dir, 300).await;
-    assert!(relay
-        .api_key("k1")
-        .await
-        .unwrap()
-        .unwrap()
-        .revoked_at
-        .is_none());
+    assert_eq!(revoked_at(&relay, "k1").await, None);
     // `assent-relay admin keys revoke` writes through its own connection.
     assert!(admin.revoke_api_key("k1", 9).await.unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(
-        relay.api_key("k1").await.unwrap().unwrap().revoked_at,
-        Some(9)
-    );
+    assert_eq!(revoked_at(&relay, "k1").await, Some(9));
 }
 
 #[tokio::test]
@@ -556,14 +548,7 @@ async fn removing_a_device_drops_its_cached_challenges() {
     let record = challenge("c1", "d1", 50);
     store.create_challenge(&record, 4).await.unwrap();
     assert!(store.challenge("c1").await.unwrap().is_some());
-    let removal = RemovalRecord {
-        device_id: "d1".into(),
-        tenant_id: "t1".into(),
-        device_pub: vec![4; 65],
-        confirmation: None,
-        removed_at: 4,
-        expires_at: 100,
-    };
+    let removal = removal_of_d1();
     assert!(store.remove_device("t1", "d1", &removal).await.unwrap());
     assert!(store.challenge("c1").await.unwrap().is_none());
     assert!(store

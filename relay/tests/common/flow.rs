@@ -197,6 +197,19 @@ impl TestApp {
         (rp, phone)
     }
 
+    /// The RP asks for a new challenge for the phone's device; the reply,
+    /// whatever it is.
+    pub async fn try_challenge(&self, key: &str, phone: &Phone, seed: u64) -> Reply {
+        let challenge = make_challenge(self, phone, seed);
+        let push_id = PushId::make(&mut rng(seed)).to_string();
+        self.post_json(
+            "/v1/rp/challenges",
+            Some(key),
+            &create_body(&challenge, &push_id),
+        )
+        .await
+    }
+
     /// The RP creates a challenge for the phone's device; returns it and its push id.
     pub async fn challenge(&self, rp: &Rp, phone: &Phone, seed: u64) -> (Challenge, String) {
         let challenge = make_challenge(self, phone, seed);
