@@ -296,13 +296,18 @@ async fn purge_removes_only_expired_records() {
     assert!(store.challenge("c-new").await.unwrap().is_some());
 }
 
-/// A store with a device `d1` of tenant `t1`, enrolled through the contract.
-async fn with_device(store: &SqliteStore) {
+/// Enrollment `eid` of tenant `t1`, announced and registered.
+async fn registered(store: &SqliteStore, eid: &str) {
     store
-        .announce_enrollment(&enrollment("e1", "t1", 100))
+        .announce_enrollment(&enrollment(eid, "t1", 100))
         .await
         .unwrap();
-    store.register("e1", "r", &[4; 65], 1).await.unwrap();
+    store.register(eid, "r", &[4; 65], 1).await.unwrap();
+}
+
+/// A store with a device `d1` of tenant `t1`, enrolled through the contract.
+async fn with_device(store: &SqliteStore) {
+    registered(store, "e1").await;
     store
         .deliver_enrollment("e1", "a", &device("d1", "t1"), 2)
         .await
@@ -493,11 +498,7 @@ async fn a_stored_answer_is_read_back_at_once_under_concurrency() {
     let (dir, plain) = file_store().await;
     for i in 0..8 {
         let eid = format!("e{i}");
-        plain
-            .announce_enrollment(&enrollment(&eid, "t1", 100))
-            .await
-            .unwrap();
-        plain.register(&eid, "r", &[4; 65], 1).await.unwrap();
+        registered(&plain, &eid).await;
         plain
             .deliver_enrollment(&eid, "a", &device(&format!("d{i}"), "t1"), 2)
             .await
@@ -564,11 +565,7 @@ async fn a_failing_write_in_a_group_changes_nothing_and_spares_the_others() {
     let (_dir, store) = file_store().await;
     for i in 0..40 {
         let eid = format!("e{i}");
-        store
-            .announce_enrollment(&enrollment(&eid, "t1", 100))
-            .await
-            .unwrap();
-        store.register(&eid, "r", &[4; 65], 1).await.unwrap();
+        registered(&store, &eid).await;
     }
     let tasks: Vec<_> = (0..40)
         .map(|i| {
