@@ -52,7 +52,7 @@ async fn run(push: bool) -> Run {
             ("android", format!("fcm-bench-token-{i}"))
         };
         app.store
-            .update_push_token(&phone.device().to_string(), platform, &token, 1)
+            .update_push_token(&phone.device().to_string(), platform, &token, 1, 0)
             .await
             .unwrap();
         devices.push((rp, phone));

@@ -46,6 +46,7 @@ fn device(id: &str, tenant: &str) -> DeviceRecord {
         platform: "poll".into(),
         push_token: String::new(),
         push_seq: 0,
+        push_token_at: None,
         created_at: 0,
         unenroll: None,
         unenroll_at: None,
@@ -193,29 +194,28 @@ async fn answers_are_stored_exactly_once_while_pending() {
 #[tokio::test]
 async fn push_tokens_only_move_forward() {
     let (_dir, store) = file_store().await;
-    store
-        .announce_enrollment(&enrollment("e1", "t1", 100))
-        .await
-        .unwrap();
-    store.register("e1", "r", &[4; 65], 1).await.unwrap();
-    store
-        .deliver_enrollment("e1", "a", &device("d1", "t1"), 2)
-        .await
-        .unwrap();
+    with_device(&store).await;
+    // Never updated: the registration's token.
+    assert_eq!(
+        store.device("d1").await.unwrap().unwrap().push_token_at,
+        None
+    );
     assert!(store
-        .update_push_token("d1", "ios", "tok5", 5)
+        .update_push_token("d1", "ios", "tok5", 5, 105)
         .await
         .unwrap());
     assert!(!store
-        .update_push_token("d1", "ios", "tok4", 4)
+        .update_push_token("d1", "ios", "tok4", 4, 104)
         .await
         .unwrap());
     assert!(!store
-        .update_push_token("d1", "ios", "tok5b", 5)
+        .update_push_token("d1", "ios", "tok5b", 5, 105)
         .await
         .unwrap());
     let d = store.device("d1").await.unwrap().unwrap();
     assert_eq!((d.push_token.as_str(), d.push_seq), ("tok5", 5));
+    // The time of the update that applied, not of the refused ones.
+    assert_eq!(d.push_token_at, Some(105));
     assert!(!format!("{d:?}").contains("tok5"));
 }
 
@@ -421,7 +421,7 @@ async fn cached_devices_follow_the_stores_own_writes_at_once() {
     let store = cached_store(&dir, 60_000).await;
     assert_eq!(store.device("d1").await.unwrap().unwrap().push_token, "");
     assert!(store
-        .update_push_token("d1", "ios", "tok-1", 1)
+        .update_push_token("d1", "ios", "tok-1", 1, 101)
         .await
         .unwrap());
     assert_eq!(

@@ -114,6 +114,11 @@ pub struct DeviceRecord {
     pub push_token: String,
     /// Sequence number of the last applied push-token update.
     pub push_seq: i64,
+    /// When the current push token was registered (relay time), if it was
+    /// set by an update; `None`: the token of the registration
+    /// (`created_at`). A provider's "token unregistered" older than this is
+    /// about an earlier token.
+    pub push_token_at: Option<DbTime>,
     /// Creation time.
     pub created_at: DbTime,
     /// The phone's signed unenroll request (JSON), if it asked.
@@ -303,7 +308,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// The device with this id.
     async fn device(&self, device_id: &str) -> StoreResult<Option<DeviceRecord>>;
-    /// Replaces the push target if `seq` is greater than the stored one;
+    /// Replaces the push target if `seq` is greater than the stored one,
+    /// recording `now` as the token's registration time (one atomic step);
     /// `false` otherwise.
     async fn update_push_token(
         &self,
@@ -311,6 +317,7 @@ pub trait Store: Send + Sync + 'static {
         platform: &str,
         push_token: &str,
         seq: i64,
+        now: DbTime,
     ) -> StoreResult<bool>;
     /// Records the phone's unenroll request (the first one is kept).
     async fn request_unenroll(
@@ -381,12 +388,6 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes enrollments and challenges whose expiry is before `before`.
     async fn purge_expired(&self, before: DbTime) -> StoreResult<PurgeCounts>;
 
-    /// Records that the device's current push token was registered at `now`
-    /// (after an applied push-token update).
-    async fn set_push_token_at(&self, device_id: &str, now: DbTime) -> StoreResult<()>;
-    /// When the device's current push token was registered (its creation
-    /// time when it never changed); `None` for an unknown device.
-    async fn push_token_at(&self, device_id: &str) -> StoreResult<Option<DbTime>>;
     /// Forgets the device's push token if it is still `push_token` (the
     /// provider said it is dead): the device falls back to polling until the
     /// phone sends a new one. `false` when the token had already changed.

@@ -52,16 +52,11 @@ pub async fn push_token(
             update.platform.as_str(),
             &update.push_token,
             seq,
+            // When this token was registered: an APNs 410 older than this is
+            // about an earlier registration and does not kill the token.
+            db_time(state.clock.now()),
         )
         .await?;
-    if applied {
-        // When this token was registered: an APNs 410 older than this is
-        // about an earlier registration and does not kill the token.
-        state
-            .store
-            .set_push_token_at(&device.device_id, db_time(state.clock.now()))
-            .await?;
-    }
     Ok(Json(PushTokenApplied { applied }))
 }
 

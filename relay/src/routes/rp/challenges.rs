@@ -190,10 +190,8 @@ fn spawn_push(
 ) {
     let state = state.clone();
     tokio::spawn(async move {
-        let registered_at = match state.store.push_token_at(&device.device_id).await {
-            Ok(Some(at)) => u64::try_from(at).unwrap_or(0),
-            _ => 0,
-        };
+        let registered_at =
+            u64::try_from(device.push_token_at.unwrap_or(device.created_at)).unwrap_or(0);
         let target = PushTarget {
             platform: device.platform,
             token: device.push_token,

@@ -297,6 +297,7 @@ pub async fn deliver(
         platform: registration.platform.as_str().to_owned(),
         push_token: registration.push_token.clone(),
         push_seq: 0,
+        push_token_at: None,
         created_at: now,
         unenroll: None,
         unenroll_at: None,

@@ -251,7 +251,7 @@ impl SqliteStore {
 
 async fn insert_device(conn: &mut SqliteConnection, d: &DeviceRecord) -> StoreResult<()> {
     sqlx::query(&format!(
-        "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     ))
     .bind(&d.device_id)
     .bind(&d.tenant_id)
@@ -262,6 +262,7 @@ async fn insert_device(conn: &mut SqliteConnection, d: &DeviceRecord) -> StoreRe
     .bind(d.created_at)
     .bind(&d.unenroll)
     .bind(d.unenroll_at)
+    .bind(d.push_token_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -537,6 +538,7 @@ impl Store for SqliteStore {
         platform: &str,
         push_token: &str,
         seq: i64,
+        now: DbTime,
     ) -> StoreResult<bool> {
         let (id, platform, token) = (
             device_id.to_owned(),
@@ -548,13 +550,14 @@ impl Store for SqliteStore {
             .run(false, move |conn| {
                 Box::pin(async move {
                     let done = sqlx::query(
-                        "UPDATE devices SET platform = $1, push_token = $2, push_seq = $3 \
-                         WHERE device_id = $4 AND push_seq < $3",
+                        "UPDATE devices SET platform = $1, push_token = $2, push_seq = $3, \
+                         push_token_at = $5 WHERE device_id = $4 AND push_seq < $3",
                     )
                     .bind(&platform)
                     .bind(&token)
                     .bind(seq)
                     .bind(&id)
+                    .bind(now)
                     .execute(conn)
                     .await?;
                     Ok(done.rows_affected() == 1)
@@ -889,32 +892,6 @@ impl Store for SqliteStore {
             self.cached.pushes.clear();
         }
         Ok(counts)
-    }
-
-    async fn set_push_token_at(&self, device_id: &str, now: DbTime) -> StoreResult<()> {
-        let id = device_id.to_owned();
-        self.writes
-            .run(false, move |conn| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE devices SET push_token_at = $1 WHERE device_id = $2")
-                        .bind(now)
-                        .bind(&id)
-                        .execute(conn)
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await
-    }
-
-    async fn push_token_at(&self, device_id: &str) -> StoreResult<Option<DbTime>> {
-        let at: Option<i64> = sqlx::query_scalar(
-            "SELECT COALESCE(push_token_at, created_at) FROM devices WHERE device_id = $1",
-        )
-        .bind(device_id)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
-        Ok(at)
     }
 
     async fn drop_push_token(&self, device_id: &str, push_token: &str) -> StoreResult<bool> {

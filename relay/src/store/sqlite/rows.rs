@@ -12,7 +12,7 @@ pub(super) const ENROLLMENT_COLUMNS: &str =
     "eid, tenant_id, created_at, expires_at, registration, \
     device_pub, registered_at, answer, device_id";
 pub(super) const DEVICE_COLUMNS: &str = "device_id, tenant_id, device_pub, platform, push_token, \
-    push_seq, created_at, unenroll, unenroll_at";
+    push_seq, created_at, unenroll, unenroll_at, push_token_at";
 pub(super) const CHALLENGE_COLUMNS: &str =
     "challenge_id, push_id, tenant_id, device_id, challenge, \
     created_at, expires_at, state, answer, answered_at";
@@ -59,6 +59,7 @@ pub(super) fn device_from_row(row: &SqliteRow) -> StoreResult<DeviceRecord> {
         platform: row.try_get("platform")?,
         push_token: row.try_get("push_token")?,
         push_seq: row.try_get("push_seq")?,
+        push_token_at: row.try_get("push_token_at")?,
         created_at: row.try_get("created_at")?,
         unenroll: row.try_get("unenroll")?,
         unenroll_at: row.try_get("unenroll_at")?,
