@@ -19,7 +19,9 @@
 //! Each job is one statement, atomic by itself (a failing statement undoes
 //! only itself and the group goes on), or runs inside a `SAVEPOINT` when it
 //! makes several statements, so a failing job never leaves half its writes
-//! in the group.
+//! in the group. Should SQLite roll the whole transaction back after an
+//! error (disk full, I/O), the jobs before it are told their write failed
+//! and the rest of the group goes on in a new transaction.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,7 +42,9 @@ pub(crate) type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// Hands a job's result to its caller once the commit outcome is known.
 type Deliver = Box<dyn FnOnce(StoreResult<()>) + Send>;
-type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, Deliver> + Send>;
+/// What running a job leaves: its delivery, and whether it failed.
+type Ran = (Deliver, bool);
+type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, Ran> + Send>;
 
 /// One write: its statements and where its result goes.
 pub(crate) struct Job(Work);
@@ -61,17 +65,18 @@ impl Job {
                 } else {
                     work(conn).await
                 };
+                let failed = result.is_err();
                 let deliver: Deliver = Box::new(move |commit: StoreResult<()>| {
                     // The caller may have gone (request cancelled): nothing to do.
                     let _ = reply.send(commit.and(result));
                 });
-                deliver
+                (deliver, failed)
             })
         });
         (Self(run), receiver)
     }
 
-    async fn run(self, conn: &mut SqliteConnection) -> Deliver {
+    async fn run(self, conn: &mut SqliteConnection) -> Ran {
         (self.0)(conn).await
     }
 }
@@ -144,7 +149,7 @@ impl Writes {
             Self::Thread(queue) => queue.send(job).await.map_err(|_| stopped())?,
             Self::Inline(pool) => {
                 let mut conn = pool.acquire().await?;
-                let deliver = job.run(&mut conn).await;
+                let (deliver, _) = job.run(&mut conn).await;
                 deliver(Ok(()));
             }
         }
@@ -161,14 +166,27 @@ async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
             // Alone (or no transaction could start): each job commits by
             // itself and reports its own failure.
             for job in group.drain(..) {
-                let deliver = job.run(&mut conn).await;
+                let (deliver, _) = job.run(&mut conn).await;
                 deliver(Ok(()));
             }
             continue;
         }
         let mut delivers = Vec::with_capacity(group.len());
         for job in group.drain(..) {
-            delivers.push(job.run(&mut conn).await);
+            let (deliver, failed) = job.run(&mut conn).await;
+            delivers.push(deliver);
+            // Some errors (disk full, I/O) make SQLite roll the whole
+            // transaction back: then the writes so far are gone, and the
+            // next ones would commit one by one. Tell those callers, and go
+            // on in a new transaction.
+            if failed && transaction_lost(&mut conn).await {
+                tracing::warn!(writes = delivers.len(), "a group of writes was rolled back");
+                for deliver in delivers.drain(..) {
+                    deliver(Err(StoreError::Unavailable(
+                        "the write was rolled back".to_owned(),
+                    )));
+                }
+            }
         }
         let commit = sqlx::query("COMMIT").execute(&mut conn).await;
         if let Err(e) = &commit {
@@ -185,6 +203,16 @@ async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
     let _ = conn.close().await;
 }
 
+/// After a failed job inside a group: whether SQLite ended the group's
+/// transaction. `BEGIN` succeeds only outside a transaction, so when it does,
+/// the old one is gone and this opened its successor.
+async fn transaction_lost(conn: &mut SqliteConnection) -> bool {
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *conn)
+        .await
+        .is_ok()
+}
+
 async fn begin(conn: &mut SqliteConnection) -> bool {
     match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
         Ok(_) => true,
@@ -192,5 +220,113 @@ async fn begin(conn: &mut SqliteConnection) -> bool {
             tracing::warn!(error = %e, "cannot begin a group of writes");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use std::str::FromStr;
+
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::ConnectOptions as _;
+
+    use super::*;
+
+    async fn writer() -> (tempfile::TempDir, Writes, SqliteConnectOptions) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let mut conn = options.connect().await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let writes = Writes::spawn(options.connect().await.unwrap()).unwrap();
+        (dir, writes, options)
+    }
+
+    fn insert(
+        id: i64,
+    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFut<'c, StoreResult<()>> {
+        move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (id) VALUES ($1)")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        }
+    }
+
+    /// Sends jobs to the writer while it is held up by a first job, so that
+    /// they reach it together and run as one group.
+    async fn as_one_group(writes: &Writes, jobs: Vec<Job>) {
+        let Writes::Thread(queue) = writes else {
+            panic!("a thread writer")
+        };
+        let (release, held) = oneshot::channel::<()>();
+        let (gate, gate_done) = Job::new(false, move |_conn| {
+            Box::pin(async move {
+                let _ = held.await;
+                Ok(())
+            })
+        });
+        queue.send(gate).await.unwrap();
+        // The writer takes the gate alone; what follows queues behind it.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        for job in jobs {
+            queue.send(job).await.unwrap();
+        }
+        release.send(()).unwrap();
+        // (Should the gate have landed in the same group, its own result
+        // follows the group's: not what these tests look at.)
+        let _ = gate_done.await;
+    }
+
+    async fn ids(options: &SqliteConnectOptions) -> Vec<i64> {
+        let mut conn = options.connect().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM t ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_group_commits_together_and_a_failed_statement_only_fails_itself() {
+        let (_dir, writes, options) = writer().await;
+        let (a, a_done) = Job::new(false, insert(1));
+        let (dup, dup_done) = Job::new(false, insert(1));
+        let (b, b_done) = Job::new(false, insert(2));
+        as_one_group(&writes, vec![a, dup, b]).await;
+        assert!(a_done.await.unwrap().is_ok());
+        assert!(matches!(dup_done.await.unwrap(), Err(StoreError::Conflict)));
+        assert!(b_done.await.unwrap().is_ok());
+        assert_eq!(ids(&options).await, vec![1, 2]);
+    }
+
+    #[tokio::test]
+    async fn when_sqlite_drops_the_groups_transaction_the_callers_are_told() {
+        let (_dir, writes, options) = writer().await;
+        let (a, a_done) = Job::new(false, insert(1));
+        // As SQLite does on some errors (disk full): the whole transaction
+        // is rolled back, and the statement fails.
+        let (lost, lost_done) = Job::new(false, |conn: &mut SqliteConnection| {
+            Box::pin(async move {
+                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                Err::<(), _>(StoreError::Unavailable("disk full".to_owned()))
+            }) as BoxFut<'_, StoreResult<()>>
+        });
+        let (c, c_done) = Job::new(false, insert(3));
+        as_one_group(&writes, vec![a, lost, c]).await;
+        // The first write is gone and says so; the last one committed.
+        assert!(a_done.await.unwrap().is_err());
+        assert!(lost_done.await.unwrap().is_err());
+        assert!(c_done.await.unwrap().is_ok());
+        assert_eq!(ids(&options).await, vec![3]);
     }
 }
