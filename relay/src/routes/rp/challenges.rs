@@ -68,7 +68,7 @@ pub const PUSH_HEADER: &str = "assent-push";
         (status = 201, description = "stored; the phone is notified", body = Created),
         (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
         (status = 409, description = "challenge id or push id already used", body = ErrorBody),
-        (status = 429, description = "too many pending challenges for the device", body = ErrorBody),
+        (status = 429, description = "too many pending challenges for the device, or too many in its window (`limit_exceeded`)", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
