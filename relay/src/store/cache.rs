@@ -147,6 +147,23 @@ impl<V: Clone> LookupCache<V> {
         );
     }
 
+    /// The record for `key`: cached, else `load`ed (and cached when found,
+    /// unless a write to the cache happened meanwhile; see [`Ticket`]).
+    pub async fn read_through<E, F>(&self, key: &str, load: F) -> Result<Option<V>, E>
+    where
+        F: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(hit) = self.get(key) {
+            return Ok(Some(hit));
+        }
+        let ticket = self.ticket();
+        let record = load.await?;
+        if let Some(record) = &record {
+            self.insert(ticket, key, record.clone());
+        }
+        Ok(record)
+    }
+
     /// Forgets `key`; call in every write that changes its record, after the
     /// write committed.
     pub fn invalidate(&self, key: &str) {

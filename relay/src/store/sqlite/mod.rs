@@ -354,21 +354,19 @@ impl Store for SqliteStore {
     }
 
     async fn api_key(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        if let Some(hit) = self.cached.api_keys.get(id) {
-            return Ok(Some(hit));
-        }
-        let ticket = self.cached.api_keys.ticket();
-        let row = sqlx::query(
-            "SELECT id, tenant_id, secret_hash, created_at, revoked_at FROM api_keys WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *self.conn().await?)
-        .await?;
-        let record = row.as_ref().map(api_key_from_row).transpose()?;
-        if let Some(record) = &record {
-            self.cached.api_keys.insert(ticket, id, record.clone());
-        }
-        Ok(record)
+        self.cached
+            .api_keys
+            .read_through(id, async {
+                let row = sqlx::query(
+                    "SELECT id, tenant_id, secret_hash, created_at, revoked_at \
+                     FROM api_keys WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+                row.as_ref().map(api_key_from_row).transpose()
+            })
+            .await
     }
 
     async fn list_api_keys(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRecord>> {
@@ -514,22 +512,17 @@ impl Store for SqliteStore {
     }
 
     async fn device(&self, device_id: &str) -> StoreResult<Option<DeviceRecord>> {
-        if let Some(hit) = self.cached.devices.get(device_id) {
-            return Ok(Some(hit));
-        }
-        let ticket = self.cached.devices.ticket();
-        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1");
-        let row = sqlx::query(&sql)
-            .bind(device_id)
-            .fetch_optional(&mut *self.conn().await?)
-            .await?;
-        let record = row.as_ref().map(device_from_row).transpose()?;
-        if let Some(record) = &record {
-            self.cached
-                .devices
-                .insert(ticket, device_id, record.clone());
-        }
-        Ok(record)
+        self.cached
+            .devices
+            .read_through(device_id, async {
+                let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = $1");
+                let row = sqlx::query(&sql)
+                    .bind(device_id)
+                    .fetch_optional(&mut *self.conn().await?)
+                    .await?;
+                row.as_ref().map(device_from_row).transpose()
+            })
+            .await
     }
 
     async fn update_push_token(
