@@ -163,6 +163,29 @@ impl PhaseResult {
             self.first_error = Some(e.to_string());
         }
     }
+
+    /// Counts one approval: its latency (from its start, or its scheduled
+    /// start in the open loop) and service time, or its error.
+    fn record(&mut self, outcome: Result<(), Error>, latency: Duration, service: Duration) {
+        match outcome {
+            Ok(()) => {
+                self.latency.record(latency);
+                self.service.record(service);
+            }
+            Err(e) => self.error(&e),
+        }
+    }
+
+    /// The merged results of the phase's tasks.
+    async fn join(
+        tasks: Vec<tokio::task::JoinHandle<Result<PhaseResult, Error>>>,
+    ) -> Result<PhaseResult, Error> {
+        let mut total = PhaseResult::default();
+        for task in tasks {
+            total.merge(task.await??);
+        }
+        Ok(total)
+    }
 }
 
 fn rng() -> Result<ChaCha20Rng, Error> {
@@ -272,22 +295,12 @@ async fn closed_loop(
                 if done < window.measure_from || done > window.end {
                     continue;
                 }
-                match outcome {
-                    Ok(()) => {
-                        result.latency.record(done - start);
-                        result.service.record(done - start);
-                    }
-                    Err(e) => result.error(&e),
-                }
+                result.record(outcome, done - start, done - start);
             }
             Ok::<_, Error>(result)
         }));
     }
-    let mut total = PhaseResult::default();
-    for task in tasks {
-        total.merge(task.await??);
-    }
-    Ok(total)
+    PhaseResult::join(tasks).await
 }
 
 async fn open_loop(
@@ -325,22 +338,12 @@ async fn open_loop(
                     continue;
                 }
                 result.max_start_lag = result.max_start_lag.max(start - scheduled);
-                match outcome {
-                    Ok(()) => {
-                        result.latency.record(done - scheduled);
-                        result.service.record(done - start);
-                    }
-                    Err(e) => result.error(&e),
-                }
+                result.record(outcome, done - scheduled, done - start);
             }
             Ok::<_, Error>(result)
         }));
     }
-    let mut total = PhaseResult::default();
-    for task in tasks {
-        total.merge(task.await??);
-    }
-    Ok(total)
+    PhaseResult::join(tasks).await
 }
 
 fn ms(us: u64) -> f64 {
