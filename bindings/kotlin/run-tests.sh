@@ -6,18 +6,9 @@
 # starts the relay built here (-Dassent.relay.bin).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
-case "$(uname -s)" in Darwin) lib=libassent_ffi.dylib ;; *) lib=libassent_ffi.so ;; esac
-
-# Two builds, so that the cdylib does not get uniffi's `cli` feature.
-(cd "$root" && cargo build --locked -p uniffi-bindgen && cargo build --locked -p assent-ffi)
-(cd "$root" && cargo build --locked -p assent-relay)
-rm -rf "$here/target/generated/kotlin"
-"$target/debug/uniffi-bindgen" generate --no-format \
-  --library "$target/debug/$lib" --language kotlin \
-  --out-dir "$here/target/generated/kotlin"
+# shellcheck source=../build-ffi.sh
+source "$here/../build-ffi.sh"
+generate_bindings kotlin "$here/target/generated/kotlin"
 
 mvn -B -q -Dstyle.color=never -f "$here/pom.xml" test -Dassent.lib.dir="$target/debug" \
   -Dassent.relay.bin="$target/debug/assent-relay" "$@"

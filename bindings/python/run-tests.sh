@@ -5,17 +5,9 @@
 # tests/test_push_relay.py starts the relay built here (ASSENT_RELAY_BIN).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-target="${CARGO_TARGET_DIR:-$root/target}"
-case "$target" in /*) ;; *) target="$root/$target" ;; esac
-case "$(uname -s)" in Darwin) lib=libassent_ffi.dylib ;; *) lib=libassent_ffi.so ;; esac
-
-# Two builds, so that the cdylib does not get uniffi's `cli` feature.
-(cd "$root" && cargo build --locked -p uniffi-bindgen && cargo build --locked -p assent-ffi)
-(cd "$root" && cargo build --locked -p assent-relay)
-rm -rf "$here/generated"
-"$target/debug/uniffi-bindgen" generate --no-format \
-  --library "$target/debug/$lib" --language python --out-dir "$here/generated"
+# shellcheck source=../build-ffi.sh
+source "$here/../build-ffi.sh"
+generate_bindings python "$here/generated"
 cp "$target/debug/$lib" "$here/generated/"
 
 cd "$here"
