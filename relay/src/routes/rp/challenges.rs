@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::unknown_device;
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
 use crate::extract::{parse_json, Json, Path, Query, RawBody};
@@ -218,10 +219,6 @@ fn spawn_push(
             }
         }
     });
-}
-
-fn unknown_device() -> AppError {
-    AppError::new(ErrorCode::UnknownDevice, "no such device for this tenant")
 }
 
 fn unknown_challenge() -> AppError {

@@ -7,6 +7,7 @@ use axum::http::Method;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::unknown_device;
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
 use crate::extract::{Json, Path, RawBody};
@@ -61,10 +62,6 @@ pub struct Removed {
     pub device_id: String,
     /// Always true (removal is idempotent).
     pub removed: bool,
-}
-
-fn unknown_device() -> AppError {
-    AppError::new(ErrorCode::UnknownDevice, "no such device for this tenant")
 }
 
 /// Removes the tenant's device (keeping a removal record), or confirms an
