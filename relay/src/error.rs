@@ -2,157 +2,19 @@
 //!
 //! Every failure a client sees is `{"error":{"code":"...","message":"..."}}`
 //! with a stable snake_case `code` (see [`ErrorCode`]) and an HTTP status that
-//! the code fixes. Internal details (SQL, I/O) are logged, never returned.
+//! the code fixes; both are `assent_protocol::api` types, shared with the clients.
+//! Internal details (SQL, I/O) are logged, never returned.
 
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
+pub use assent_protocol::api::{ErrorBody, ErrorCode, ErrorDetail};
 
 use crate::store::StoreError;
 
-/// Stable machine-readable error codes of the HTTP API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The body is not syntactically valid JSON.
-    MalformedJson,
-    /// The body is JSON but not of the expected shape or values.
-    InvalidBody,
-    /// A query-string parameter is missing or invalid.
-    InvalidQuery,
-    /// A path parameter is invalid.
-    InvalidPath,
-    /// The request lacks `Content-Type: application/json`.
-    UnsupportedMediaType,
-    /// The body exceeds the configured limit.
-    BodyTooLarge,
-    /// Missing, malformed, unknown or revoked API key.
-    Unauthorized,
-    /// A signed device request failed its signature or timestamp check.
-    BadSignature,
-    /// The request timestamp is outside the accepted window.
-    StaleTimestamp,
-    /// No such route.
-    RouteNotFound,
-    /// The method is not allowed on this route.
-    MethodNotAllowed,
-    /// The referenced tenant does not exist.
-    UnknownTenant,
-    /// The referenced API key does not exist.
-    UnknownKey,
-    /// The referenced enrollment does not exist (or expired).
-    UnknownEnrollment,
-    /// The referenced device does not exist.
-    UnknownDevice,
-    /// The referenced challenge does not exist (or expired).
-    UnknownChallenge,
-    /// The thing asked for exists but has not arrived yet (e.g. the
-    /// enrollment answer before the RP delivered it).
-    NotReady,
-    /// The resource already exists.
-    AlreadyExists,
-    /// The challenge is no longer pending.
-    NotPending,
-    /// The challenge or enrollment has expired.
-    Expired,
-    /// A configured limit was reached.
-    LimitExceeded,
-    /// The service (database) is not available.
-    Unavailable,
-    /// An internal error; details are in the relay's log only.
-    Internal,
-    /// A `/v1/managed/...` route was called for a tenant that is not in
-    /// managed mode (end-to-end tenants never get verdicts from the relay).
-    NotManaged,
-    /// Enrolling a phone on this account needs its existing second factor
-    /// (a TOTP or backup code in the request).
-    SecondFactorRequired,
-    /// The account has no active phone to send a challenge to.
-    NoActiveDevice,
-    /// The challenge is not an unredeemed approval of this session.
-    NotRedeemable,
-}
-
-impl ErrorCode {
-    /// The HTTP status this code is always sent with.
-    pub fn status(self) -> StatusCode {
-        match self {
-            Self::MalformedJson | Self::InvalidBody | Self::InvalidQuery | Self::InvalidPath => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unauthorized | Self::BadSignature | Self::StaleTimestamp => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::RouteNotFound
-            | Self::UnknownTenant
-            | Self::UnknownKey
-            | Self::UnknownEnrollment
-            | Self::UnknownDevice
-            | Self::UnknownChallenge
-            | Self::NotReady => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::AlreadyExists | Self::NotPending => StatusCode::CONFLICT,
-            Self::Expired => StatusCode::GONE,
-            Self::LimitExceeded => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::NotManaged | Self::SecondFactorRequired => StatusCode::FORBIDDEN,
-            Self::NoActiveDevice | Self::NotRedeemable => StatusCode::CONFLICT,
-        }
-    }
-
-    /// The code as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MalformedJson => "malformed_json",
-            Self::InvalidBody => "invalid_body",
-            Self::InvalidQuery => "invalid_query",
-            Self::InvalidPath => "invalid_path",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::BodyTooLarge => "body_too_large",
-            Self::Unauthorized => "unauthorized",
-            Self::BadSignature => "bad_signature",
-            Self::StaleTimestamp => "stale_timestamp",
-            Self::RouteNotFound => "route_not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::UnknownTenant => "unknown_tenant",
-            Self::UnknownKey => "unknown_key",
-            Self::UnknownEnrollment => "unknown_enrollment",
-            Self::UnknownDevice => "unknown_device",
-            Self::UnknownChallenge => "unknown_challenge",
-            Self::NotReady => "not_ready",
-            Self::AlreadyExists => "already_exists",
-            Self::NotPending => "not_pending",
-            Self::Expired => "expired",
-            Self::LimitExceeded => "limit_exceeded",
-            Self::Unavailable => "unavailable",
-            Self::Internal => "internal",
-            Self::NotManaged => "not_managed",
-            Self::SecondFactorRequired => "second_factor_required",
-            Self::NoActiveDevice => "no_active_device",
-            Self::NotRedeemable => "not_redeemable",
-        }
-    }
-}
-
-/// The JSON error body: `{"error":{"code":"...","message":"..."}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// Code and human-readable message of an error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code.
-    pub code: ErrorCode,
-    /// Human-readable explanation; never contains internals.
-    pub message: String,
+/// The HTTP status of a code (the code fixes it; see [`ErrorCode::status`]).
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// An error returned by a handler; converts into the stable JSON body.
@@ -202,14 +64,8 @@ impl std::error::Error for AppError {}
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.code.status();
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-            },
-        };
-        (status, axum::Json(body)).into_response()
+        let status = status_of(self.code);
+        (status, axum::Json(ErrorBody::new(self.code, self.message))).into_response()
     }
 }
 
@@ -306,15 +162,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_serialize_as_their_wire_names() {
-        for code in [
-            ErrorCode::MalformedJson,
-            ErrorCode::BodyTooLarge,
-            ErrorCode::UnknownChallenge,
-            ErrorCode::Internal,
-        ] {
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
+    fn every_code_has_a_valid_http_status() {
+        for code in ErrorCode::ALL {
+            assert_eq!(status_of(code).as_u16(), code.status());
         }
     }
 

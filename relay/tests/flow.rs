@@ -549,7 +549,7 @@ async fn protocol_api_paths_are_routed() {
             assert_ne!(reply.error_code(), "route_not_found", "{method} {path}");
         }
     }
-    assert!(assent_protocol::api::HEADER_TIME
+    assert!(assent_protocol::api::headers::TIME
         .eq_ignore_ascii_case(assent_relay::routes::TIME_HEADER.as_str()));
 }
 

@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use assent_core::{DeviceCall, Method, RelayReply, RelayTransport, TransportError};
+use assent_protocol::api::{ErrorBody, ErrorCode};
 use assent_protocol::{
     api, Answer, Challenge, ChallengeId, DeviceId, DevicePublicKey, EnrollmentAnswer, EnrollmentId,
     Error as P, PushId, PushPayload, Registration, RelayUrl, RequestAuth, UnenrollConfirmation,
@@ -135,19 +136,11 @@ fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
     (status, body.into())
 }
 
-fn error(status: u16, code: &str) -> Reply {
-    reply(
-        status,
-        format!(r#"{{"error":{{"code":"{code}","message":"fake relay"}}}}"#),
-    )
+/// The relay's error body for `code`, with the status the code fixes.
+fn error(code: ErrorCode) -> Reply {
+    reply(code.status(), ErrorBody::new(code, "fake relay").to_json())
 }
 
-fn rejected(status: u16, code: &str) -> RelayError {
-    RelayError::Rejected {
-        status,
-        code: code.to_owned(),
-    }
-}
 
 /// Returns `Pending` once, so concurrent futures interleave as on a network.
 struct YieldOnce(bool);
@@ -322,28 +315,28 @@ impl FakeRelay {
             (Method::Post, api::PUSH_TOKEN) => reply(200, "{}"),
             (Method::Post, api::UNENROLL) => self.post_unenroll(device_id, &call.body),
             (Method::Get, api::UNENROLL) => self.get_confirmation(device_id),
-            _ => error(404, "route_not_found"),
+            _ => error(ErrorCode::RouteNotFound),
         }
     }
 
     fn register(&self, body: &[u8]) -> Reply {
         let Ok(registration) = Registration::from_json(body) else {
-            return error(400, "invalid_body");
+            return error(ErrorCode::InvalidBody);
         };
         let now = self.now();
         let mut st = self.state();
         let Some(&expires_at) = st.announced.get(&registration.eid) else {
-            return error(404, "unknown_enrollment");
+            return error(ErrorCode::UnknownEnrollment);
         };
         if let Some(existing) = st.registrations.get(&registration.eid) {
             if *existing == registration {
                 return reply(200, r#"{"status":"registered"}"#);
             }
             if !st.accept_later_registrations {
-                return error(409, "already_exists");
+                return error(ErrorCode::AlreadyExists);
             }
         } else if now >= expires_at {
-            return error(410, "expired");
+            return error(ErrorCode::Expired);
         }
         st.registrations.insert(registration.eid, registration);
         reply(201, r#"{"status":"registered"}"#)
@@ -351,34 +344,34 @@ impl FakeRelay {
 
     fn enrollment_answer(&self, eid: &str) -> Reply {
         let Ok(eid) = EnrollmentId::parse(eid) else {
-            return error(404, "unknown_enrollment");
+            return error(ErrorCode::UnknownEnrollment);
         };
         let answer = self.state().enrollment_answers.get(&eid).cloned();
         let Some(answer) = answer else {
-            return error(404, "not_ready");
+            return error(ErrorCode::NotReady);
         };
         match apply(&mut self.hooks().enrollment_answer, answer) {
             Some(a) => reply(200, a.to_json()),
-            None => error(404, "not_ready"),
+            None => error(ErrorCode::NotReady),
         }
     }
 
     /// Checks a signed request, cheapest first; returns the signing device.
     fn authenticate(&self, call: &DeviceCall) -> Result<DeviceId, Reply> {
         let Some(auth) = &call.auth else {
-            return Err(error(401, "bad_signature"));
+            return Err(error(ErrorCode::BadSignature));
         };
         let now = self.now();
         if auth.check_time(now).is_err() {
-            return Err(error(401, "stale_timestamp"));
+            return Err(error(ErrorCode::StaleTimestamp));
         }
         let device = self.state().devices.get(&auth.device_id).cloned();
         let Some(device) = device else {
-            return Err(error(404, "unknown_device"));
+            return Err(error(ErrorCode::UnknownDevice));
         };
         let confirmation_fetch = call.method == Method::Get && call.path == api::UNENROLL;
         if device.removed && !confirmation_fetch {
-            return Err(error(404, "unknown_device"));
+            return Err(error(ErrorCode::UnknownDevice));
         }
         match RequestAuth::verify(
             auth,
@@ -390,8 +383,8 @@ impl FakeRelay {
             now,
         ) {
             Ok(()) => Ok(auth.device_id),
-            Err(P::ClockSkew) => Err(error(401, "stale_timestamp")),
-            Err(_) => Err(error(401, "bad_signature")),
+            Err(P::ClockSkew) => Err(error(ErrorCode::StaleTimestamp)),
+            Err(_) => Err(error(ErrorCode::BadSignature)),
         }
     }
 
@@ -422,7 +415,7 @@ impl FakeRelay {
 
     fn fetch(&self, device_id: DeviceId, push_id: &str) -> Reply {
         let Ok(push_id) = PushId::parse(push_id) else {
-            return error(404, "unknown_challenge");
+            return error(ErrorCode::UnknownChallenge);
         };
         let found = self
             .state()
@@ -431,33 +424,33 @@ impl FakeRelay {
             .find(|c| c.push_id == push_id && c.challenge.device_id == device_id)
             .map(|c| c.challenge.clone());
         let Some(challenge) = found else {
-            return error(404, "unknown_challenge");
+            return error(ErrorCode::UnknownChallenge);
         };
         match apply(&mut self.hooks().challenge, challenge) {
             Some(c) => reply(200, c.to_json()),
-            None => error(404, "unknown_challenge"),
+            None => error(ErrorCode::UnknownChallenge),
         }
     }
 
     fn post_answer(&self, device_id: DeviceId, body: &[u8]) -> Reply {
         let Ok(answer) = Answer::from_json(body) else {
-            return error(400, "invalid_body");
+            return error(ErrorCode::InvalidBody);
         };
         if answer.device_id != device_id {
-            return error(403, "wrong_device");
+            return error(ErrorCode::InvalidBody);
         }
         let now = self.now();
         let mut st = self.state();
         let Some(stored) = st.challenge_mut(&answer.challenge_id) else {
-            return error(404, "unknown_challenge");
+            return error(ErrorCode::UnknownChallenge);
         };
         if stored.challenge.device_id != device_id {
-            return error(404, "unknown_challenge");
+            return error(ErrorCode::UnknownChallenge);
         }
         match &stored.answer {
             Some(first) if *first == answer => reply(200, r#"{"state":"answered"}"#),
-            Some(_) => error(409, "already_answered"),
-            None if now >= stored.challenge.expires_at => error(410, "expired"),
+            Some(_) => error(ErrorCode::NotPending),
+            None if now >= stored.challenge.expires_at => error(ErrorCode::Expired),
             None => {
                 stored.answer = Some(answer);
                 reply(200, r#"{"state":"answered"}"#)
@@ -467,10 +460,10 @@ impl FakeRelay {
 
     fn post_unenroll(&self, device_id: DeviceId, body: &[u8]) -> Reply {
         let Ok(request) = UnenrollRequest::from_json(body) else {
-            return error(400, "invalid_body");
+            return error(ErrorCode::InvalidBody);
         };
         if request.device_id != device_id {
-            return error(403, "wrong_device");
+            return error(ErrorCode::InvalidBody);
         }
         let mut st = self.state();
         st.unenroll_requests.retain(|r| r.device_id != device_id);
@@ -481,11 +474,11 @@ impl FakeRelay {
     fn get_confirmation(&self, device_id: DeviceId) -> Reply {
         let found = self.state().confirmations.get(&device_id).cloned();
         let Some(confirmation) = found else {
-            return error(404, "not_ready");
+            return error(ErrorCode::NotReady);
         };
         match apply(&mut self.hooks().confirmation, confirmation) {
             Some(c) => reply(200, c.to_json()),
-            None => error(404, "not_ready"),
+            None => error(ErrorCode::NotReady),
         }
     }
 
@@ -538,14 +531,14 @@ impl RelayApi for FakeRelay {
         if let Some(first) = st.enrollment_answers.get(&answer.eid) {
             // A re-delivery (the RP retries): same device only.
             if first.device_id != answer.device_id {
-                return Err(rejected(409, "already_exists"));
+                return Err(RelayError::refused(ErrorCode::AlreadyExists));
             }
         } else {
             let Some(registration) = st.registrations.get(&answer.eid) else {
-                return Err(rejected(404, "unknown_enrollment"));
+                return Err(RelayError::refused(ErrorCode::UnknownEnrollment));
             };
             if registration.device_pub != answer.device_pub {
-                return Err(rejected(409, "device_key_mismatch"));
+                return Err(RelayError::refused(ErrorCode::InvalidBody));
             }
         }
         st.devices.insert(
@@ -570,7 +563,7 @@ impl RelayApi for FakeRelay {
             .get(&challenge.device_id)
             .is_some_and(|d| !d.removed)
         {
-            return Err(rejected(404, "unknown_device"));
+            return Err(RelayError::refused(ErrorCode::UnknownDevice));
         }
         st.pushes.push(*push_id);
         st.challenges.push(StoredChallenge {

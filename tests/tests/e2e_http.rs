@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use assent_core::Decision;
+use assent_protocol::api::ErrorCode;
 use assent_protocol::{ApprovalKind, Challenge, ChallengeParams, ChannelKey, PushId, RelayUrl};
-use assent_rp::{ChallengeStatus, PushPolicy, RelayApi, RelayError};
+use assent_rp::{ChallengeStatus, PushPolicy, RelayApi};
 use assent_tests::real_relay::{RealEnrolled, RealPhone, RealRelay, RelayOptions, Site, TestClock};
 use assent_tests::{context, rp_id};
 use rand_chacha::ChaCha20Rng;
@@ -173,7 +174,7 @@ async fn the_relay_enforces_its_per_device_pending_limit_over_http() {
         .create_challenge(&over, &PushId::make(&mut rng))
         .await;
     assert!(
-        matches!(&got, Err(RelayError::Rejected { status: 429, code }) if code == "limit_exceeded"),
+        matches!(&got, Err(e) if e.code() == Some(ErrorCode::LimitExceeded)),
         "{got:?}"
     );
     // Expired ones no longer count.
@@ -311,7 +312,7 @@ async fn signed_requests_through_tls_clock_window_origin_and_keys() {
     // The RP library sees the refusal as such.
     let got = site.relay.unenroll_requests().await;
     assert!(
-        matches!(&got, Err(RelayError::Rejected { status: 401, code }) if code == "unauthorized"),
+        matches!(&got, Err(e) if e.code() == Some(ErrorCode::Unauthorized)),
         "{got:?}"
     );
 }

@@ -118,7 +118,10 @@ impl From<Core> for AssentError {
             | Core::NoVault
             | Core::KeyStore(KeyStoreError::NotFound(_)) => Self::NotFound { reason },
             Core::Transport(t) => Self::Network { reason: t.message },
-            Core::Relay { status, code } => Self::Relay { status, code },
+            Core::Relay { status, code } => Self::Relay {
+                status,
+                code: code.map(|c| c.as_str().to_owned()),
+            },
             Core::ChallengeNotFound | Core::ChallengeExpired | Core::AlreadySeen => {
                 Self::ChallengeUnavailable { reason }
             }
@@ -187,7 +190,7 @@ mod tests {
         assert_eq!(
             AssentError::from(Core::Relay {
                 status: 410,
-                code: Some("expired".into())
+                code: Some(assent_core::protocol::api::ErrorCode::Expired)
             }),
             AssentError::Relay {
                 status: 410,

@@ -81,12 +81,13 @@ pub enum Error {
     Transport(#[from] TransportError),
     /// The relay replied with an error status; `code` is its error code
     /// (e.g. `unknown_challenge`, `expired`), if it sent a readable one.
-    #[error("relay refused the request: HTTP {status}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    #[error("relay refused the request: HTTP {status}{}", code.map(|c| format!(" ({c})")).unwrap_or_default())]
     Relay {
         /// The HTTP status.
         status: u16,
-        /// The relay's error code.
-        code: Option<String>,
+        /// The relay's error code (`None`: no error body of the relay's API, or a code
+        /// this build does not know).
+        code: Option<assent_protocol::api::ErrorCode>,
     },
     /// A message from the relay or the app was not a valid protocol message.
     #[error("invalid protocol message: {0}")]

@@ -85,7 +85,7 @@ impl RelayTransport for HttpsTransport {
         let status = response.status().as_u16();
         let relay_time = response
             .headers()
-            .get(api::HEADER_TIME)
+            .get(api::headers::TIME)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_canonical_u64);
         if response

@@ -88,7 +88,7 @@ pub use registration::{
 };
 pub use relay_url::RelayUrl;
 pub use request::{
-    request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_RELAY_TIME, HEADER_SIGNATURE,
+    request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_SIGNATURE,
     HEADER_TIMESTAMP, MAX_SKEW,
 };
 pub use rp_id::RpId;

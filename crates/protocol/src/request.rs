@@ -20,8 +20,6 @@ pub const HEADER_DEVICE: &str = "Assent-Device";
 pub const HEADER_TIMESTAMP: &str = "Assent-Timestamp";
 /// HTTP header carrying the DER signature in base64url.
 pub const HEADER_SIGNATURE: &str = "Assent-Signature";
-/// HTTP header in every relay response carrying the relay's time (decimal Unix seconds).
-pub const HEADER_RELAY_TIME: &str = "Assent-Time";
 
 const MAX_METHOD: usize = 16;
 const MAX_PATH: usize = 2048;

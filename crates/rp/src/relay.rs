@@ -6,8 +6,9 @@
 //! in this trait returns a verdict, so no code path of this library can read one.
 //!
 //! The real HTTPS client is [`crate::relay_http::HttpRelay`] (`http` feature); tests use an
-//! in-memory fake. Paths are in `assent_protocol::api` (docs/protocol.md §10).
+//! in-memory fake. Paths, bodies and error codes are in `assent_protocol::api` (docs/protocol.md §10).
 
+use assent_protocol::api::ErrorCode;
 use assent_protocol::{
     Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, Registration,
     UnenrollConfirmation, UnenrollRequest,
@@ -54,11 +55,30 @@ pub enum RelayError {
     #[error("relay unavailable: {0}")]
     Unavailable(String),
     /// The relay answered with an error.
-    #[error("relay refused the request ({status} {code})")]
+    #[error("relay refused the request ({status} {})", code.map_or("unknown", ErrorCode::as_str))]
     Rejected {
         /// HTTP status.
         status: u16,
-        /// The stable error code of the relay's error body.
-        code: String,
+        /// The stable error code of the relay's error body (`None`: not a relay error
+        /// body, or a code this build does not know).
+        code: Option<ErrorCode>,
     },
+}
+
+impl RelayError {
+    /// The refusal a relay sends with `code` (its status is the code's).
+    pub fn refused(code: ErrorCode) -> Self {
+        Self::Rejected {
+            status: code.status(),
+            code: Some(code),
+        }
+    }
+
+    /// The relay's error code, if this is a refusal that carried a known one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Rejected { code, .. } => *code,
+            Self::Unavailable(_) => None,
+        }
+    }
 }

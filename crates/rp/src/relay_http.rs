@@ -9,12 +9,13 @@
 
 use std::time::Duration;
 
+use assent_protocol::api::{self, ErrorBody, ErrorCode};
 use assent_protocol::{
-    api, Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId,
+    Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId,
     Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
 use reqwest::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::relay::{RelayApi, RelayError};
@@ -125,26 +126,9 @@ impl HttpRelay {
         }
         Err(RelayError::Rejected {
             status: status.as_u16(),
-            code: error_code(&bytes),
+            code: ErrorBody::code_of(&bytes),
         })
     }
-}
-
-#[derive(Serialize)]
-struct Announce<'a> {
-    eid: &'a EnrollmentId,
-    expires_at: u64,
-}
-
-#[derive(Serialize)]
-struct CreateChallenge<'a> {
-    challenge: &'a Challenge,
-    push_id: &'a PushId,
-}
-
-#[derive(Deserialize)]
-struct UnenrollList {
-    requests: Vec<serde_json::Value>,
 }
 
 #[async_trait::async_trait]
@@ -154,7 +138,10 @@ impl RelayApi for HttpRelay {
         eid: &EnrollmentId,
         expires_at: u64,
     ) -> Result<(), RelayError> {
-        let body = to_json(&Announce { eid, expires_at })?;
+        let body = to_json(&api::Announce {
+            eid: *eid,
+            expires_at,
+        })?;
         // 409: announced before (a retried call); the eid is 128 random bits.
         self.call(
             Method::POST,
@@ -172,7 +159,10 @@ impl RelayApi for HttpRelay {
             .await
         {
             Ok((_, body)) => Registration::from_json(&body).map(Some).map_err(malformed),
-            Err(RelayError::Rejected { status: 404, code }) if code == "not_ready" => Ok(None),
+            Err(RelayError::Rejected {
+                code: Some(ErrorCode::NotReady),
+                ..
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -193,7 +183,10 @@ impl RelayApi for HttpRelay {
         challenge: &Challenge,
         push_id: &PushId,
     ) -> Result<(), RelayError> {
-        let body = to_json(&CreateChallenge { challenge, push_id })?;
+        let body = to_json(&api::CreateChallenge {
+            challenge: challenge.clone(),
+            push_id: *push_id,
+        })?;
         self.call(Method::POST, api::RP_CHALLENGES, Some(body), &[])
             .await
             .map(drop)
@@ -229,18 +222,10 @@ impl RelayApi for HttpRelay {
         let (_, body) = self
             .call(Method::GET, api::RP_UNENROLL_REQUESTS, None, &[])
             .await?;
-        let list: UnenrollList = serde_json::from_slice(&body)
-            .map_err(|_| RelayError::Unavailable("malformed unenroll request list".into()))?;
-        // One malformed entry must not hide the others: skip it (the library verifies
-        // every statement anyway).
-        Ok(list
-            .requests
-            .into_iter()
-            .filter_map(|v| {
-                let text = serde_json::to_vec(&v).ok()?;
-                UnenrollRequest::from_json(&text).ok()
-            })
-            .collect())
+        // One malformed entry must not hide the others: it is skipped (the library
+        // verifies every statement anyway).
+        api::UnenrollList::parse_lenient(&body)
+            .ok_or_else(|| RelayError::Unavailable("malformed unenroll request list".into()))
     }
 
     async fn confirm_unenroll(
@@ -309,23 +294,6 @@ fn malformed(_: assent_protocol::Error) -> RelayError {
     RelayError::Unavailable("malformed reply from the relay".into())
 }
 
-/// The stable error code of a relay error body (`{"error":{"code":…}}`), or "unknown".
-fn error_code(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct Body {
-        error: Detail,
-    }
-    #[derive(Deserialize)]
-    struct Detail {
-        code: String,
-    }
-    serde_json::from_slice::<Body>(body)
-        .ok()
-        .map(|b| b.error.code)
-        .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// A transport error naming the kind of failure only (reqwest's text can hold the URL).
 fn describe(error: reqwest::Error) -> RelayError {
     let kind = if error.is_timeout() {
@@ -343,19 +311,6 @@ fn describe(error: reqwest::Error) -> RelayError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_codes_are_read_and_sanitized() {
-        assert_eq!(
-            error_code(br#"{"error":{"code":"not_ready","message":"x"}}"#),
-            "not_ready"
-        );
-        assert_eq!(error_code(b"<html>"), "unknown");
-        assert_eq!(
-            error_code(br#"{"error":{"code":"Evil\nHeader","message":"x"}}"#),
-            "unknown"
-        );
-    }
 
     #[test]
     fn api_keys_must_be_printable_and_are_redacted() {

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 use crate::auth::RpAuth;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::extract::{Json, Path, Query, RawBody};
 use crate::routes::rp::{challenges, devices, enrollments};
 use crate::routes::wait::WaitQuery;
@@ -45,10 +45,7 @@ impl InProcessRelay {
 }
 
 fn rejected(err: AppError) -> RelayError {
-    RelayError::Rejected {
-        status: err.code().status().as_u16(),
-        code: err.code().as_str().to_owned(),
-    }
+    RelayError::refused(err.code())
 }
 
 fn unreadable(what: &str) -> RelayError {
@@ -89,10 +86,7 @@ impl RelayApi for InProcessRelay {
                     Registration::from_json(text.as_bytes()).map_err(|_| unreadable("registration"))
                 })
                 .transpose(),
-            _ => Err(RelayError::Rejected {
-                status: 404,
-                code: "unknown_enrollment".into(),
-            }),
+            _ => Err(RelayError::refused(ErrorCode::UnknownEnrollment)),
         }
     }
 

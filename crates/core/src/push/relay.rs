@@ -2,18 +2,13 @@
 //! offset; signed calls use it for their timestamp and are retried once when
 //! the relay refuses the timestamp as stale.
 
+use assent_protocol::api::{ErrorBody, ErrorCode};
 use assent_protocol::{RelayUrl, RequestAuth};
-use serde::Deserialize;
 
 use super::{protocol_error, signer, PushClient};
 use crate::error::{Error, Result};
 use crate::transport::{DeviceCall, Method, RelayReply};
 use crate::vault::PushEnrollment;
-
-/// The relay's error code for a refused request timestamp.
-const STALE_TIMESTAMP: &str = "stale_timestamp";
-/// Longest relay error code kept in an [`Error::Relay`].
-const MAX_CODE: usize = 64;
 
 impl PushClient {
     /// Sends an unsigned call and notes the relay's time.
@@ -75,33 +70,12 @@ pub(super) fn ok_body(reply: RelayReply) -> Result<Vec<u8>> {
 pub(super) fn relay_error(reply: &RelayReply) -> Error {
     Error::Relay {
         status: reply.status,
-        code: error_code(&reply.body),
+        code: ErrorBody::code_of(&reply.body),
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-}
-
-/// The `code` of a `{"error":{"code","message"}}` body, if it is a short
-/// snake_case word (anything else from the relay is not repeated).
-fn error_code(body: &[u8]) -> Option<String> {
-    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    let code = parsed.error.code;
-    let ok = !code.is_empty()
-        && code.len() <= MAX_CODE
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    ok.then_some(code)
-}
-
 fn is_stale_timestamp(reply: &RelayReply) -> bool {
-    reply.status == 401 && error_code(&reply.body).as_deref() == Some(STALE_TIMESTAMP)
+    reply.status == 401 && ErrorBody::code_of(&reply.body) == Some(ErrorCode::StaleTimestamp)
 }
 
 #[cfg(test)]
@@ -125,14 +99,19 @@ mod tests {
             401,
             r#"{"error":{"code":"bad_signature","message":"x"}}"#
         )));
-        assert_eq!(
-            error_code(br#"{"error":{"code":"<script>","message":""}}"#),
-            None
-        );
-        assert_eq!(error_code(b"not json"), None);
+        assert!(matches!(
+            ok_body(reply(502, "<html>bad gateway</html>")),
+            Err(Error::Relay {
+                status: 502,
+                code: None
+            })
+        ));
         assert!(matches!(
             ok_body(reply(410, r#"{"error":{"code":"expired","message":"m"}}"#)),
-            Err(Error::Relay { status: 410, code: Some(c) }) if c == "expired"
+            Err(Error::Relay {
+                status: 410,
+                code: Some(ErrorCode::Expired)
+            })
         ));
         assert_eq!(ok_body(reply(200, "{}")).unwrap(), b"{}");
     }

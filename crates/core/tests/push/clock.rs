@@ -2,6 +2,7 @@
 //! only by authenticated challenges and at most one step.
 
 use assent_core::protocol::{ApprovalKind, Platform};
+use assent_core::protocol::api::ErrorCode;
 use assent_core::{Clock, Error, Method};
 
 use crate::fake_relay::{totp_params, FakeRelay, T0};
@@ -151,7 +152,13 @@ async fn a_refused_timestamp_is_retried_once_with_the_relay_time() {
         .update_push_token(&id, Platform::Android, "token-2")
         .await;
     assert!(
-        matches!(&got, Err(Error::Relay { status: 401, code: Some(c) }) if c == "stale_timestamp"),
+        matches!(
+            &got,
+            Err(Error::Relay {
+                status: 401,
+                code: Some(ErrorCode::StaleTimestamp)
+            })
+        ),
         "{got:?}"
     );
     assert_eq!(relay.state().calls.len() - before, 2);

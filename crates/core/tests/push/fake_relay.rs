@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use assent_core::protocol::api::{ErrorBody, ErrorCode};
 use assent_core::protocol::{
     api, Algorithm, Answer, ApprovalKind, Challenge, ChallengeParams, ChannelKey, Custody,
     DeviceId, DevicePublicKey, Enrolled, EnrollmentAnswer, EnrollmentId, Error as P, LoginContext,
@@ -65,11 +66,9 @@ fn reply(status: u16, body: impl Into<Vec<u8>>) -> (u16, Vec<u8>) {
     (status, body.into())
 }
 
-fn error(status: u16, code: &str) -> (u16, Vec<u8>) {
-    reply(
-        status,
-        format!(r#"{{"error":{{"code":"{code}","message":"test"}}}}"#),
-    )
+/// The relay's error body for `code`, with the status the code fixes.
+fn error(code: ErrorCode) -> (u16, Vec<u8>) {
+    reply(code.status(), ErrorBody::new(code, "test").to_json())
 }
 
 impl FakeRelay {
@@ -247,11 +246,11 @@ impl FakeRelay {
         let path = call.path.as_str();
         if call.method == Method::Post && path == api::REGISTER {
             let Ok(registration) = Registration::from_json(&call.body) else {
-                return error(400, "invalid_body");
+                return error(ErrorCode::InvalidBody);
             };
             let mut st = self.state();
             if !st.offers.contains_key(&registration.eid) {
-                return error(404, "unknown_enrollment");
+                return error(ErrorCode::UnknownEnrollment);
             }
             st.registrations.insert(registration.eid, registration);
             return reply(200, r#"{"status":"registered"}"#);
@@ -264,7 +263,7 @@ impl FakeRelay {
                 let eid = EnrollmentId::parse(eid).unwrap();
                 return match self.state().enrollment_answers.get(&eid) {
                     Some(json) => reply(200, json.clone()),
-                    None => error(404, "unknown_enrollment"),
+                    None => error(ErrorCode::UnknownEnrollment),
                 };
             }
         }
@@ -282,7 +281,7 @@ impl FakeRelay {
                 let push_id = PushId::parse(&p["/v1/challenges/".len()..]).unwrap();
                 match st.challenges.get(&push_id) {
                     Some((d, json)) if *d == device_id => reply(200, json.clone()),
-                    _ => error(404, "unknown_challenge"),
+                    _ => error(ErrorCode::UnknownChallenge),
                 }
             }
             (Method::Post, api::ANSWER) => {
@@ -308,25 +307,25 @@ impl FakeRelay {
             }
             (Method::Get, api::UNENROLL) => match st.confirmations.get(&device_id) {
                 Some(json) => reply(200, json.clone()),
-                None => error(404, "unknown_device"),
+                None => error(ErrorCode::UnknownDevice),
             },
-            _ => error(404, "route_not_found"),
+            _ => error(ErrorCode::RouteNotFound),
         }
     }
 
     fn authenticate(&self, call: &DeviceCall) -> Result<DeviceId, (u16, Vec<u8>)> {
         let Some(auth) = &call.auth else {
-            return Err(error(401, "bad_signature"));
+            return Err(error(ErrorCode::BadSignature));
         };
         let (device, stale) = {
             let st = self.state();
             (st.devices.get(&auth.device_id).cloned(), st.always_stale)
         };
         let Some(device) = device else {
-            return Err(error(404, "unknown_device"));
+            return Err(error(ErrorCode::UnknownDevice));
         };
         if stale {
-            return Err(error(401, "stale_timestamp"));
+            return Err(error(ErrorCode::StaleTimestamp));
         }
         match RequestAuth::verify(
             auth,
@@ -338,8 +337,8 @@ impl FakeRelay {
             self.relay_now(),
         ) {
             Ok(()) => Ok(auth.device_id),
-            Err(P::ClockSkew) => Err(error(401, "stale_timestamp")),
-            Err(_) => Err(error(401, "bad_signature")),
+            Err(P::ClockSkew) => Err(error(ErrorCode::StaleTimestamp)),
+            Err(_) => Err(error(ErrorCode::BadSignature)),
         }
     }
 }

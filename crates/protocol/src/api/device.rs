@@ -1,0 +1,77 @@
+//! Bodies of the device API (`/v1/...`, signed by the device key except registration
+//! and the enrollment answer). The protocol messages themselves ([`crate::Registration`],
+//! [`crate::Challenge`], [`crate::Answer`], …) are the request bodies.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Challenge;
+
+/// `POST /v1/register`: the registration was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    /// The enrollment id.
+    pub eid: String,
+    /// Always `registered`.
+    pub status: RegisteredStatus,
+}
+
+/// The one status of [`Registered`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RegisteredStatus {
+    /// Stored for the RP.
+    Registered,
+}
+
+/// `GET /v1/challenges`: the device's pending challenges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingList {
+    /// Challenges (docs/protocol.md §4) exactly as the RP made them, oldest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub challenges: Vec<Challenge>,
+}
+
+/// `POST /v1/answer`: what became of an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswerReceipt {
+    /// Always `answered`: the first answer is kept.
+    pub state: AnswerState,
+}
+
+/// The one state of [`AnswerReceipt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerState {
+    /// Stored (now or before, identically).
+    Answered,
+}
+
+/// `POST /v1/push-token`: whether a push-token update was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushTokenApplied {
+    /// False when the stored `seq` is not smaller (a replay or a reordering).
+    pub applied: bool,
+}
+
+/// `POST /v1/unenroll`: an unenroll request was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnenrollRequested {
+    /// Always `requested`: the RP confirms through `GET /v1/unenroll`.
+    pub status: UnenrollStatus,
+}
+
+/// The one status of [`UnenrollRequested`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UnenrollStatus {
+    /// Forwarded to the RP.
+    Requested,
+}

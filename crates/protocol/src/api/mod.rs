@@ -1,0 +1,29 @@
+//! The relay's HTTP contract (docs/protocol.md §10), in one place: every path
+//! ([`paths`]), every error code and the one error body ([`ErrorCode`], [`ErrorBody`]),
+//! the headers ([`headers`]) and the request and response body of every route. The
+//! relay's router, the phone's and the RP's relay clients and every test fake use these
+//! types, so a path, a code or a field cannot drift between them.
+//!
+//! No I/O: serde types only; statuses are plain numbers ([`ErrorCode::status`]). The
+//! `openapi` feature derives their OpenAPI schemas (utoipa) for the relay's document.
+
+mod device;
+mod error;
+pub mod headers;
+pub mod managed;
+mod ops;
+pub mod paths;
+mod rp;
+
+pub use device::{
+    AnswerReceipt, AnswerState, PendingList, PushTokenApplied, Registered, RegisteredStatus,
+    UnenrollRequested, UnenrollStatus,
+};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ops::{Health, HealthStatus, WaitQuery};
+pub use paths::*;
+pub use rp::{
+    Announce, ChallengeCreated, CreateChallenge, Delivered, EnrollmentStatus, EnrollmentView,
+    PushRoute, PushState, RegistrationList, Removed, SetWebhook, TenantInfo, UnenrollList,
+    WebhookCreated, WebhookView,
+};
