@@ -5,10 +5,10 @@
 //! the code fixes; both are `assent_protocol::api` types, shared with the clients.
 //! Internal details (SQL, I/O) are logged, never returned.
 
+pub use assent_protocol::api::{ErrorBody, ErrorCode, ErrorDetail};
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-pub use assent_protocol::api::{ErrorBody, ErrorCode, ErrorDetail};
 
 use crate::store::StoreError;
 

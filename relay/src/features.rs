@@ -4,8 +4,8 @@
 //!
 //! [`AppState::features`](crate::AppState) is `None` in a bare state (no
 //! tenant is managed, no webhook fires); [`Features::open`] builds them for
-//! the server. The three `*_received`/`*_requested` hooks are what the
-//! device handlers call after storing something; they never wait.
+//! the server. They hear of what the exchange stored through its [`Events`]
+//! trait, and never make it wait.
 
 use std::sync::Arc;
 
@@ -14,9 +14,9 @@ use rand_core::SeedableRng;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::exchange::{Events, Exchange};
 use crate::managed::{self, Managed, ManagedDb};
 use crate::settings::SettingsStore;
-use crate::state::AppState;
 use crate::store::StoreError;
 use crate::webhook::{HttpTransport, RetryPolicy, WebhookEvent, Webhooks};
 
@@ -67,47 +67,45 @@ impl Features {
     }
 }
 
-fn emit(state: &AppState, tenant_id: &str, event: WebhookEvent) {
-    if let Some(features) = &state.features {
-        features.webhooks.emit(tenant_id, event);
+impl Features {
+    fn emit(&self, tenant_id: &str, event: WebhookEvent) {
+        self.webhooks.emit(tenant_id, event);
     }
 }
 
-/// A phone's registration for `eid` was stored. (A managed tenant's login
-/// page takes it through `GET /v1/managed/enrollments/{eid}?wait=`, which
-/// wakes on it.)
-pub fn registration_received(state: &AppState, tenant_id: &str, eid: &str) {
-    emit(
-        state,
-        tenant_id,
-        WebhookEvent::RegistrationReceived {
-            eid: eid.to_owned(),
-        },
-    );
-}
-
-/// A phone's answer to `challenge_id` was stored (not a verdict).
-pub fn answer_received(state: &AppState, tenant_id: &str, challenge_id: &str) {
-    emit(
-        state,
-        tenant_id,
-        WebhookEvent::AnswerReceived {
-            challenge_id: challenge_id.to_owned(),
-        },
-    );
-}
-
-/// A phone asked to be unenrolled.
-pub fn unenroll_requested(state: &AppState, tenant_id: &str, device_id: &str) {
-    if state.features.is_none() {
-        return;
+impl Events for Features {
+    /// (A managed tenant's login page takes the registration through
+    /// `GET /v1/managed/enrollments/{eid}?wait=`, which wakes on it.)
+    fn registration_received(&self, tenant_id: &str, eid: &str) {
+        self.emit(
+            tenant_id,
+            WebhookEvent::RegistrationReceived {
+                eid: eid.to_owned(),
+            },
+        );
     }
-    emit(
-        state,
-        tenant_id,
-        WebhookEvent::UnenrollRequested {
-            device_id: device_id.to_owned(),
-        },
-    );
-    managed::on_unenroll(state, tenant_id);
+
+    fn answer_received(&self, tenant_id: &str, challenge_id: &str) {
+        self.emit(
+            tenant_id,
+            WebhookEvent::AnswerReceived {
+                challenge_id: challenge_id.to_owned(),
+            },
+        );
+    }
+
+    fn unenroll_requested(&self, exchange: &Exchange, tenant_id: &str, device_id: &str) {
+        self.emit(
+            tenant_id,
+            WebhookEvent::UnenrollRequested {
+                device_id: device_id.to_owned(),
+            },
+        );
+        managed::on_unenroll(
+            exchange,
+            self.managed.clone(),
+            self.settings.clone(),
+            tenant_id,
+        );
+    }
 }

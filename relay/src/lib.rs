@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod features;
 pub mod managed;

@@ -4,11 +4,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
-use crate::managed::routes as managed;
 use crate::routes::device::{challenges as device_challenges, enrollment, lifecycle};
+use crate::routes::managed::{
+    challenges as managed_challenges, codes, devices as managed_devices,
+    enrollments as managed_enrollments,
+};
 use crate::routes::ops;
-use crate::routes::rp::{challenges, devices, enrollments, tenant};
-use crate::webhook::routes as webhook;
+use crate::routes::rp::{challenges, devices, enrollments, tenant, webhook};
 
 struct ApiKeyScheme;
 
@@ -62,17 +64,17 @@ impl Modify for ApiKeyScheme {
         webhook::set,
         webhook::get,
         webhook::clear,
-        managed::offer,
-        managed::enrollment,
-        managed::activate,
-        managed::devices,
-        managed::remove_device,
-        managed::start,
-        managed::verdict,
-        managed::redeem,
-        managed::verify_totp,
-        managed::backup_codes,
-        managed::verify_backup_code,
+        managed_enrollments::offer,
+        managed_enrollments::enrollment,
+        managed_enrollments::activate,
+        managed_devices::devices,
+        managed_devices::remove_device,
+        managed_challenges::start,
+        managed_challenges::verdict,
+        managed_challenges::redeem,
+        codes::verify_totp,
+        codes::backup_codes,
+        codes::verify_backup_code,
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode)),
     modifiers(&ApiKeyScheme),

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 
 use crate::error::{AppError, ErrorCode};
+use crate::exchange::Exchange;
 use crate::state::AppState;
 
 /// A device request whose headers and timestamp passed the cheap checks.
@@ -74,16 +75,16 @@ impl FromRequest<AppState> for SignedRequest {
 
 impl SignedRequest {
     /// Checks the signature with the stored device key (SEC1 bytes).
-    pub fn verify(&self, state: &AppState, device_pub: &[u8]) -> Result<(), AppError> {
+    pub fn verify(&self, exchange: &Exchange, device_pub: &[u8]) -> Result<(), AppError> {
         let key = DevicePublicKey::from_sec1(device_pub)
             .map_err(|e| AppError::internal(format!("stored device key unusable: {e}")))?;
         self.auth.verify(
             &key,
-            &state.config.public_origin,
+            &exchange.config.public_origin,
             &self.method,
             &self.path,
             &self.body,
-            state.clock.now(),
+            exchange.clock.now(),
         )?;
         Ok(())
     }

@@ -1,70 +1,75 @@
-//! Shared state handed to every handler.
+//! Shared state handed to every handler: the [`Exchange`] (the relay's rules and what
+//! they work on) and the per-tenant features on top of it.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::exchange::{Exchange, NoEvents};
+use crate::features::Features;
 use crate::metrics::Metrics;
 use crate::push::{PollOnly, PushProvider};
 use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::Waiters;
 
-/// Everything a handler needs; cheap to clone.
+/// Everything a handler needs; cheap to clone. Derefs to its [`Exchange`], so
+/// `state.store`, `state.clock`… read as before.
 #[derive(Clone)]
 pub struct AppState {
-    /// Persistent state.
-    pub store: Arc<dyn Store>,
-    /// The resolved configuration.
-    pub config: Arc<Config>,
-    /// Time source.
-    pub clock: Arc<dyn Clock>,
-    /// Metrics registry.
-    pub metrics: Arc<Metrics>,
-    /// Push delivery (poll-only until providers are configured).
-    pub push: Arc<dyn PushProvider>,
-    /// Parked long-polls.
-    pub waiters: Arc<Waiters>,
-    /// Challenges per device per window.
-    pub rates: Arc<DeviceRates>,
+    /// The rules and what they work on.
+    pub exchange: Exchange,
     /// Managed mode and webhooks (`None`: no tenant is managed, no webhook).
-    pub features: Option<Arc<crate::features::Features>>,
+    pub features: Option<Arc<Features>>,
+}
+
+impl Deref for AppState {
+    type Target = Exchange;
+
+    fn deref(&self) -> &Exchange {
+        &self.exchange
+    }
 }
 
 impl AppState {
-    /// State with the system clock, fresh metrics and poll-only push.
+    /// State with the system clock, fresh metrics, poll-only push, no events.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         let rates = DeviceRates::new(
             config.limits.device_challenge_limit,
             config.limits.device_challenge_window_secs,
         );
         Self {
-            store,
-            config: Arc::new(config),
-            clock: Arc::new(SystemClock),
-            metrics: Arc::new(Metrics::new()),
-            push: Arc::new(PollOnly),
-            waiters: Arc::new(Waiters::new()),
-            rates: Arc::new(rates),
+            exchange: Exchange {
+                store,
+                config: Arc::new(config),
+                clock: Arc::new(SystemClock),
+                metrics: Arc::new(Metrics::new()),
+                push: Arc::new(PollOnly),
+                waiters: Arc::new(Waiters::new()),
+                rates: Arc::new(rates),
+                events: Arc::new(NoEvents),
+            },
             features: None,
         }
     }
 
-    /// Enables managed mode and webhooks.
-    pub fn with_features(mut self, features: Arc<crate::features::Features>) -> Self {
+    /// Enables managed mode and webhooks: they also receive the exchange's events.
+    pub fn with_features(mut self, features: Arc<Features>) -> Self {
+        self.exchange.events = features.clone();
         self.features = Some(features);
         self
     }
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.exchange.clock = clock;
         self
     }
 
     /// Replaces the push provider.
     pub fn with_push(mut self, push: Arc<dyn PushProvider>) -> Self {
-        self.push = push;
+        self.exchange.push = push;
         self
     }
 }
@@ -72,8 +77,8 @@ impl AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("config", &self.config)
-            .field("push", &self.push.name())
-            .finish_non_exhaustive()
+            .field("exchange", &self.exchange)
+            .field("features", &self.features.is_some())
+            .finish()
     }
 }

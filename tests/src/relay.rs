@@ -141,7 +141,6 @@ fn error(code: ErrorCode) -> Reply {
     reply(code.status(), ErrorBody::new(code, "fake relay").to_json())
 }
 
-
 /// Returns `Pending` once, so concurrent futures interleave as on a network.
 struct YieldOnce(bool);
 

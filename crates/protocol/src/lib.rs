@@ -88,8 +88,7 @@ pub use registration::{
 };
 pub use relay_url::RelayUrl;
 pub use request::{
-    request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_SIGNATURE,
-    HEADER_TIMESTAMP, MAX_SKEW,
+    request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW,
 };
 pub use rp_id::RpId;
 pub use seal::{open, seal, NONCE_LEN, SEAL_OVERHEAD, TAG_LEN};

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use assent_protocol::api::{self, ErrorBody, ErrorCode};
 use assent_protocol::{
-    Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId,
-    Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
+    Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, Registration,
+    RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
 use reqwest::{Method, StatusCode};
 use serde::Serialize;

@@ -11,17 +11,16 @@
 //! The RP is the `assent-rp` library: one [`Rp`] per request over one
 //! [`assent_rp::SqliteStore`] file per relay ([`ManagedDb`]), accounts
 //! namespaced as `<tenant id>/<account>`. It reaches the relay's own
-//! exchange through [`exchange::InProcessRelay`], a [`assent_rp::RelayApi`]
-//! that calls the RP handlers directly (no HTTP to itself), so every tenant
-//! check of the RP API applies.
+//! exchange through [`in_process_relay::InProcessRelay`], a [`assent_rp::RelayApi`]
+//! that calls the [`Exchange`] directly (no HTTP to itself), so every tenant
+//! check and limit of the RP API applies.
 
-pub mod exchange;
-pub mod routes;
+pub mod in_process_relay;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher, Verification, SALT_LEN};
+use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher, SALT_LEN};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand_chacha::ChaCha20Rng;
@@ -29,6 +28,8 @@ use rand_core::SeedableRng;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::exchange::Exchange;
+use crate::settings::SettingsStore;
 use crate::state::AppState;
 
 /// Where the managed RP state lives.
@@ -143,15 +144,11 @@ impl Managed {
     }
 
     /// The RP for `tenant`, talking to this relay's exchange in process.
-    pub fn rp(&self, state: &AppState, tenant: &ManagedTenant) -> AppResult<Rp> {
-        let relay = exchange::InProcessRelay::new(
-            state.clone(),
-            RpAuth {
-                tenant_id: tenant.tenant_id.clone(),
-            },
-        );
+    pub fn rp(&self, exchange: &Exchange, tenant: &ManagedTenant) -> AppResult<Rp> {
+        let relay =
+            in_process_relay::InProcessRelay::new(exchange.clone(), tenant.tenant_id.clone());
         let mut rp = Rp::from_arc(self.store()?)
-            .with_clock(RpClock(state.clock.clone()))
+            .with_clock(RpClock(exchange.clock.clone()))
             .with_push_policy(self.push_policy)
             .with_push(tenant.rp_id.clone(), Arc::new(relay));
         if let Some(hasher) = &self.hasher {
@@ -241,8 +238,8 @@ pub fn rng() -> AppResult<ChaCha20Rng> {
 }
 
 /// The relay's public origin as the offers name it.
-pub fn relay_url(state: &AppState) -> RelayUrl {
-    state.config.public_origin.clone()
+pub fn relay_url(exchange: &Exchange) -> RelayUrl {
+    exchange.config.public_origin.clone()
 }
 
 /// Maps an RP-library error to the API's error body. The library's messages
@@ -276,15 +273,6 @@ pub fn rp_error(err: assent_rp::Error) -> AppError {
     }
 }
 
-/// A verification result on the wire.
-pub fn verification_word(v: &Verification) -> (&'static str, Option<u64>) {
-    match v {
-        Verification::Accepted => ("accepted", None),
-        Verification::Throttled { retry_after } => ("throttled", Some(retry_after.as_secs())),
-        _ => ("rejected", None),
-    }
-}
-
 /// Runs blocking RP work (argon2id, SQLite) off the async workers.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> AppResult<T> + Send + 'static,
@@ -295,15 +283,20 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// After a phone of a managed tenant asked to be unenrolled: verify, remove
-/// and confirm at once.
-pub(crate) fn on_unenroll(state: &AppState, tenant_id: &str) {
-    let (state, tenant_id) = (state.clone(), tenant_id.to_owned());
+/// and confirm at once (in a task of its own; the phone's request does not wait).
+pub(crate) fn on_unenroll(
+    exchange: &Exchange,
+    managed: Arc<Managed>,
+    settings: Arc<dyn SettingsStore>,
+    tenant_id: &str,
+) {
+    let (exchange, tenant_id) = (exchange.clone(), tenant_id.to_owned());
     tokio::spawn(async move {
-        let Some(tenant) = managed_tenant(&state, &tenant_id).await else {
+        let Some(tenant) = managed_tenant(settings.as_ref(), &tenant_id).await else {
             return;
         };
         let result = async {
-            let rp = managed_of(&state)?.rp(&state, &tenant)?;
+            let rp = managed.rp(&exchange, &tenant)?;
             rp.process_unenroll_requests(&mut rng()?)
                 .await
                 .map_err(rp_error)
@@ -315,17 +308,8 @@ pub(crate) fn on_unenroll(state: &AppState, tenant_id: &str) {
     });
 }
 
-fn managed_of(state: &AppState) -> AppResult<&Managed> {
-    state
-        .features
-        .as_ref()
-        .map(|f| f.managed.as_ref())
-        .ok_or_else(not_managed)
-}
-
-async fn managed_tenant(state: &AppState, tenant_id: &str) -> Option<ManagedTenant> {
-    let features = state.features.as_ref()?;
-    let settings = features.settings.settings(tenant_id).await.ok()?;
+async fn managed_tenant(settings: &dyn SettingsStore, tenant_id: &str) -> Option<ManagedTenant> {
+    let settings = settings.settings(tenant_id).await.ok()?;
     if !settings.managed {
         return None;
     }

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod providers;
 pub mod settings;
 
+use assent_protocol::api::PushState;
 use async_trait::async_trait;
 
 /// Where to send a push: the device's platform and its provider token.
@@ -49,14 +50,14 @@ pub enum PushOutcome {
 }
 
 impl PushOutcome {
-    /// The word recorded on the challenge and shown to the RP (`None` when
+    /// The state recorded on the challenge and shown to the RP (`None` when
     /// nothing was tried).
-    pub fn as_state(self) -> Option<&'static str> {
+    pub fn as_state(self) -> Option<PushState> {
         match self {
-            Self::Sent => Some("sent"),
+            Self::Sent => Some(PushState::Sent),
             Self::NotSent => None,
-            Self::DeadToken => Some("dead_token"),
-            Self::Failed => Some("failed"),
+            Self::DeadToken => Some(PushState::DeadToken),
+            Self::Failed => Some(PushState::Failed),
         }
     }
 }

@@ -2,9 +2,9 @@
 //! document can be checked against exactly what is served.
 
 pub mod device;
+pub mod managed;
 pub mod ops;
 pub mod rp;
-pub mod wait;
 
 use axum::extract::{Request, State};
 use axum::handler::Handler;
@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 /// Response header carrying the relay's clock (Unix seconds) on every
 /// response, so phones can sign with the relay's time.
-pub const TIME_HEADER: HeaderName = HeaderName::from_static("assent-time");
+pub const TIME_HEADER: HeaderName = HeaderName::from_static(assent_protocol::api::headers::TIME);
 
 /// Routes being registered, remembered as (method, path template).
 pub(crate) struct Routes {
@@ -57,8 +57,7 @@ impl Routes {
 fn routes() -> Routes {
     let routes = ops::routes(Routes::new());
     let routes = rp::routes(routes);
-    let routes = crate::webhook::routes::routes(routes);
-    let routes = crate::managed::routes::routes(routes);
+    let routes = managed::routes(routes);
     device::routes(routes)
 }
 

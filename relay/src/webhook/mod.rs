@@ -19,7 +19,6 @@
 //! receiver must still poll or long-poll as its source of truth.
 
 pub mod dispatch;
-pub mod routes;
 pub mod sign;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

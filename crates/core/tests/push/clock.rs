@@ -1,8 +1,8 @@
 //! The phone's clock: relay time for signed requests, TOTP display moved
 //! only by authenticated challenges and at most one step.
 
-use assent_core::protocol::{ApprovalKind, Platform};
 use assent_core::protocol::api::ErrorCode;
+use assent_core::protocol::{ApprovalKind, Platform};
 use assent_core::{Clock, Error, Method};
 
 use crate::fake_relay::{totp_params, FakeRelay, T0};

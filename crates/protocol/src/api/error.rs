@@ -248,7 +248,10 @@ mod tests {
             json,
             r#"{"error":{"code":"not_pending","message":"answered already"}}"#
         );
-        assert_eq!(ErrorBody::code_of(json.as_bytes()), Some(ErrorCode::NotPending));
+        assert_eq!(
+            ErrorBody::code_of(json.as_bytes()),
+            Some(ErrorCode::NotPending)
+        );
         assert_eq!(ErrorBody::code_of(b"<html>bad gateway</html>"), None);
         assert_eq!(
             ErrorBody::code_of(br#"{"error":{"code":"already_answered","message":""}}"#),

@@ -81,6 +81,8 @@ pub enum DeviceStatus {
     Pending,
     /// Active: challenges go to it.
     Active,
+    /// Removed: it approves nothing any more.
+    Removed,
 }
 
 /// A phone as the login page may show it (no keys, no secrets).

@@ -168,6 +168,9 @@ mod tests {
             fill(MANAGED_DEVICE, &["alice", "d1"]),
             "/v1/managed/accounts/alice/devices/d1"
         );
-        assert_eq!(fill(MANAGED_DEVICE, &["alice"]), MANAGED_DEVICE.replace("{account}", "alice"));
+        assert_eq!(
+            fill(MANAGED_DEVICE, &["alice"]),
+            MANAGED_DEVICE.replace("{account}", "alice")
+        );
     }
 }

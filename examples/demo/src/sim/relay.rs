@@ -72,9 +72,11 @@ fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
 
 /// The relay's error body for `code`, with the status the code fixes.
 fn error(code: ErrorCode) -> Reply {
-    reply(code.status(), ErrorBody::new(code, "simulated relay").to_json())
+    reply(
+        code.status(),
+        ErrorBody::new(code, "simulated relay").to_json(),
+    )
 }
-
 
 impl SimRelay {
     /// A relay at `origin` on `clock`, remembering devices in `devices_file`

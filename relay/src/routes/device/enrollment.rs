@@ -1,47 +1,28 @@
 //! Registration (phone → relay → RP) and the enrollment answer (RP → relay →
-//! phone).
+//! phone); [`crate::exchange::enrollments`] holds the rules.
 
-use assent_protocol::{EnrollmentAnswer, EnrollmentId, Registration};
+use assent_protocol::api::{self, ErrorBody, Registered, WaitQuery};
+use assent_protocol::{EnrollmentAnswer, Registration};
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::error::{AppError, AppResult, ErrorBody, ErrorCode};
+use crate::error::AppResult;
 use crate::extract::{Json, Path, Query, RawBody};
-use crate::routes::wait::WaitQuery;
+use crate::routes::rp::enrollments::status;
 use crate::routes::Routes;
 use crate::state::AppState;
-use crate::store::db_time;
-use crate::waiters::keys;
 
 pub(crate) fn routes(routes: Routes) -> Routes {
-    routes.at(Method::POST, "/v1/register", register).at(
+    routes.at(Method::POST, api::REGISTER, register).at(
         Method::GET,
-        "/v1/enrollments/{eid}/answer",
+        api::ENROLLMENT_ANSWER,
         enrollment_answer,
-    )
-}
-
-/// A stored registration.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Registered {
-    /// The enrollment id.
-    pub eid: String,
-    /// Always `registered`.
-    pub status: &'static str,
-}
-
-fn unknown_enrollment() -> AppError {
-    AppError::new(
-        ErrorCode::UnknownEnrollment,
-        "this enrollment id was not announced (or has been purged)",
     )
 }
 
 /// Register a device for an announced enrollment id (docs/protocol.md §3.2).
 /// The first registration wins; sending the same one again is a no-op.
-#[utoipa::path(post, path = "/v1/register", tag = "device",
+#[utoipa::path(post, path = api::REGISTER, tag = "device",
     request_body(content = Object, description = "Registration JSON (docs/protocol.md §3.2)"),
     responses(
         (status = 201, description = "stored for the RP", body = Registered),
@@ -56,59 +37,15 @@ pub async fn register(
 ) -> AppResult<(StatusCode, Json<Registered>)> {
     // Parsing checks sizes and shape (no key needed).
     let registration = Registration::from_json(&body)?;
-    let eid = registration.eid.to_string();
-    let record = state
-        .store
-        .enrollment(&eid)
-        .await?
-        .ok_or_else(unknown_enrollment)?;
-    let canonical = registration.to_json();
-    let registered = Registered {
-        eid: eid.clone(),
-        status: "registered",
-    };
-    if let Some(existing) = &record.registration {
-        return if *existing == canonical {
-            Ok((StatusCode::OK, Json(registered)))
-        } else {
-            Err(AppError::new(
-                ErrorCode::AlreadyExists,
-                "another registration already arrived for this enrollment",
-            ))
-        };
-    }
-    let now = state.clock.now();
-    if db_time(now) >= record.expires_at {
-        return Err(AppError::new(ErrorCode::Expired, "the enrollment expired"));
-    }
-    let stored = state
-        .store
-        .register(
-            &eid,
-            &canonical,
-            registration.device_pub.as_bytes(),
-            db_time(now),
-        )
-        .await?;
-    if !stored {
-        return Err(AppError::new(
-            ErrorCode::AlreadyExists,
-            "another registration already arrived for this enrollment",
-        ));
-    }
-    state.waiters.wake(&keys::registration(&eid));
-    state
-        .waiters
-        .wake(&keys::tenant_registrations(&record.tenant_id));
-    crate::features::registration_received(&state, &record.tenant_id, &eid);
-    Ok((StatusCode::CREATED, Json(registered)))
+    let (registered, stored) = state.register(&registration).await?;
+    Ok((status(stored), Json(registered)))
 }
 
 /// Fetch the sealed enrollment answer (docs/protocol.md §3.3). Unsigned:
 /// the phone has no device id yet, and the answer is sealed under the
 /// channel key only the registering phone holds. 404 `not_ready` until the
 /// RP delivers it; `wait` long-polls for the delivery.
-#[utoipa::path(get, path = "/v1/enrollments/{eid}/answer", tag = "device",
+#[utoipa::path(get, path = api::ENROLLMENT_ANSWER, tag = "device",
     params(("eid" = String, Path, description = "enrollment id"), WaitQuery),
     responses(
         (status = 200, description = "EnrollmentAnswer JSON (docs/protocol.md §3.3)", body = Object),
@@ -119,37 +56,5 @@ pub async fn enrollment_answer(
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
 ) -> AppResult<Json<EnrollmentAnswer>> {
-    EnrollmentId::parse(&eid).map_err(|_| unknown_enrollment())?;
-    let record = state
-        .store
-        .enrollment(&eid)
-        .await?
-        .ok_or_else(unknown_enrollment)?;
-    let mut answer = record.answer;
-    let timeout = wait.duration(&state, None);
-    if answer.is_none() && record.registration.is_some() && !timeout.is_zero() {
-        let store = state.store.clone();
-        let id = eid.clone();
-        state
-            .waiters
-            .wait(&keys::enrollment_answer(&eid), timeout, || async move {
-                Ok::<_, crate::store::StoreError>(
-                    store
-                        .enrollment(&id)
-                        .await?
-                        .is_some_and(|r| r.answer.is_some()),
-                )
-            })
-            .await?;
-        answer = state.store.enrollment(&eid).await?.and_then(|r| r.answer);
-    }
-    let text = answer.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::NotReady,
-            "the RP has not delivered the enrollment answer yet",
-        )
-    })?;
-    let answer = EnrollmentAnswer::from_json(text.as_bytes())
-        .map_err(|e| AppError::internal(format!("stored answer unreadable: {e}")))?;
-    Ok(Json(answer))
+    Ok(Json(state.enrollment_answer(&eid, wait.wait).await?))
 }

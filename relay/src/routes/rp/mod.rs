@@ -6,18 +6,14 @@ pub mod challenges;
 pub mod devices;
 pub mod enrollments;
 pub mod tenant;
+pub mod webhook;
 
 use super::Routes;
-use crate::error::{AppError, ErrorCode};
 
 pub(crate) fn routes(routes: Routes) -> Routes {
     let routes = tenant::routes(routes);
     let routes = enrollments::routes(routes);
     let routes = challenges::routes(routes);
-    devices::routes(routes)
-}
-
-/// The answer for a device that does not exist or is another tenant's.
-pub(crate) fn unknown_device() -> AppError {
-    AppError::new(ErrorCode::UnknownDevice, "no such device for this tenant")
+    let routes = devices::routes(routes);
+    webhook::routes(routes)
 }

@@ -1,0 +1,98 @@
+//! Managed second-factor codes: TOTP and backup codes.
+
+use assent_protocol::api::managed::{BackupCodesView, CodeBody, CodeCheck, VerifyView};
+use assent_protocol::api::{self, ErrorBody};
+use assent_rp::Verification;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::managed;
+use crate::error::AppResult;
+use crate::extract::{Json, Path};
+use crate::managed::{blocking, rng, rp_error, ManagedTenant};
+use crate::state::AppState;
+
+fn verify_view(v: &Verification) -> VerifyView {
+    match v {
+        Verification::Accepted => VerifyView {
+            result: CodeCheck::Accepted,
+            retry_after: None,
+        },
+        Verification::Throttled { retry_after } => VerifyView {
+            result: CodeCheck::Throttled,
+            retry_after: Some(retry_after.as_secs()),
+        },
+        _ => VerifyView {
+            result: CodeCheck::Rejected,
+            retry_after: None,
+        },
+    }
+}
+
+/// Check a TOTP code (each code at most once; growing delays after failures).
+#[utoipa::path(post, path = api::MANAGED_TOTP_VERIFY, tag = "managed",
+    security(("api_key" = [])),
+    params(("account" = String, Path, description = "account name")),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "checked", body = VerifyView),
+        (status = 403, description = "not a managed tenant", body = ErrorBody),
+    ))]
+pub async fn verify_totp(
+    tenant: ManagedTenant,
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    Json(body): Json<CodeBody>,
+) -> AppResult<Json<VerifyView>> {
+    let key = tenant.account_key(&account)?;
+    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let v = rp.verify_totp(&key, &body.code).map_err(rp_error)?;
+    Ok(Json(verify_view(&v)))
+}
+
+/// Generate 10 new backup codes, replacing (and invalidating) the old set.
+#[utoipa::path(post, path = api::MANAGED_BACKUP_CODES, tag = "managed",
+    security(("api_key" = [])),
+    params(("account" = String, Path, description = "account name")),
+    responses(
+        (status = 201, description = "generated", body = BackupCodesView),
+        (status = 403, description = "not a managed tenant", body = ErrorBody),
+    ))]
+pub async fn backup_codes(
+    tenant: ManagedTenant,
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+) -> AppResult<(StatusCode, Json<BackupCodesView>)> {
+    let key = tenant.account_key(&account)?;
+    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let mut rng = rng()?;
+    let codes =
+        blocking(move || rp.generate_backup_codes(&key, &mut rng).map_err(rp_error)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BackupCodesView {
+            codes: codes.iter().map(str::to_owned).collect(),
+        }),
+    ))
+}
+
+/// Check a backup code (spent when accepted; same limiter as TOTP).
+#[utoipa::path(post, path = api::MANAGED_BACKUP_CODE_VERIFY, tag = "managed",
+    security(("api_key" = [])),
+    params(("account" = String, Path, description = "account name")),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "checked", body = VerifyView),
+        (status = 403, description = "not a managed tenant", body = ErrorBody),
+    ))]
+pub async fn verify_backup_code(
+    tenant: ManagedTenant,
+    State(state): State<AppState>,
+    Path(account): Path<String>,
+    Json(body): Json<CodeBody>,
+) -> AppResult<Json<VerifyView>> {
+    let key = tenant.account_key(&account)?;
+    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let v = blocking(move || rp.verify_backup_code(&key, &body.code).map_err(rp_error)).await?;
+    Ok(Json(verify_view(&v)))
+}
