@@ -17,7 +17,7 @@ use assent_protocol::PushId;
 use assent_push::mock::{MockApns, MockFcm};
 use assent_relay::config::{Config, ConfigArgs};
 use assent_relay::push::providers::Providers;
-use assent_relay::store::Store;
+use assent_relay::store::DeviceStore;
 use assent_relay::tls::TlsMode;
 use assent_relay::{server, AppState};
 use common::flow::{create_body, make_challenge, rng, ORIGIN};

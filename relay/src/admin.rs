@@ -146,6 +146,7 @@ mod tests {
     use super::*;
     use crate::auth::verify_api_key;
     use crate::store::sqlite::SqliteStore;
+    use crate::store::TenantStore;
 
     async fn run_ok(store: &dyn Store, command: AdminCommand) -> String {
         let mut out = Vec::new();

@@ -100,6 +100,7 @@ mod tests {
     use crate::cli::AdminCommand;
     use crate::settings::SqliteSettings;
     use crate::store::sqlite::SqliteStore;
+    use crate::store::TenantStore;
 
     async fn ok(store: &SqliteStore, settings: &SqliteSettings, command: TenantCommand) -> String {
         let mut out = Vec::new();

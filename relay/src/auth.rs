@@ -134,7 +134,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::store::sqlite::SqliteStore;
-    use crate::store::Tenant;
+    use crate::store::{Tenant, TenantStore};
 
     #[test]
     fn made_keys_parse_back() {

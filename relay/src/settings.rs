@@ -169,7 +169,7 @@ impl SettingsStore for SqliteSettings {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::store::{Store, Tenant};
+    use crate::store::{Tenant, TenantStore};
 
     #[tokio::test]
     async fn settings_round_trip_and_default() {

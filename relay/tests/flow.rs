@@ -11,6 +11,7 @@ use assent_protocol::{
     verify_answer, Answer, Challenge, Decision, EnrollmentAnswer, Platform, PushTokenUpdate,
     UnenrollConfirmation, UnenrollRequest,
 };
+use assent_relay::store::DeviceStore;
 use axum::http::{Method, StatusCode};
 use common::flow::{make_offer, make_phone, rp_id, signed};
 use common::TestApp;
@@ -418,7 +419,7 @@ async fn push_token_updates_apply_only_when_newer() {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
         assert_eq!(reply.json()["applied"], applied, "seq {seq}");
     }
-    use assent_relay::store::Store;
+
     let device = app
         .store
         .device(&phone.device().to_string())

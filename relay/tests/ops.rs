@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use assent_relay::routes::{route_table, TIME_HEADER};
+use assent_relay::store::TenantStore;
 use axum::http::{Method, StatusCode};
 use common::{request, TestApp, T0};
 
@@ -80,7 +81,6 @@ async fn api_key_auth() {
     // Revoked.
     let key_id = &key[4..20];
     {
-        use assent_relay::store::Store;
         assert!(app.store.revoke_api_key(key_id, 1).await.unwrap());
     }
     let reply = app.get("/v1/rp/tenant", Some(&key)).await;

@@ -6,6 +6,7 @@ use assent_relay::store::{
     AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord, EnrollmentRecord,
     RemovalRecord, Store, StoreError, StoreOptions, Tenant,
 };
+use assent_relay::store::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
 
 async fn file_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
