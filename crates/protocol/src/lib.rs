@@ -37,6 +37,7 @@
 mod answer;
 pub mod api;
 mod challenge;
+pub mod clock;
 mod context;
 mod encoding;
 mod enrollment;
@@ -63,6 +64,7 @@ pub use answer::{
     answer_signing_input, entered_matches, verify_answer, Answer, Outcome, VerifiedAnswer,
 };
 pub use assent_otp::{Algorithm, Secret};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use challenge::{
     challenge_header, Challenge, ChallengeParams, OpenedChallenge, DEFAULT_CHALLENGE_TTL,
     SEALED_CONTEXT_LEN,
