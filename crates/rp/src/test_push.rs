@@ -393,4 +393,6 @@ fn futures_are_send(
     send(rp.activate("a", eid, "123456", rng));
     send(rp.redeem(handle));
     send(rp.delete_account("a"));
+    send(crate::SqliteStore::open("rp.sqlite"));
+    send(crate::SqliteStore::open_in_memory());
 }

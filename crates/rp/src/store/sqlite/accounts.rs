@@ -1,7 +1,7 @@
 //! Per-account settings (`push_accounts`: the mute after a fraud report and the approval
 //! policy), and the deletion of everything an account has in every table.
 
-use sqlx::{Row as _, Sqlite, SqlitePool};
+use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{kind, opt_u64, to_i64};
 use crate::error::Result;
@@ -49,14 +49,11 @@ pub(super) async fn mute(pool: &SqlitePool, account: &str, until: u64) -> Result
 }
 
 /// The end of the account's mute, if one was ever set.
-pub(super) async fn muted_until<'e, E>(executor: E, account: &str) -> Result<Option<u64>>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
+pub(super) async fn muted_until(conn: &mut SqliteConnection, account: &str) -> Result<Option<u64>> {
     let v: Option<Option<i64>> =
         sqlx::query_scalar("SELECT muted_until FROM push_accounts WHERE account = $1")
             .bind(account)
-            .fetch_optional(executor)
+            .fetch_optional(conn)
             .await?;
     opt_u64(v.flatten())
 }

@@ -3,7 +3,7 @@
 //! `user_version = i + 1`). A database with a higher version than this list knows is
 //! refused. Append here; never edit a migration that has shipped.
 
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Executor as _, SqliteConnection, SqlitePool};
 
 use crate::error::{Error, Result};
 
@@ -116,18 +116,19 @@ pub(super) fn first_for_tests() -> &'static str {
 pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// The database's `user_version`.
-pub(super) async fn user_version<'e, E>(executor: E) -> Result<u32>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
+pub(super) async fn user_version(conn: &mut SqliteConnection) -> Result<u32> {
     let v: i64 = sqlx::query_scalar("PRAGMA user_version")
-        .fetch_one(executor)
+        .fetch_one(conn)
         .await?;
     u32::try_from(v).map_err(|_| Error::Corrupt("user_version"))
 }
 
 /// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction, so two
 /// processes opening a new file at once cannot both migrate it.
+///
+/// (Statements through `Executor::execute` rather than `sqlx::raw_sql`, whose future
+/// the compiler cannot prove `Send` for every lifetime, which would make
+/// `SqliteStore::open` unusable in a spawned task.)
 pub(super) async fn migrate(pool: &SqlitePool) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let found = user_version(&mut *tx).await?;
@@ -138,11 +139,11 @@ pub(super) async fn migrate(pool: &SqlitePool) -> Result<()> {
         });
     }
     for (version, sql) in (1u32..).zip(MIGRATIONS).skip(found as usize) {
-        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        // Unprepared and unbound: SQLite runs every statement of the text.
+        tx.execute(*sql).await?;
         // PRAGMA takes no bound parameters; `version` is our own integer.
-        sqlx::raw_sql(&format!("PRAGMA user_version = {version}"))
-            .execute(&mut *tx)
-            .await?;
+        let set_version = format!("PRAGMA user_version = {version}");
+        tx.execute(set_version.as_str()).await?;
         tracing::info!(version, "assent-rp schema migrated");
     }
     tx.commit().await?;

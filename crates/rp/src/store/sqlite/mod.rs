@@ -97,7 +97,7 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub async fn schema_version(&self) -> Result<u32> {
-        migrations::user_version(&self.pool).await
+        migrations::user_version(&mut *self.pool.acquire().await?).await
     }
 
     #[cfg(test)]
@@ -167,7 +167,7 @@ impl RpStore for SqliteStore {
     }
 
     async fn limiter(&self, account: &str) -> Result<LimiterState> {
-        throttle::get(&self.pool, account).await
+        throttle::get(&mut *self.pool.acquire().await?, account).await
     }
 
     async fn update_limiter(
@@ -308,7 +308,7 @@ impl RpStore for SqliteStore {
     }
 
     async fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>> {
-        accounts::muted_until(&self.pool, account).await
+        accounts::muted_until(&mut *self.pool.acquire().await?, account).await
     }
 
     async fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()> {

@@ -1,20 +1,17 @@
 //! The `limiter` table: the throttle state each account shares between TOTP, backup
 //! codes and application passwords.
 
-use sqlx::{Row as _, Sqlite, SqlitePool};
+use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{to_i64, to_u64};
 use crate::error::{Error, Result};
 use crate::limiter::LimiterState;
 
 /// The account's state (the default one when none is stored).
-pub(super) async fn get<'e, E>(executor: E, account: &str) -> Result<LimiterState>
-where
-    E: sqlx::Executor<'e, Database = Sqlite>,
-{
+pub(super) async fn get(conn: &mut SqliteConnection, account: &str) -> Result<LimiterState> {
     let row = sqlx::query("SELECT failures, next_allowed FROM limiter WHERE account = $1")
         .bind(account)
-        .fetch_optional(executor)
+        .fetch_optional(conn)
         .await?;
     let Some(r) = row else {
         return Ok(LimiterState::default());
