@@ -18,7 +18,7 @@ pub(super) async fn insert(
     now: u64,
 ) -> Result<ChallengeAdmission> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(until) = accounts::muted_until(&mut *tx, &rec.account)
+    if let Some(until) = accounts::muted_until(&mut tx, &rec.account)
         .await?
         .filter(|&u| now < u)
     {

@@ -131,7 +131,7 @@ pub(super) async fn user_version(conn: &mut SqliteConnection) -> Result<u32> {
 /// `SqliteStore::open` unusable in a spawned task.)
 pub(super) async fn migrate(pool: &SqlitePool) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let found = user_version(&mut *tx).await?;
+    let found = user_version(&mut tx).await?;
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
             found,

@@ -30,7 +30,7 @@ pub(super) async fn update(
     f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
 ) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let next = f(get(&mut *tx, account).await?);
+    let next = f(get(&mut tx, account).await?);
     sqlx::query(
         "INSERT INTO limiter (account, failures, next_allowed) VALUES ($1, $2, $3)
          ON CONFLICT (account) DO UPDATE SET failures = excluded.failures,
