@@ -147,20 +147,26 @@ pub async fn offer(
     Json(body): Json<OfferBody>,
 ) -> AppResult<(StatusCode, Json<OfferView>)> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let min = match body.min.as_deref() {
         None => ApprovalKind::Number,
         Some(word) => ApprovalKind::parse(word)
             .map_err(|_| AppError::new(ErrorCode::InvalidBody, "min must be number or code"))?,
     };
     let auth = if let Some(code) = body.totp_code {
-        match rp.prove_with_totp(&key, &code).map_err(rp_error)? {
+        match rp.prove_with_totp(&key, &code).await.map_err(rp_error)? {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(v) => return Err(proof_refused(&v)),
         }
     } else if let Some(code) = body.backup_code {
         let (rp2, key2) = (rp.clone(), key.clone());
-        match blocking(move || rp2.prove_with_backup_code(&key2, &code).map_err(rp_error)).await? {
+        match blocking(move || async move {
+            rp2.prove_with_backup_code(&key2, &code)
+                .await
+                .map_err(rp_error)
+        })
+        .await?
+        {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(v) => return Err(proof_refused(&v)),
         }
@@ -245,20 +251,24 @@ fn unknown_enrollment() -> AppError {
     )
 }
 
-fn owned_enrollment(
+async fn owned_enrollment(
     rp: &assent_rp::Rp,
     tenant: &ManagedTenant,
     eid: &str,
 ) -> AppResult<(EnrollmentId, EnrollmentState)> {
     let eid = EnrollmentId::parse(eid).map_err(|_| unknown_enrollment())?;
-    match rp.store().enrollment(&eid).map_err(rp_error)? {
+    match rp.store().enrollment(&eid).await.map_err(rp_error)? {
         Some(record) if tenant.owns(&record.account) => Ok((eid, record.state)),
         _ => Err(unknown_enrollment()),
     }
 }
 
-fn owned_eid(rp: &assent_rp::Rp, tenant: &ManagedTenant, eid: &str) -> AppResult<EnrollmentId> {
-    Ok(owned_enrollment(rp, tenant, eid)?.0)
+async fn owned_eid(
+    rp: &assent_rp::Rp,
+    tenant: &ManagedTenant,
+    eid: &str,
+) -> AppResult<EnrollmentId> {
+    Ok(owned_enrollment(rp, tenant, eid).await?.0)
 }
 
 /// Takes the registration if one arrived (and re-delivers the answer when
@@ -268,7 +278,7 @@ async fn enrollment_now(
     tenant: &ManagedTenant,
     eid: &str,
 ) -> AppResult<EnrollmentStatusView> {
-    let (id, state) = owned_enrollment(rp, tenant, eid)?;
+    let (id, state) = owned_enrollment(rp, tenant, eid).await?;
     Ok(match state {
         EnrollmentState::Offered | EnrollmentState::Registered => status_view(
             rp.complete_registration(&id, &mut rng()?)
@@ -317,7 +327,7 @@ pub async fn enrollment(
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
 ) -> AppResult<Json<EnrollmentStatusView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let mut status = enrollment_now(&rp, &tenant, &eid).await?;
     let timeout = wait.duration(&state, None);
     if status.status == "waiting" && !timeout.is_zero() {
@@ -380,11 +390,12 @@ pub async fn activate(
     Json(body): Json<ActivateBody>,
 ) -> AppResult<Json<ActivationView>> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let id = owned_eid(&rp, &tenant, &eid)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let id = owned_eid(&rp, &tenant, &eid).await?;
     let mut rng = rng()?;
-    let result = blocking(move || {
+    let result = blocking(move || async move {
         rp.activate(&key, &id, &body.code, &mut rng)
+            .await
             .map_err(rp_error)
     })
     .await?;
@@ -426,8 +437,8 @@ pub async fn devices(
     Path(account): Path<String>,
 ) -> AppResult<Json<DeviceList>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let devices = rp.devices(&key).map_err(rp_error)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let devices = rp.devices(&key).await.map_err(rp_error)?;
     Ok(Json(DeviceList {
         devices: devices.iter().map(DeviceView::from).collect(),
     }))
@@ -462,7 +473,7 @@ pub async fn remove_device(
     let key = tenant.account_key(&account)?;
     let id = DeviceId::parse(&device_id)
         .map_err(|_| AppError::new(ErrorCode::UnknownDevice, "no such device"))?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let removed = rp
         .remove_device(&key, &id, &mut rng()?)
         .await
@@ -526,7 +537,7 @@ pub async fn start(
         .ip
         .parse()
         .map_err(|_| AppError::new(ErrorCode::InvalidBody, "ip is not an IP address"))?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let context = LoginContext::new(
         &body.client,
         ip,
@@ -580,7 +591,7 @@ fn unknown_session() -> AppError {
 
 /// Parses the handle and checks that its challenge is this tenant's (the RP
 /// library keys challenges by SHA-256 of the handle).
-fn owned_handle(
+async fn owned_handle(
     rp: &assent_rp::Rp,
     tenant: &ManagedTenant,
     text: &str,
@@ -591,6 +602,7 @@ fn owned_handle(
     match rp
         .store()
         .challenge_by_handle(&sha256(&raw))
+        .await
         .map_err(rp_error)?
     {
         Some(record) if tenant.owns(&record.account) => Ok(handle),
@@ -636,8 +648,8 @@ pub async fn verdict(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<VerdictView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let handle = owned_handle(&rp, &tenant, &body.handle)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let handle = owned_handle(&rp, &tenant, &body.handle).await?;
     let wait = Duration::from_secs(body.wait.unwrap_or(0).min(state.config.max_wait_secs));
     let status = rp.poll_challenge(&handle, wait).await.map_err(rp_error)?;
     Ok(Json(VerdictView {
@@ -670,9 +682,9 @@ pub async fn redeem(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<RedeemedView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let handle = owned_handle(&rp, &tenant, &body.handle)?;
-    let done = rp.redeem(&handle).map_err(rp_error)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let handle = owned_handle(&rp, &tenant, &body.handle).await?;
+    let done = rp.redeem(&handle).await.map_err(rp_error)?;
     Ok(Json(RedeemedView {
         account: tenant.account_name(&done.account).to_owned(),
         device_id: done.device_id.to_string(),
@@ -729,8 +741,8 @@ pub async fn verify_totp(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let v = rp.verify_totp(&key, &body.code).map_err(rp_error)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let v = rp.verify_totp(&key, &body.code).await.map_err(rp_error)?;
     Ok(Json(verify_view(&v)))
 }
 
@@ -755,10 +767,14 @@ pub async fn backup_codes(
     Path(account): Path<String>,
 ) -> AppResult<(StatusCode, Json<BackupCodesView>)> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let mut rng = rng()?;
-    let codes =
-        blocking(move || rp.generate_backup_codes(&key, &mut rng).map_err(rp_error)).await?;
+    let codes = blocking(move || async move {
+        rp.generate_backup_codes(&key, &mut rng)
+            .await
+            .map_err(rp_error)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(BackupCodesView {
@@ -783,7 +799,12 @@ pub async fn verify_backup_code(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let v = blocking(move || rp.verify_backup_code(&key, &body.code).map_err(rp_error)).await?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let v = blocking(move || async move {
+        rp.verify_backup_code(&key, &body.code)
+            .await
+            .map_err(rp_error)
+    })
+    .await?;
     Ok(Json(verify_view(&v)))
 }
