@@ -10,6 +10,9 @@ use crate::test_push::{push_fixture, relay_url, rp_id, Phone, PushFixture};
 use crate::test_support::on_both_stores;
 use crate::{EnrollmentAuthorization, Error, Event, RpStore, Verification};
 
+/// The authorization of an account's first second factor.
+const NO_FACTOR_YET: EnrollmentAuthorization = EnrollmentAuthorization::NoSecondFactorYet;
+
 fn fx(s: Arc<dyn RpStore>) -> PushFixture {
     push_fixture(s)
 }
@@ -103,11 +106,7 @@ async fn a_second_phone_keeps_the_backup_codes_and_needs_a_proof(s: Arc<dyn RpSt
     let first = f.enroll("alice", ApprovalKind::Number, 11).await;
     let request = OfferRequest::new("Example", "alice@example.com");
     let err = f
-        .try_offer(
-            "alice",
-            &request,
-            EnrollmentAuthorization::NoSecondFactorYet,
-        )
+        .try_offer("alice", &request, NO_FACTOR_YET)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::SecondFactorRequired));
@@ -449,8 +448,10 @@ async fn relay_failures_and_garbage_change_nothing(s: Arc<dyn RpStore>) {
     // Announcing fails: the offer is killed, not left half made.
     f.relay.with(|r| r.down = true);
     let request = OfferRequest::new("Example", "alice");
-    let auth = EnrollmentAuthorization::NoSecondFactorYet;
-    let err = f.try_offer("alice", &request, auth).await.unwrap_err();
+    let err = f
+        .try_offer("alice", &request, NO_FACTOR_YET)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Relay(_)), "{err}");
     f.relay.with(|r| r.down = false);
 
@@ -505,11 +506,7 @@ async fn simple_minimum_needs_the_rp_policy(s: Arc<dyn RpStore>) {
     let mut request = OfferRequest::new("Example", "alice");
     request.min = ApprovalKind::Simple;
     let err = f
-        .try_offer(
-            "alice",
-            &request,
-            EnrollmentAuthorization::NoSecondFactorYet,
-        )
+        .try_offer("alice", &request, NO_FACTOR_YET)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::KindNotAllowed(ApprovalKind::Simple)));
@@ -613,10 +610,7 @@ async fn offers_say_the_requested_custody(s: Arc<dyn RpStore>) {
     assert!(rp_offer.uri.contains("&custody=rp&"));
     let mut request = OfferRequest::new("Example", "bob@example.com");
     request.custody = assent_protocol::Custody::Relay;
-    let managed = f
-        .try_offer("bob", &request, EnrollmentAuthorization::NoSecondFactorYet)
-        .await
-        .unwrap();
+    let managed = f.try_offer("bob", &request, NO_FACTOR_YET).await.unwrap();
     assert_eq!(managed.offer.custody, assent_protocol::Custody::Relay);
     assert!(managed.uri.contains("&custody=relay&"));
     assert!(managed.json.contains("\"custody\":\"relay\""));
