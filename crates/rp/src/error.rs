@@ -147,8 +147,15 @@ fn database_failure(err: &sqlx::Error) -> &'static str {
             ErrorKind::ForeignKeyViolation => "foreign key constraint violated",
             ErrorKind::NotNullViolation => "not-null constraint violated",
             ErrorKind::CheckViolation => "check constraint violated",
-            // SQLITE_BUSY / SQLITE_LOCKED, past the busy timeout.
-            _ if matches!(db.code().as_deref(), Some("5" | "6")) => "database is locked",
+            // SQLITE_BUSY / SQLITE_LOCKED (primary code of the extended one), past the
+            // busy timeout.
+            _ if db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)) =>
+            {
+                "database is locked"
+            }
             _ => "the database refused the statement",
         },
         sqlx::Error::Io(_) => "I/O error",
