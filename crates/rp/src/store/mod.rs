@@ -48,7 +48,10 @@ use crate::push::AccountPolicy;
 /// strings chosen by the login server.
 ///
 /// Implementations must make each method atomic on its own; the conditional
-/// methods must decide and write in one step.
+/// methods must decide and write in one step. The methods are async
+/// (`#[async_trait]`, `Send` futures) and implemented with
+/// `#[async_trait::async_trait]`. A call dropped before it completes must leave the
+/// store as if it had not started or had finished (a transaction rolls back).
 #[async_trait]
 pub trait RpStore: Send + Sync {
     /// Sets (or replaces) the account's TOTP credential.
