@@ -205,9 +205,11 @@ struct Site {
     _dir: tempfile::TempDir,
 }
 
-fn site(relay: &Relay, clock: &TestClock) -> Site {
+async fn site(relay: &Relay, clock: &TestClock) -> Site {
     let dir = tempfile::tempdir().unwrap();
-    let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite")).unwrap();
+    let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite"))
+        .await
+        .unwrap();
     let http = Arc::new(
         HttpRelay::with_extra_ca(
             relay.origin.clone(),
@@ -280,6 +282,7 @@ async fn enroll(site: &mut Site, relay: &Relay, phone: &mut PushClient) {
     assert!(matches!(
         site.rp
             .activate(ACCOUNT, &eid, &code, &mut site.rng)
+            .await
             .unwrap(),
         ActivationResult::Activated(_)
     ));
@@ -291,6 +294,7 @@ async fn enroll(site: &mut Site, relay: &Relay, phone: &mut PushClient) {
                 uv: false,
             },
         )
+        .await
         .unwrap();
 }
 
@@ -363,7 +367,7 @@ async fn approve_through_push(platform: Platform) {
             .unwrap(),
     );
     let relay = relay(&clock, Some(&apns), Some(&fcm)).await;
-    let mut site = site(&relay, &clock);
+    let mut site = site(&relay, &clock).await;
     let token = match platform {
         Platform::Ios => "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
         _ => "fcm-token-0001:APA91bH",
@@ -425,7 +429,7 @@ async fn approve_through_push(platform: Platform) {
             .unwrap(),
         ChallengeStatus::Approved
     );
-    assert!(site.rp.redeem(&started.handle).is_ok());
+    assert!(site.rp.redeem(&started.handle).await.is_ok());
 
     let provider = if platform == Platform::Ios {
         "apns"
@@ -468,7 +472,7 @@ async fn dead_token(platform: Platform) {
         .await
         .unwrap();
     let relay = relay(&clock, Some(&apns), Some(&fcm)).await;
-    let mut site = site(&relay, &clock);
+    let mut site = site(&relay, &clock).await;
     let token = match platform {
         Platform::Ios => "00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff",
         _ => "fcm-dead-token",

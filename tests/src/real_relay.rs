@@ -449,7 +449,7 @@ impl std::fmt::Debug for Site {
 
 impl Site {
     /// A login server for tenant key `api_key` on `relay`, with `policy`.
-    pub fn new(relay: &RealRelay, api_key: &str, policy: PushPolicy, seed: u64) -> Self {
+    pub async fn new(relay: &RealRelay, api_key: &str, policy: PushPolicy, seed: u64) -> Self {
         Self::on(
             relay.origin.clone(),
             &relay.ca.ca_pem,
@@ -458,10 +458,11 @@ impl Site {
             policy,
             seed,
         )
+        .await
     }
 
     /// A login server reaching the relay at `origin` (TLS under `ca_pem`).
-    pub fn on(
+    pub async fn on(
         origin: RelayUrl,
         ca_pem: &str,
         clock: TestClock,
@@ -470,7 +471,9 @@ impl Site {
         seed: u64,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite")).unwrap();
+        let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite"))
+            .await
+            .unwrap();
         let http =
             Arc::new(HttpRelay::with_extra_ca(origin.clone(), api_key, ca_pem.as_bytes()).unwrap());
         let rp = Rp::new(store)
@@ -510,13 +513,13 @@ impl Site {
     }
 
     /// The login page submits the activation code.
-    pub fn activate(
+    pub async fn activate(
         &mut self,
         account: &str,
         eid: &EnrollmentId,
         code: &str,
     ) -> assent_rp::Result<ActivationResult> {
-        self.rp.activate(account, eid, code, &mut self.rng)
+        self.rp.activate(account, eid, code, &mut self.rng).await
     }
 
     /// The login page of `account` starts a push challenge.
@@ -563,12 +566,13 @@ impl Site {
             .unwrap()
             .code
             .to_string();
-        match self.activate(account, &eid, &code).unwrap() {
+        match self.activate(account, &eid, &code).await.unwrap() {
             ActivationResult::Activated(a) => assert_eq!(a.device.device_id, info.device_id),
             ActivationResult::Rejected => panic!("the phone's own code was rejected"),
         }
         self.rp
             .set_account_policy(account, AccountPolicy { kind, uv: false })
+            .await
             .unwrap();
         RealEnrolled {
             eid,

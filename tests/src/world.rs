@@ -195,24 +195,27 @@ pub fn relay_url() -> RelayUrl {
 
 impl World {
     /// A world on a SQLite store with default policies.
-    pub fn sqlite() -> Self {
-        Self::new(Config::default())
+    pub async fn sqlite() -> Self {
+        Self::new(Config::default()).await
     }
 
     /// A world on the given store with default policies.
-    pub fn on(store: StoreKind) -> Self {
+    pub async fn on(store: StoreKind) -> Self {
         Self::new(Config {
             store,
             ..Config::default()
         })
+        .await
     }
 
     /// A world built from `config`.
-    pub fn new(config: Config) -> Self {
+    pub async fn new(config: Config) -> Self {
         let (store, dir): (Arc<dyn assent_rp::RpStore>, _) = match config.store {
             StoreKind::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
-                let store = SqliteStore::open(dir.path().join("rp.sqlite")).expect("sqlite store");
+                let store = SqliteStore::open(dir.path().join("rp.sqlite"))
+                    .await
+                    .expect("sqlite store");
                 (Arc::new(store), Some(dir))
             }
             StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
@@ -285,13 +288,13 @@ impl World {
     }
 
     /// The login page submits the activation `code` for `account`.
-    pub fn activate(
+    pub async fn activate(
         &mut self,
         account: &str,
         eid: &EnrollmentId,
         code: &str,
     ) -> assent_rp::Result<ActivationResult> {
-        self.rp.activate(account, eid, code, &mut self.rng)
+        self.rp.activate(account, eid, code, &mut self.rng).await
     }
 
     /// Enrolls and activates the world's phone for [`ALICE`] with minimum and policy kind
@@ -354,13 +357,18 @@ impl World {
             .expect("a code")
             .code
             .to_string();
-        let activated = match self.activate(account, &eid, &code).expect("activation") {
+        let activated = match self
+            .activate(account, &eid, &code)
+            .await
+            .expect("activation")
+        {
             ActivationResult::Activated(a) => a,
             ActivationResult::Rejected => panic!("the phone's own code was rejected"),
         };
         assert_eq!(activated.device.device_id, info.device_id);
         self.rp
             .set_account_policy(account, AccountPolicy { kind, uv: false })
+            .await
             .expect("policy");
         Enrolled {
             account: account.to_owned(),

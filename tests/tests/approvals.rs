@@ -78,12 +78,12 @@ async fn approve_once(w: &mut World, kind: ApprovalKind) {
         w.poll(&started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
-    let redeemed = w.rp.redeem(&started.handle).unwrap();
+    let redeemed = w.rp.redeem(&started.handle).await.unwrap();
     assert_eq!(redeemed.account, ALICE);
     assert_eq!(redeemed.device_id, enrolled.device_id);
     assert_eq!(redeemed.challenge_id, started.challenge_id);
     assert!(matches!(
-        w.rp.redeem(&started.handle),
+        w.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
     assert_eq!(
@@ -95,27 +95,31 @@ async fn approve_once(w: &mut World, kind: ApprovalKind) {
 #[tokio::test]
 async fn number_approval_full_flow_on_both_stores() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        approve_once(&mut World::on(store), ApprovalKind::Number).await;
+        approve_once(&mut World::on(store).await, ApprovalKind::Number).await;
     }
 }
 
 #[tokio::test]
 async fn code_approval_full_flow_on_both_stores() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        approve_once(&mut World::on(store), ApprovalKind::Code).await;
+        approve_once(&mut World::on(store).await, ApprovalKind::Code).await;
     }
 }
 
 #[tokio::test]
 async fn simple_approval_full_flow_when_the_rp_allows_it() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        approve_once(&mut World::new(allow_simple(store)), ApprovalKind::Simple).await;
+        approve_once(
+            &mut World::new(allow_simple(store)).await,
+            ApprovalKind::Simple,
+        )
+        .await;
     }
 }
 
 #[tokio::test]
 async fn simple_is_refused_unless_the_rp_policy_allows_it() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let mut request = assent_rp::OfferRequest::new("Example", "alice@example.com");
     request.min = ApprovalKind::Simple;
     let offer =
@@ -137,14 +141,14 @@ async fn simple_is_refused_unless_the_rp_policy_allows_it() {
         uv: false,
     };
     assert!(matches!(
-        w.rp.set_account_policy(ALICE, policy),
+        w.rp.set_account_policy(ALICE, policy).await,
         Err(RpError::KindNotAllowed(ApprovalKind::Simple))
     ));
     // Where simple is allowed, a phone enrolled with minimum `number` still gets `number`:
     // the kind never goes below the enrollment's minimum.
-    let mut w = World::new(allow_simple(StoreKind::Sqlite));
+    let mut w = World::new(allow_simple(StoreKind::Sqlite)).await;
     w.enroll_phone(ApprovalKind::Number).await;
-    w.rp.set_account_policy(ALICE, policy).unwrap();
+    w.rp.set_account_policy(ALICE, policy).await.unwrap();
     let started = w.start(ALICE).await.unwrap();
     assert_eq!(started.kind, ApprovalKind::Number);
     assert_eq!(w.deliver_push().await.unwrap().entry, Entry::Number);
@@ -152,7 +156,7 @@ async fn simple_is_refused_unless_the_rp_policy_allows_it() {
 
 #[tokio::test]
 async fn deny_resolves_denied_and_cannot_be_redeemed() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -166,11 +170,11 @@ async fn deny_resolves_denied_and_cannot_be_redeemed() {
         ChallengeStatus::Denied
     );
     assert!(matches!(
-        w.rp.redeem(&started.handle),
+        w.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
     // A plain denial is not a failed credential: the limiter is untouched.
-    assert_eq!(w.rp.limiter_state(ALICE).unwrap().failures, 0);
+    assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 0);
     // The next login may push again at once.
     w.start(ALICE).await.unwrap();
 }
@@ -178,7 +182,7 @@ async fn deny_resolves_denied_and_cannot_be_redeemed() {
 #[tokio::test]
 async fn this_wasnt_me_mutes_pushes_for_twenty_minutes_and_tells_the_rp() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         let enrolled = w.enroll_phone(ApprovalKind::Number).await;
         let started = w.start(ALICE).await.unwrap();
         let view = w.deliver_push().await.unwrap();
@@ -193,7 +197,7 @@ async fn this_wasnt_me_mutes_pushes_for_twenty_minutes_and_tells_the_rp() {
             ChallengeStatus::FraudReported
         );
         assert!(matches!(
-            w.rp.redeem(&started.handle),
+            w.rp.redeem(&started.handle).await,
             Err(RpError::NotRedeemable)
         ));
         let frauds: Vec<Event> = w
@@ -242,7 +246,8 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
                 max_delay: 900,
             },
             ..Config::default()
-        });
+        })
+        .await;
         w.enroll_phone(kind).await;
         for round in 1..=2u32 {
             let started = w.start(ALICE).await.unwrap();
@@ -259,10 +264,10 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
                 ChallengeStatus::Denied
             );
             assert!(matches!(
-                w.rp.redeem(&started.handle),
+                w.rp.redeem(&started.handle).await,
                 Err(RpError::NotRedeemable)
             ));
-            assert_eq!(w.rp.limiter_state(ALICE).unwrap().failures, round);
+            assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, round);
         }
         // Two failures with two free attempts: the next one waits, and no push is sent.
         let pushes = w.relay.state().pushes.len();
@@ -275,7 +280,7 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
         assert_eq!(w.relay.state().pushes.len(), pushes);
         // TOTP shares the limiter.
         assert!(matches!(
-            w.rp.verify_totp(ALICE, "123456").unwrap(),
+            w.rp.verify_totp(ALICE, "123456").await.unwrap(),
             assent_rp::Verification::Throttled { .. }
         ));
     }
@@ -293,7 +298,7 @@ fn wrong_value(shown: &str) -> String {
 
 #[tokio::test]
 async fn the_phone_refuses_an_approval_without_the_value_to_type() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Code).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -315,7 +320,7 @@ async fn the_phone_refuses_an_approval_without_the_value_to_type() {
 
 #[tokio::test]
 async fn an_approval_is_redeemed_only_by_the_session_that_started_it() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let mut bobs_phone = w.new_phone(2, "Bob's Pixel");
     w.enroll_other(&mut bobs_phone, "bob", ApprovalKind::Number)
@@ -336,11 +341,14 @@ async fn an_approval_is_redeemed_only_by_the_session_that_started_it() {
     // Another session: bob's login, and a handle nobody issued.
     let bob = w.start("bob").await.unwrap();
     assert!(matches!(
-        w.rp.redeem(&bob.handle),
+        w.rp.redeem(&bob.handle).await,
         Err(RpError::NotRedeemable)
     ));
     let forged = SessionHandle::parse(&"A".repeat(43)).unwrap();
-    assert!(matches!(w.rp.redeem(&forged), Err(RpError::NotRedeemable)));
+    assert!(matches!(
+        w.rp.redeem(&forged).await,
+        Err(RpError::NotRedeemable)
+    ));
     // The handle never reached the relay or the phone.
     let handle = alice.handle.to_base64url();
     {
@@ -357,10 +365,10 @@ async fn an_approval_is_redeemed_only_by_the_session_that_started_it() {
         assert!(!stored.contains(handle.as_str()));
     }
 
-    let redeemed = w.rp.redeem(&alice.handle).unwrap();
+    let redeemed = w.rp.redeem(&alice.handle).await.unwrap();
     assert_eq!(redeemed.account, ALICE);
     assert!(matches!(
-        w.rp.redeem(&alice.handle),
+        w.rp.redeem(&alice.handle).await,
         Err(RpError::NotRedeemable)
     ));
     // Bob's challenge is untouched by all this.
@@ -370,7 +378,7 @@ async fn an_approval_is_redeemed_only_by_the_session_that_started_it() {
 #[tokio::test]
 async fn expiry_is_by_the_rps_clock_at_the_exact_deadline() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         w.enroll_phone(ApprovalKind::Number).await;
 
         // Answer observed at expires_at − 1: approved.
@@ -386,7 +394,7 @@ async fn expiry_is_by_the_rps_clock_at_the_exact_deadline() {
             w.poll(&started.handle).await.unwrap(),
             ChallengeStatus::Approved
         );
-        w.rp.redeem(&started.handle).unwrap();
+        w.rp.redeem(&started.handle).await.unwrap();
 
         // Answer observed at expires_at: expired, although the phone answered in time.
         w.advance(1);
@@ -403,7 +411,7 @@ async fn expiry_is_by_the_rps_clock_at_the_exact_deadline() {
             ChallengeStatus::Expired
         );
         assert!(matches!(
-            w.rp.redeem(&started.handle),
+            w.rp.redeem(&started.handle).await,
             Err(RpError::NotRedeemable)
         ));
         // Once expired, always expired.
@@ -417,7 +425,7 @@ async fn expiry_is_by_the_rps_clock_at_the_exact_deadline() {
 
 #[tokio::test]
 async fn a_second_answer_never_resolves_a_challenge_twice() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -466,9 +474,9 @@ async fn a_second_answer_never_resolves_a_challenge_twice() {
         .all()
         .iter()
         .all(|e| !matches!(e, Event::FraudReported { .. })));
-    w.rp.redeem(&started.handle).unwrap();
+    w.rp.redeem(&started.handle).await.unwrap();
     assert!(matches!(
-        w.rp.redeem(&started.handle),
+        w.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
 }
@@ -476,7 +484,7 @@ async fn a_second_answer_never_resolves_a_challenge_twice() {
 #[tokio::test]
 async fn a_high_s_twin_verifies_but_concurrent_polls_resolve_once() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         let enrolled = w.enroll_phone(ApprovalKind::Number).await;
 
         // The twin alone is a valid answer: it resolves the challenge.
@@ -501,7 +509,7 @@ async fn a_high_s_twin_verifies_but_concurrent_polls_resolve_once() {
             w.poll(&started.handle).await.unwrap(),
             ChallengeStatus::Approved
         );
-        w.rp.redeem(&started.handle).unwrap();
+        w.rp.redeem(&started.handle).await.unwrap();
         w.relay.clear_hooks();
 
         // A fraud report and its twin, polled concurrently: one resolution, one event,
@@ -537,7 +545,7 @@ async fn a_high_s_twin_verifies_but_concurrent_polls_resolve_once() {
 
 #[tokio::test]
 async fn concurrent_wrong_entries_charge_the_limiter_once() {
-    let mut w = World::on(StoreKind::Sqlite);
+    let mut w = World::on(StoreKind::Sqlite).await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -558,12 +566,12 @@ async fn concurrent_wrong_entries_charge_the_limiter_once() {
     let (a, b) = tokio::join!(w.poll(&started.handle), w.poll(&started.handle));
     assert_eq!(a.unwrap(), ChallengeStatus::Denied);
     assert_eq!(b.unwrap(), ChallengeStatus::Denied);
-    assert_eq!(w.rp.limiter_state(ALICE).unwrap().failures, 1);
+    assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 1);
 }
 
 #[tokio::test]
 async fn one_pending_challenge_per_account_and_a_limit_per_window() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let first = w.start(ALICE).await.unwrap();
     assert!(matches!(
@@ -598,7 +606,7 @@ async fn one_pending_challenge_per_account_and_a_limit_per_window() {
 
 #[tokio::test]
 async fn a_lost_push_is_caught_up_by_polling() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Code).await;
     let started = w.start(ALICE).await.unwrap();
     // The push never arrives; the app opens and polls.
@@ -625,7 +633,7 @@ async fn a_lost_push_is_caught_up_by_polling() {
 
 #[tokio::test]
 async fn user_verification_required_by_policy_is_enforced_on_both_sides() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     w.rp.set_account_policy(
         ALICE,
@@ -634,6 +642,7 @@ async fn user_verification_required_by_policy_is_enforced_on_both_sides() {
             uv: true,
         },
     )
+    .await
     .unwrap();
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();

@@ -8,11 +8,12 @@ use assent_protocol::ApprovalKind;
 use assent_rp::{ActivationResult, ChallengeStatus, RegistrationStatus, Verification};
 use assent_tests::{Config, World, ALICE};
 
-fn skewed(phone_skew: i64) -> World {
+async fn skewed(phone_skew: i64) -> World {
     World::new(Config {
         phone_skew,
         ..Config::default()
     })
+    .await
 }
 
 /// Every signed request the relay accepted carried a timestamp within ±60 s of its clock.
@@ -27,7 +28,7 @@ fn signed_timestamps(w: &World) -> Vec<u64> {
 
 #[tokio::test]
 async fn a_phone_ten_minutes_fast_enrolls_and_its_registration_is_answered() {
-    let mut w = skewed(600);
+    let mut w = skewed(600).await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     // By the phone's own clock the offer (10 minutes) has just expired; one reply from
     // the relay tells it the real time, and the registration goes through.
@@ -46,7 +47,7 @@ async fn a_phone_ten_minutes_fast_enrolls_and_its_registration_is_answered() {
 /// RP-authenticated time exists yet; the offline codes are not moved by it.
 #[tokio::test]
 async fn a_phone_ten_minutes_fast_can_activate() {
-    let mut w = skewed(600);
+    let mut w = skewed(600).await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
     w.complete(&offer.offer.eid).await.unwrap();
@@ -65,7 +66,7 @@ async fn a_phone_ten_minutes_fast_can_activate() {
         .code
         .to_string();
     assert!(matches!(
-        w.activate(ALICE, &offer.offer.eid, &code).unwrap(),
+        w.activate(ALICE, &offer.offer.eid, &code).await.unwrap(),
         ActivationResult::Activated(_)
     ));
 }
@@ -73,7 +74,7 @@ async fn a_phone_ten_minutes_fast_can_activate() {
 #[tokio::test]
 async fn a_phone_clock_ten_minutes_off_still_answers_and_codes_move_one_step_at_most() {
     for skew in [600i64, -600] {
-        let mut w = World::sqlite();
+        let mut w = World::sqlite().await;
         let enrolled = w.enroll_phone(ApprovalKind::Number).await;
         let totp = w
             .phone
@@ -137,7 +138,7 @@ async fn a_phone_clock_ten_minutes_off_still_answers_and_codes_move_one_step_at_
 async fn a_phone_45_seconds_fast_shows_codes_the_rp_accepts_once_corrected() {
     // T0 is a step boundary: activation at T0 by a phone at T0 + 45 shows the next
     // step's code, inside the RP's window.
-    let mut w = skewed(45);
+    let mut w = skewed(45).await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let totp = w
         .phone
@@ -167,18 +168,18 @@ async fn a_phone_45_seconds_fast_shows_codes_the_rp_accepts_once_corrected() {
     let shown = w.phone.code(&enrolled.account_id);
     assert_ne!(shown, uncorrected);
     assert_eq!(
-        w.rp.verify_totp(ALICE, &uncorrected).unwrap(),
+        w.rp.verify_totp(ALICE, &uncorrected).await.unwrap(),
         Verification::Rejected
     );
     assert_eq!(
-        w.rp.verify_totp(ALICE, &shown).unwrap(),
+        w.rp.verify_totp(ALICE, &shown).await.unwrap(),
         Verification::Accepted
     );
 }
 
 #[tokio::test]
 async fn a_relay_lying_about_time_moves_codes_at_most_one_step() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let before = w.phone.code(&enrolled.account_id);
     // The relay claims it is an hour earlier; the RP's challenge is authentic.

@@ -22,7 +22,7 @@ fn policy(allow_simple: bool) -> PushPolicy {
 async fn approve_once(kind: ApprovalKind) {
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
-    let mut site = Site::new(&relay, &key, policy(kind == ApprovalKind::Simple), 1);
+    let mut site = Site::new(&relay, &key, policy(kind == ApprovalKind::Simple), 1).await;
     let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 2, "Alice's phone");
     let enrolled = site.enroll(&mut phone, "alice", kind).await;
 
@@ -72,11 +72,11 @@ async fn approve_once(kind: ApprovalKind) {
             .unwrap(),
         ChallengeStatus::Approved
     );
-    let redeemed = site.rp.redeem(&started.handle).unwrap();
+    let redeemed = site.rp.redeem(&started.handle).await.unwrap();
     assert_eq!(redeemed.account, "alice");
     assert_eq!(redeemed.challenge_id, started.challenge_id);
     assert!(matches!(
-        site.rp.redeem(&started.handle),
+        site.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
     // Answered: the phone is not shown it again.
@@ -103,7 +103,7 @@ async fn simple_approval_through_the_real_relay_where_the_rp_allows_it() {
 async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeemable() {
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
-    let mut site = Site::new(&relay, &key, policy(false), 3);
+    let mut site = Site::new(&relay, &key, policy(false), 3).await;
     let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 4, "Alice's phone");
     site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
 
@@ -127,7 +127,7 @@ async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeem
             .unwrap(),
         ChallengeStatus::Denied
     );
-    assert!(site.rp.redeem(&started.handle).is_err());
+    assert!(site.rp.redeem(&started.handle).await.is_err());
 
     // A long-poll parked at the relay returns as soon as the phone answers, well before
     // its 20 s wait.

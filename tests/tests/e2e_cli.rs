@@ -35,7 +35,7 @@ async fn phone(home: &Path, ca: &Path, args: &[&str]) -> (bool, String, String) 
 async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
-    let mut site = Site::new(&relay, &key, PushPolicy::default(), 1);
+    let mut site = Site::new(&relay, &key, PushPolicy::default(), 1).await;
     let home_dir = tempfile::tempdir().unwrap();
     let home: PathBuf = home_dir.path().to_owned();
     let ca = relay.ca_path();
@@ -99,7 +99,7 @@ async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
         .trim()
         .to_owned();
     assert!(out.contains("alice@example.com"), "{out}");
-    match site.activate("alice", &eid, &code).unwrap() {
+    match site.activate("alice", &eid, &code).await.unwrap() {
         ActivationResult::Activated(a) => assert_eq!(a.device.device_id, info.device_id),
         ActivationResult::Rejected => panic!("the CLI's activation code {code} was rejected"),
     }
@@ -111,6 +111,7 @@ async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
                 uv: false,
             },
         )
+        .await
         .unwrap();
 
     // A login: the CLI lists it, with the context the RP sealed.
@@ -146,7 +147,7 @@ async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
             .unwrap(),
         ChallengeStatus::Approved
     );
-    site.rp.redeem(&started.handle).unwrap();
+    site.rp.redeem(&started.handle).await.unwrap();
 
     // Answered: nothing pending, and approving again fails.
     let (ok, out, _) = phone(&home, &ca, &["pending"]).await;

@@ -19,7 +19,7 @@ use rand_core::SeedableRng;
 async fn setup(options: RelayOptions) -> (RealRelay, String, Site, RealPhone, RealEnrolled) {
     let relay = RealRelay::start_with(options).await;
     let key = relay.tenant("example.com").await;
-    let mut site = Site::new(&relay, &key, PushPolicy::default(), 1);
+    let mut site = Site::new(&relay, &key, PushPolicy::default(), 1).await;
     let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 2, "Alice's phone");
     let enrolled = site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     (relay, key, site, phone, enrolled)
@@ -321,7 +321,7 @@ async fn signed_requests_through_tls_clock_window_origin_and_keys() {
 async fn a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window() {
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
-    let mut site = Site::new(&relay, &key, PushPolicy::default(), 5);
+    let mut site = Site::new(&relay, &key, PushPolicy::default(), 5).await;
     // The phone's own clock is 10 minutes slow; it learns the relay's time from replies.
     let phone_clock = TestClock::at(relay.clock.now() - 600);
     let mut phone = RealPhone::new(&relay.ca.ca_pem, phone_clock, 6, "Slow phone");

@@ -126,7 +126,8 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
         &key,
         PushPolicy::default(),
         1,
-    );
+    )
+    .await;
     let mut phone = RealPhone::new(&ca.ca_pem, clock.clone(), 2, "Alice's phone");
     let alice = site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     let _bob = site.enroll(&mut phone, "bob", ApprovalKind::Code).await;
@@ -190,7 +191,7 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
             .unwrap(),
         ChallengeStatus::Approved
     );
-    site.rp.redeem(&a.handle).unwrap();
+    site.rp.redeem(&a.handle).await.unwrap();
 
     // No second answer: a different one is refused, the same one gives the first result,
     // and the phone's core refuses to answer again.

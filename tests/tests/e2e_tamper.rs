@@ -25,7 +25,7 @@ async fn setup(seed: u64) -> (RealRelay, Site, RealPhone) {
     })
     .await;
     let key = relay.tenant("example.com").await;
-    let site = Site::new(&relay, &key, PushPolicy::default(), seed);
+    let site = Site::new(&relay, &key, PushPolicy::default(), seed).await;
     let phone = RealPhone::new(
         &relay.ca.ca_pem,
         relay.clock.clone(),
@@ -115,7 +115,10 @@ async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_
             _ => matches!(got, Err(RpError::Protocol(_))),
         };
         assert!(refused, "{case}: the RP took it: {got:?}");
-        assert!(site.rp.devices(&account).unwrap().is_empty(), "{case}");
+        assert!(
+            site.rp.devices(&account).await.unwrap().is_empty(),
+            "{case}"
+        );
         // Asking again changes nothing: the enrollment is dead, not waiting.
         assert!(
             !matches!(
@@ -153,7 +156,7 @@ async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_
         &eid,
     );
     assert!(site.complete(&offer.offer.eid).await.is_err());
-    assert!(site.rp.devices("raw").unwrap().is_empty());
+    assert!(site.rp.devices("raw").await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,6 +200,7 @@ async fn the_relay_swapping_the_registered_key_column_cannot_get_a_device_create
     assert!(site
         .rp
         .devices("alice")
+        .await
         .unwrap()
         .iter()
         .all(|d| d.state == assent_rp::DeviceState::Pending));
@@ -405,7 +409,11 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
             "{}: {got:?}",
             case.name
         );
-        assert!(site.rp.redeem(&started.handle).is_err(), "{}", case.name);
+        assert!(
+            site.rp.redeem(&started.handle).await.is_err(),
+            "{}",
+            case.name
+        );
         // The challenge stays open at the RP: the genuine answer, once the relay
         // serves it, resolves it as the phone meant.
         write(&relay, update, &genuine, &cid);
@@ -437,7 +445,7 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
         .poll_challenge(&started.handle, Duration::ZERO)
         .await
         .is_err());
-    assert!(site.rp.redeem(&started.handle).is_err());
+    assert!(site.rp.redeem(&started.handle).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -506,7 +514,7 @@ async fn a_device_key_swapped_in_the_relay_database_cannot_forge_an_approval() {
         .poll_challenge(&started.handle, Duration::ZERO)
         .await;
     assert!(matches!(got, Err(RpError::InvalidAnswer(_))), "{got:?}");
-    assert!(site.rp.redeem(&started.handle).is_err());
+    assert!(site.rp.redeem(&started.handle).await.is_err());
     assert_eq!(
         site.rp
             .poll_challenge(&started.handle, Duration::ZERO)

@@ -14,7 +14,7 @@ use assent_tests::{relay_url, StoreKind, World, ALICE};
 #[tokio::test]
 async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         let offer = w.offer(ALICE, ApprovalKind::Number).await;
         // The QR carries no TOTP secret; the relay heard only the eid.
         assert!(!offer.uri.contains("secret="));
@@ -65,7 +65,7 @@ async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
             .code
             .to_string();
         let ActivationResult::Activated(activated) =
-            w.activate(ALICE, &offer.offer.eid, &code).unwrap()
+            w.activate(ALICE, &offer.offer.eid, &code).await.unwrap()
         else {
             panic!("the phone's code was rejected")
         };
@@ -84,12 +84,12 @@ async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
         );
         // The activation code's step is spent: it cannot log in again.
         assert_eq!(
-            w.rp.verify_totp(ALICE, &code).unwrap(),
+            w.rp.verify_totp(ALICE, &code).await.unwrap(),
             assent_rp::Verification::Rejected
         );
         // Activation is one-shot.
         assert!(matches!(
-            w.activate(ALICE, &offer.offer.eid, &code),
+            w.activate(ALICE, &offer.offer.eid, &code).await,
             Err(RpError::NotAwaitingActivation)
         ));
         // Now the phone is the account's second factor and receives challenges.
@@ -103,7 +103,7 @@ async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
 
 #[tokio::test]
 async fn in_app_enrollment_uses_the_json_offer_and_the_activation_message() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Code).await;
     let pending = w
         .phone
@@ -122,7 +122,10 @@ async fn in_app_enrollment_uses_the_json_offer_and_the_activation_message() {
     let activation = w.phone.client.activation(&id).unwrap();
     // What the app posts over its own session, parsed by the login server.
     let parsed = assent_protocol::Activation::from_json(activation.to_json().as_bytes()).unwrap();
-    let result = w.rp.activate_in_app(ALICE, &parsed, &mut w.rng).unwrap();
+    let result =
+        w.rp.activate_in_app(ALICE, &parsed, &mut w.rng)
+            .await
+            .unwrap();
     assert!(matches!(result, ActivationResult::Activated(_)));
     assert_eq!(
         w.phone.client.push_enrollment(&id).unwrap().min_kind(),
@@ -132,7 +135,7 @@ async fn in_app_enrollment_uses_the_json_offer_and_the_activation_message() {
 
 #[tokio::test]
 async fn a_wrong_activation_code_kills_the_enrollment() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
     w.complete(&offer.offer.eid).await.unwrap();
@@ -152,22 +155,22 @@ async fn a_wrong_activation_code_kills_the_enrollment() {
         .to_string();
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     assert!(matches!(
-        w.activate(ALICE, &offer.offer.eid, &wrong).unwrap(),
+        w.activate(ALICE, &offer.offer.eid, &wrong).await.unwrap(),
         ActivationResult::Rejected
     ));
     // One guess per offer: the right code no longer works, and nothing is active.
     assert!(matches!(
-        w.activate(ALICE, &offer.offer.eid, &right),
+        w.activate(ALICE, &offer.offer.eid, &right).await,
         Err(RpError::NotAwaitingActivation)
     ));
-    assert!(w.rp.devices(ALICE).unwrap().is_empty());
+    assert!(w.rp.devices(ALICE).await.unwrap().is_empty());
     assert!(matches!(w.start(ALICE).await, Err(RpError::NoActiveDevice)));
     assert!(w.events.all().is_empty(), "no new-phone event");
 }
 
 #[tokio::test]
 async fn enrolling_another_phone_requires_the_existing_second_factor() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let first = w.enroll_phone(ApprovalKind::Number).await;
     let request = OfferRequest::new("Example", "alice@example.com");
     let refused =
@@ -194,7 +197,7 @@ async fn enrolling_another_phone_requires_the_existing_second_factor() {
         .await
         .unwrap();
     w.poll(&started.handle).await.unwrap();
-    let proof = w.rp.redeem(&started.handle).unwrap().proof;
+    let proof = w.rp.redeem(&started.handle).await.unwrap().proof;
     let offer =
         w.rp.make_offer(
             ALICE,
@@ -216,7 +219,7 @@ async fn enrolling_another_phone_requires_the_existing_second_factor() {
         .unwrap();
     let code = second.code(&id);
     let ActivationResult::Activated(activated) =
-        w.activate(ALICE, &offer.offer.eid, &code).unwrap()
+        w.activate(ALICE, &offer.offer.eid, &code).await.unwrap()
     else {
         panic!("rejected")
     };
@@ -241,7 +244,7 @@ async fn enrolling_another_phone_requires_the_existing_second_factor() {
 #[tokio::test]
 async fn qr_photographer_with_a_colluding_relay_cannot_activate_its_key() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         let offer = w.offer(ALICE, ApprovalKind::Number).await;
         let mut attacker = w.new_phone(66, "Mallory's phone");
         let stolen = attacker.client.enroll_uri(&offer.uri).await.unwrap();
@@ -292,7 +295,8 @@ async fn qr_photographer_with_a_colluding_relay_cannot_activate_its_key() {
         // Activation happens only in the account's own session: the attacker's session
         // (another account) cannot use this enrollment.
         assert!(matches!(
-            w.activate("mallory", &offer.offer.eid, &attacker_code),
+            w.activate("mallory", &offer.offer.eid, &attacker_code)
+                .await,
             Err(RpError::UnknownEnrollment)
         ));
         // The user types something (they have no code): wrong → the eid dies, and the
@@ -302,14 +306,14 @@ async fn qr_photographer_with_a_colluding_relay_cannot_activate_its_key() {
             (attacker_code.parse::<u32>().unwrap() + 1) % 1_000_000
         );
         assert!(matches!(
-            w.activate(ALICE, &offer.offer.eid, &guess).unwrap(),
+            w.activate(ALICE, &offer.offer.eid, &guess).await.unwrap(),
             ActivationResult::Rejected
         ));
         assert!(matches!(
-            w.activate(ALICE, &offer.offer.eid, &attacker_code),
+            w.activate(ALICE, &offer.offer.eid, &attacker_code).await,
             Err(RpError::NotAwaitingActivation)
         ));
-        assert!(w.rp.devices(ALICE).unwrap().is_empty());
+        assert!(w.rp.devices(ALICE).await.unwrap().is_empty());
         assert!(matches!(w.start(ALICE).await, Err(RpError::NoActiveDevice)));
         assert!(w.events.all().is_empty());
     }
@@ -317,13 +321,13 @@ async fn qr_photographer_with_a_colluding_relay_cannot_activate_its_key() {
 
 #[tokio::test]
 async fn an_expired_offer_is_refused_by_the_phone_and_the_rp() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     w.advance(600);
     let got = w.phone.client.enroll_uri(&offer.uri).await;
     assert!(matches!(got, Err(PhoneError::Offer(_))), "{got:?}");
     // A registration that slipped in before expiry is still refused after it, by the RP.
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     w.phone.client.enroll_uri(&offer.uri).await.unwrap();
     w.advance(600);
@@ -350,7 +354,7 @@ async fn a_relay_altering_any_registration_field_is_caught_by_the_rp() {
         }),
     ];
     for (field, alter) in cases {
-        let mut w = World::sqlite();
+        let mut w = World::sqlite().await;
         let offer = w.offer(ALICE, ApprovalKind::Number).await;
         let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
         w.relay.on_registration(move |mut r| {
@@ -376,13 +380,13 @@ async fn a_relay_altering_any_registration_field_is_caught_by_the_rp() {
             None,
             "{field}"
         );
-        assert!(w.rp.devices(ALICE).unwrap().is_empty(), "{field}");
+        assert!(w.rp.devices(ALICE).await.unwrap().is_empty(), "{field}");
     }
 }
 
 #[tokio::test]
 async fn a_registration_for_another_eid_changes_nothing_and_the_push_token_is_relay_only() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     let other = w.offer("bob", ApprovalKind::Number).await;
     let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
@@ -419,7 +423,7 @@ async fn a_registration_for_another_eid_changes_nothing_and_the_push_token_is_re
 async fn a_relay_swapping_in_its_own_device_key_is_caught() {
     // A complete registration of the relay's own, with its own key and channel key,
     // wrapped to the right rpk — but without `es` it cannot compute bind.
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let offer = w.offer(ALICE, ApprovalKind::Number).await;
     w.phone.client.enroll_uri(&offer.uri).await.unwrap();
     let mut forged_offer = offer.offer.clone();
@@ -439,7 +443,7 @@ async fn a_relay_swapping_in_its_own_device_key_is_caught() {
         w.complete(&offer.offer.eid).await,
         Err(RpError::Protocol(_))
     ));
-    assert!(w.rp.devices(ALICE).unwrap().is_empty());
+    assert!(w.rp.devices(ALICE).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -457,7 +461,7 @@ async fn a_relay_altering_the_enrollment_answer_is_refused_by_the_phone() {
         ("sealed nonce", |a, _| a.sealed[0] ^= 1),
     ];
     for (field, alter) in cases {
-        let mut w = World::sqlite();
+        let mut w = World::sqlite().await;
         let offer = w.offer(ALICE, ApprovalKind::Number).await;
         let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
         w.complete(&offer.offer.eid).await.unwrap();
@@ -503,7 +507,7 @@ fn other_key() -> DevicePublicKey {
 #[tokio::test]
 async fn unenroll_completes_only_on_the_rps_confirmation() {
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         let enrolled = w.enroll_phone(ApprovalKind::Number).await;
         let id = enrolled.account_id.clone();
         w.phone.client.request_unenroll(&id).await.unwrap();
@@ -514,9 +518,9 @@ async fn unenroll_completes_only_on_the_rps_confirmation() {
         let report = w.rp.process_unenroll_requests(&mut w.rng).await.unwrap();
         assert_eq!(report.removed, [enrolled.device_id]);
         assert_eq!((report.confirmed, report.refused), (1, 0));
-        assert!(w.rp.devices(ALICE).unwrap().is_empty());
+        assert!(w.rp.devices(ALICE).await.unwrap().is_empty());
         assert!(
-            !w.rp.has_totp(ALICE).unwrap(),
+            !w.rp.has_totp(ALICE).await.unwrap(),
             "the phone's TOTP secret goes with it"
         );
         assert!(matches!(w.start(ALICE).await, Err(RpError::NoActiveDevice)));
@@ -535,7 +539,7 @@ async fn unenroll_completes_only_on_the_rps_confirmation() {
 #[tokio::test]
 async fn a_relay_cannot_forge_an_unenroll_confirmation() {
     use assent_protocol::{ChannelKey, UnenrollConfirmation, UnenrollRequest};
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let id = enrolled.account_id.clone();
     w.phone.client.request_unenroll(&id).await.unwrap();
@@ -579,7 +583,7 @@ async fn a_relay_cannot_forge_an_unenroll_confirmation() {
 #[tokio::test]
 async fn a_relay_cannot_forge_or_alter_an_unenroll_request() {
     use assent_protocol::UnenrollRequest;
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     // A request signed by the relay's own key, for the user's device.
     let signer = assent_protocol::SoftwareSigner::make(&mut rng(8)).unwrap();
@@ -609,13 +613,13 @@ async fn a_relay_cannot_forge_or_alter_an_unenroll_request() {
     });
     let report = w.rp.process_unenroll_requests(&mut w.rng).await.unwrap();
     assert_eq!((report.removed.len(), report.refused), (0, 1));
-    assert_eq!(w.rp.devices(ALICE).unwrap().len(), 1);
+    assert_eq!(w.rp.devices(ALICE).await.unwrap().len(), 1);
     assert!(w.start(ALICE).await.is_ok(), "the phone still works");
 }
 
 #[tokio::test]
 async fn a_phone_removed_by_the_rp_gets_no_more_challenges() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     // A relay faking the removal notice before the RP sends one: refused.

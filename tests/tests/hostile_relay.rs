@@ -51,7 +51,7 @@ async fn any_change_to_a_challenge_header_or_body_is_refused_and_nothing_is_show
         }),
     ];
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         w.enroll_phone(ApprovalKind::Number).await;
         let started = w.start(ALICE).await.unwrap();
         for (field, alter) in cases {
@@ -90,7 +90,7 @@ async fn any_change_to_a_challenge_header_or_body_is_refused_and_nothing_is_show
 
 #[tokio::test]
 async fn a_downgraded_kind_is_refused_against_the_pinned_minimum() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Code).await;
     w.start(ALICE).await.unwrap();
     for kind in [ApprovalKind::Number, ApprovalKind::Simple] {
@@ -108,7 +108,7 @@ async fn a_downgraded_kind_is_refused_against_the_pinned_minimum() {
 
 #[tokio::test]
 async fn a_challenge_the_relay_makes_itself_is_refused() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let mut rng = ChaCha20Rng::seed_from_u64(666);
     // Well formed, for the right device, fresh — but sealed under a key of the relay's.
@@ -140,7 +140,7 @@ async fn a_challenge_the_relay_makes_itself_is_refused() {
 
 #[tokio::test]
 async fn a_challenge_for_another_account_of_the_same_phone_cannot_be_retargeted() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     let alice = w.enroll_phone(ApprovalKind::Number).await;
     w.enroll_account("bob", ApprovalKind::Number).await;
     w.start("bob").await.unwrap();
@@ -156,7 +156,7 @@ async fn a_challenge_for_another_account_of_the_same_phone_cannot_be_retargeted(
 
 #[tokio::test]
 async fn an_old_challenge_replayed_is_refused() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let first = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -166,7 +166,7 @@ async fn an_old_challenge_replayed_is_refused() {
         .await
         .unwrap();
     w.poll(&first.handle).await.unwrap();
-    w.rp.redeem(&first.handle).unwrap();
+    w.rp.redeem(&first.handle).await.unwrap();
     let old = w.relay.challenge(&first.challenge_id);
 
     // Re-pushed under a fresh push id while still unexpired: already seen.
@@ -227,7 +227,7 @@ async fn an_old_challenge_replayed_is_refused() {
 
 #[tokio::test]
 async fn an_opened_but_unanswered_challenge_is_never_pushed_twice() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     w.deliver_push().await.unwrap();
@@ -265,7 +265,7 @@ async fn any_change_to_an_answer_is_refused_and_the_challenge_stays_pending() {
         ("signature of another message", |a| a.signature[10] ^= 0x40),
     ];
     for store in [StoreKind::Sqlite, StoreKind::Memory] {
-        let mut w = World::on(store);
+        let mut w = World::on(store).await;
         w.enroll_phone(ApprovalKind::Number).await;
         let started = w.start(ALICE).await.unwrap();
         let view = w.deliver_push().await.unwrap();
@@ -285,7 +285,7 @@ async fn any_change_to_an_answer_is_refused_and_the_challenge_stays_pending() {
                 "{field}: {got:?}"
             );
             assert!(matches!(
-                w.rp.redeem(&started.handle),
+                w.rp.redeem(&started.handle).await,
                 Err(RpError::NotRedeemable)
             ));
         }
@@ -295,7 +295,7 @@ async fn any_change_to_an_answer_is_refused_and_the_challenge_stays_pending() {
             .all()
             .iter()
             .all(|e| !matches!(e, Event::FraudReported { .. })));
-        assert_eq!(w.rp.limiter_state(ALICE).unwrap().failures, 0);
+        assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 0);
         w.relay.clear_hooks();
         assert_eq!(
             w.poll(&started.handle).await.unwrap(),
@@ -306,7 +306,7 @@ async fn any_change_to_an_answer_is_refused_and_the_challenge_stays_pending() {
 
 #[tokio::test]
 async fn a_denial_cannot_be_turned_into_an_approval() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -327,7 +327,7 @@ async fn a_denial_cannot_be_turned_into_an_approval() {
         Err(RpError::InvalidAnswer(_))
     ));
     assert!(matches!(
-        w.rp.redeem(&started.handle),
+        w.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
     w.relay.clear_hooks();
@@ -339,7 +339,7 @@ async fn a_denial_cannot_be_turned_into_an_approval() {
 
 #[tokio::test]
 async fn an_answer_replayed_onto_another_challenge_is_refused() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     w.enroll_account("bob", ApprovalKind::Number).await;
     let first = w.start(ALICE).await.unwrap();
@@ -350,7 +350,7 @@ async fn an_answer_replayed_onto_another_challenge_is_refused() {
         .await
         .unwrap();
     w.poll(&first.handle).await.unwrap();
-    w.rp.redeem(&first.handle).unwrap();
+    w.rp.redeem(&first.handle).await.unwrap();
     let old = w.relay.stored_answer(&first.challenge_id).unwrap();
 
     // The next login of the same account, and another account's login.
@@ -379,7 +379,7 @@ async fn an_answer_replayed_onto_another_challenge_is_refused() {
             Err(RpError::InvalidAnswer(assent_protocol::Error::BadSignature))
         ));
         assert!(matches!(
-            w.rp.redeem(&target.handle),
+            w.rp.redeem(&target.handle).await,
             Err(RpError::NotRedeemable)
         ));
         w.relay.clear_hooks();
@@ -388,7 +388,7 @@ async fn an_answer_replayed_onto_another_challenge_is_refused() {
 
 #[tokio::test]
 async fn a_dropped_answer_never_approves_and_the_challenge_expires() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Number).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();
@@ -410,14 +410,14 @@ async fn a_dropped_answer_never_approves_and_the_challenge_expires() {
         ChallengeStatus::Expired
     );
     assert!(matches!(
-        w.rp.redeem(&started.handle),
+        w.rp.redeem(&started.handle).await,
         Err(RpError::NotRedeemable)
     ));
 }
 
 #[tokio::test]
 async fn the_relay_never_sees_the_context_or_the_displayed_value() {
-    let mut w = World::sqlite();
+    let mut w = World::sqlite().await;
     w.enroll_phone(ApprovalKind::Code).await;
     let started = w.start(ALICE).await.unwrap();
     let view = w.deliver_push().await.unwrap();

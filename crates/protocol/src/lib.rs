@@ -64,11 +64,11 @@ pub use answer::{
     answer_signing_input, entered_matches, verify_answer, Answer, Outcome, VerifiedAnswer,
 };
 pub use assent_otp::{Algorithm, Secret};
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use challenge::{
     challenge_header, Challenge, ChallengeParams, OpenedChallenge, DEFAULT_CHALLENGE_TTL,
     SEALED_CONTEXT_LEN,
 };
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::{LoginContext, CONTEXT_PADDED_LEN, MAX_CLIENT, MAX_LOCATION};
 pub use encoding::{b64_decode, b64_encode, sha256, Enc};
 pub use enrollment::{

@@ -112,7 +112,8 @@ fn answer_verification(c: &mut Criterion) {
         .unwrap();
     let code = enrolled.totp.totp().unwrap().code_at(T).to_string();
     assert!(matches!(
-        rp.activate("alice", &parsed.eid, &code, &mut rng).unwrap(),
+        rt.block_on(rp.activate("alice", &parsed.eid, &code, &mut rng))
+            .unwrap(),
         ActivationResult::Activated(_)
     ));
 

@@ -14,6 +14,10 @@ use rand_core::SeedableRng;
 const T: u64 = 1_700_000_000;
 
 fn totp_verification(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let secret = make_totp_secret(&mut rng).unwrap();
     let params = TotpParams::default();
@@ -23,7 +27,7 @@ fn totp_verification(c: &mut Criterion) {
     // guard never trips; the right code is computed outside the timing.
     let clock = Arc::new(ManualClock::new(T));
     let rp = Rp::new(MemoryStore::new()).with_clock(clock.clone());
-    rp.set_totp("alice", &secret, params).unwrap();
+    rt.block_on(rp.set_totp("alice", &secret, params)).unwrap();
     let mut now = T;
     c.bench_function("verify_totp accepted (memory store)", |b| {
         // Criterion runs a whole batch of setups before the routines, so each
@@ -35,7 +39,7 @@ fn totp_verification(c: &mut Criterion) {
             },
             |(at, code)| {
                 clock.set(at);
-                let v = rp.verify_totp("alice", &code).unwrap();
+                let v = rt.block_on(rp.verify_totp("alice", &code)).unwrap();
                 assert_eq!(v, Verification::Accepted);
             },
             BatchSize::SmallInput,
@@ -45,10 +49,12 @@ fn totp_verification(c: &mut Criterion) {
     // The same on a SQLite file (WAL, synchronous=FULL): every accepted
     // code commits two writes (the step, the limiter reset) to disk.
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("rp.sqlite")).unwrap();
+    let store = rt
+        .block_on(SqliteStore::open(dir.path().join("rp.sqlite")))
+        .unwrap();
     let clock = Arc::new(ManualClock::new(T));
     let rp = Rp::new(store).with_clock(clock.clone());
-    rp.set_totp("alice", &secret, params).unwrap();
+    rt.block_on(rp.set_totp("alice", &secret, params)).unwrap();
     let mut now = T;
     c.bench_function("verify_totp accepted (sqlite file)", |b| {
         b.iter_batched(
@@ -58,7 +64,7 @@ fn totp_verification(c: &mut Criterion) {
             },
             |(at, code)| {
                 clock.set(at);
-                let v = rp.verify_totp("alice", &code).unwrap();
+                let v = rt.block_on(rp.verify_totp("alice", &code)).unwrap();
                 assert_eq!(v, Verification::Accepted);
             },
             BatchSize::SmallInput,
@@ -73,10 +79,10 @@ fn totp_verification(c: &mut Criterion) {
             free_attempts: u32::MAX,
             ..LimiterPolicy::default()
         });
-    rp.set_totp("bob", &secret, params).unwrap();
+    rt.block_on(rp.set_totp("bob", &secret, params)).unwrap();
     c.bench_function("verify_totp rejected (memory store)", |b| {
         b.iter(|| {
-            let v = rp.verify_totp("bob", "000000x").unwrap();
+            let v = rt.block_on(rp.verify_totp("bob", "000000x")).unwrap();
             assert_eq!(v, Verification::Rejected);
         })
     });

@@ -78,7 +78,7 @@ impl Rp {
     /// Creates an application password named `name` (trimmed; 1–64
     /// characters, no control characters). The password is in the result
     /// only; costs one argon2id hash.
-    pub fn create_app_password<R: TryCryptoRng + ?Sized>(
+    pub async fn create_app_password<R: TryCryptoRng + ?Sized>(
         &self,
         account: &str,
         name: &str,
@@ -102,7 +102,7 @@ impl Rp {
                 info: info.clone(),
                 hash: self.hasher.hash(raw.as_bytes(), &salt)?,
             };
-            if self.store.insert_app_password(account, &record)? {
+            if self.store.insert_app_password(account, &record).await? {
                 tracing::info!(account, id = %info.id, "application password created");
                 return Ok(NewAppPassword {
                     info,
@@ -115,38 +115,39 @@ impl Rp {
 
     /// The account's application passwords (revoked ones included, marked),
     /// oldest first. Never the passwords themselves.
-    pub fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>> {
-        self.store.list_app_passwords(account)
+    pub async fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>> {
+        self.store.list_app_passwords(account).await
     }
 
     /// Checks an application password (case, dashes and spaces ignored)
     /// through the account's limiter.
-    pub fn verify_app_password(&self, account: &str, typed: &str) -> Result<Verification> {
+    pub async fn verify_app_password(&self, account: &str, typed: &str) -> Result<Verification> {
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
+        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
             return Ok(Verification::Throttled { retry_after });
         }
         let Some(raw) = normalize(typed, LEN) else {
             return Ok(Verification::Rejected);
         };
         let id = &raw[..APP_PASSWORD_ID_LEN];
-        let record = match self.store.app_password(account, id)? {
+        let record = match self.store.app_password(account, id).await? {
             Some(r) if r.info.revoked_at.is_none() => r,
             _ => return Ok(Verification::Rejected),
         };
         if !self.hasher.verify(raw.as_bytes(), &record.hash)? {
             return Ok(Verification::Rejected);
         }
-        self.store.touch_app_password(account, id, now)?;
-        self.succeed(account)?;
+        self.store.touch_app_password(account, id, now).await?;
+        self.succeed(account).await?;
         Ok(Verification::Accepted)
     }
 
     /// Revokes one application password. True if it was live.
-    pub fn revoke_app_password(&self, account: &str, id: &str) -> Result<bool> {
+    pub async fn revoke_app_password(&self, account: &str, id: &str) -> Result<bool> {
         let revoked = self
             .store
-            .revoke_app_password(account, id, self.clock.now())?;
+            .revoke_app_password(account, id, self.clock.now())
+            .await?;
         if revoked {
             tracing::info!(account, id, "application password revoked");
         }
@@ -155,10 +156,11 @@ impl Rp {
 
     /// Revokes all the account's application passwords; returns how many
     /// were live.
-    pub fn revoke_all_app_passwords(&self, account: &str) -> Result<u32> {
+    pub async fn revoke_all_app_passwords(&self, account: &str) -> Result<u32> {
         let n = self
             .store
-            .revoke_all_app_passwords(account, self.clock.now())?;
+            .revoke_all_app_passwords(account, self.clock.now())
+            .await?;
         tracing::info!(account, n, "all application passwords revoked");
         Ok(n)
     }

@@ -8,10 +8,11 @@ use crate::RpStore;
 
 const T: u64 = 1_700_000_000;
 
-fn create_list_verify(s: Arc<dyn RpStore>) {
+async fn create_list_verify(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     let new =
         f.rp.create_app_password("alice", "  Thunderbird on laptop ", &mut rng(1))
+            .await
             .unwrap();
     let pw = new.password().to_owned();
     assert_eq!(pw.len(), 32 + 7, "{pw}");
@@ -21,11 +22,12 @@ fn create_list_verify(s: Arc<dyn RpStore>) {
     assert_eq!(new.info.created_at, T);
     assert!(!format!("{new:?}").contains(&pw));
 
-    let list = f.rp.list_app_passwords("alice").unwrap();
+    let list = f.rp.list_app_passwords("alice").await.unwrap();
     assert_eq!(list, vec![new.info.clone()]);
     let stored =
         f.rp.store()
             .app_password("alice", &new.info.id)
+            .await
             .unwrap()
             .unwrap();
     assert!(stored.hash.starts_with("$argon2id$"));
@@ -34,7 +36,7 @@ fn create_list_verify(s: Arc<dyn RpStore>) {
     f.clock.advance(60);
     let before = f.hasher.total();
     assert_eq!(
-        f.rp.verify_app_password("alice", &pw).unwrap(),
+        f.rp.verify_app_password("alice", &pw).await.unwrap(),
         Verification::Accepted
     );
     assert_eq!(f.hasher.total(), before + 1, "one hash per check");
@@ -43,23 +45,25 @@ fn create_list_verify(s: Arc<dyn RpStore>) {
     assert!(f
         .rp
         .verify_app_password("alice", &typed)
+        .await
         .unwrap()
         .is_accepted());
     assert_eq!(
-        f.rp.list_app_passwords("alice").unwrap()[0].last_used_at,
+        f.rp.list_app_passwords("alice").await.unwrap()[0].last_used_at,
         Some(T + 60)
     );
     assert_eq!(
-        f.rp.verify_app_password("bob", &pw).unwrap(),
+        f.rp.verify_app_password("bob", &pw).await.unwrap(),
         Verification::Rejected,
         "bound to its account"
     );
 }
 
-fn wrong_passwords_cost_one_hash_or_none(s: Arc<dyn RpStore>) {
+async fn wrong_passwords_cost_one_hash_or_none(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     let pw =
         f.rp.create_app_password("alice", "mail", &mut rng(1))
+            .await
             .unwrap()
             .password()
             .replace('-', "");
@@ -67,17 +71,17 @@ fn wrong_passwords_cost_one_hash_or_none(s: Arc<dyn RpStore>) {
     let wrong = format!("{}{last}", &pw[..pw.len() - 1]);
     let before = f.hasher.total();
     assert_eq!(
-        f.rp.verify_app_password("alice", &wrong).unwrap(),
+        f.rp.verify_app_password("alice", &wrong).await.unwrap(),
         Verification::Rejected
     );
     assert_eq!(f.hasher.total(), before + 1);
     assert_eq!(
-        f.rp.verify_app_password("alice", "short").unwrap(),
+        f.rp.verify_app_password("alice", "short").await.unwrap(),
         Verification::Rejected
     );
     let other_id = format!("zzzzzz{}", &pw[6..]);
     assert_eq!(
-        f.rp.verify_app_password("alice", &other_id).unwrap(),
+        f.rp.verify_app_password("alice", &other_id).await.unwrap(),
         Verification::Rejected
     );
     assert_eq!(
@@ -87,50 +91,67 @@ fn wrong_passwords_cost_one_hash_or_none(s: Arc<dyn RpStore>) {
     );
 }
 
-fn revoke_one_and_all(s: Arc<dyn RpStore>) {
+async fn revoke_one_and_all(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     let mut r = rng(1);
-    let a = f.rp.create_app_password("alice", "a", &mut r).unwrap();
-    let b = f.rp.create_app_password("alice", "b", &mut r).unwrap();
-    let c = f.rp.create_app_password("alice", "c", &mut r).unwrap();
+    let a =
+        f.rp.create_app_password("alice", "a", &mut r)
+            .await
+            .unwrap();
+    let b =
+        f.rp.create_app_password("alice", "b", &mut r)
+            .await
+            .unwrap();
+    let c =
+        f.rp.create_app_password("alice", "c", &mut r)
+            .await
+            .unwrap();
     f.clock.advance(5);
-    assert!(f.rp.revoke_app_password("alice", &a.info.id).unwrap());
-    assert!(!f.rp.revoke_app_password("alice", &a.info.id).unwrap());
+    assert!(f.rp.revoke_app_password("alice", &a.info.id).await.unwrap());
+    assert!(!f.rp.revoke_app_password("alice", &a.info.id).await.unwrap());
     let before = f.hasher.total();
     assert_eq!(
-        f.rp.verify_app_password("alice", a.password()).unwrap(),
+        f.rp.verify_app_password("alice", a.password())
+            .await
+            .unwrap(),
         Verification::Rejected
     );
     assert_eq!(f.hasher.total(), before, "revoked: no hash");
     assert!(f
         .rp
         .verify_app_password("alice", b.password())
+        .await
         .unwrap()
         .is_accepted());
 
-    assert_eq!(f.rp.revoke_all_app_passwords("alice").unwrap(), 2);
+    assert_eq!(f.rp.revoke_all_app_passwords("alice").await.unwrap(), 2);
     for p in [&a, &b, &c] {
         assert_eq!(
-            f.rp.verify_app_password("alice", p.password()).unwrap(),
+            f.rp.verify_app_password("alice", p.password())
+                .await
+                .unwrap(),
             Verification::Rejected
         );
     }
-    let list = f.rp.list_app_passwords("alice").unwrap();
+    let list = f.rp.list_app_passwords("alice").await.unwrap();
     assert_eq!(list.len(), 3);
     assert!(list.iter().all(|p| p.revoked_at == Some(T + 5)));
 }
 
-fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
+async fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     let new =
         f.rp.create_app_password("alice", "mail", &mut rng(1))
+            .await
             .unwrap();
     for _ in 0..5 {
-        let _ = f.rp.verify_app_password("alice", "wrong").unwrap();
+        let _ = f.rp.verify_app_password("alice", "wrong").await.unwrap();
     }
     let before = f.hasher.total();
     assert!(matches!(
-        f.rp.verify_app_password("alice", new.password()).unwrap(),
+        f.rp.verify_app_password("alice", new.password())
+            .await
+            .unwrap(),
         Verification::Throttled { .. }
     ));
     assert_eq!(f.hasher.total(), before);
@@ -138,9 +159,13 @@ fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
     assert!(f
         .rp
         .verify_app_password("alice", new.password())
+        .await
         .unwrap()
         .is_accepted());
-    assert_eq!(f.rp.limiter_state("alice").unwrap(), Default::default());
+    assert_eq!(
+        f.rp.limiter_state("alice").await.unwrap(),
+        Default::default()
+    );
 }
 
 on_both_stores!(
@@ -150,30 +175,33 @@ on_both_stores!(
     verification_goes_through_the_limiter,
 );
 
-#[test]
-fn names_are_checked() {
+#[tokio::test]
+async fn names_are_checked() {
     let f = fixture(crate::test_support::memory(), T);
     for bad in ["", "   ", "tab\there", &"x".repeat(65)] {
         assert!(matches!(
-            f.rp.create_app_password("alice", bad, &mut rng(1)),
+            f.rp.create_app_password("alice", bad, &mut rng(1)).await,
             Err(Error::InvalidName)
         ));
     }
     assert!(f
         .rp
         .create_app_password("alice", &"é".repeat(64), &mut rng(1))
+        .await
         .is_ok());
 }
 
-#[test]
-fn the_default_rp_hashes_with_owasp_parameters() {
+#[tokio::test]
+async fn the_default_rp_hashes_with_owasp_parameters() {
     let rp = crate::Rp::new(crate::MemoryStore::new());
     let new = rp
         .create_app_password("alice", "mail", &mut rng(1))
+        .await
         .unwrap();
     let stored = rp
         .store()
         .app_password("alice", &new.info.id)
+        .await
         .unwrap()
         .unwrap();
     assert!(
@@ -183,6 +211,7 @@ fn the_default_rp_hashes_with_owasp_parameters() {
     );
     assert!(rp
         .verify_app_password("alice", new.password())
+        .await
         .unwrap()
         .is_accepted());
 }

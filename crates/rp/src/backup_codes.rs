@@ -98,7 +98,7 @@ impl Rp {
     /// invalidating) any previous set. Show the result once; it is not stored.
     ///
     /// Costs [`BACKUP_CODE_COUNT`] argon2id hashes.
-    pub fn generate_backup_codes<R: TryCryptoRng + ?Sized>(
+    pub async fn generate_backup_codes<R: TryCryptoRng + ?Sized>(
         &self,
         account: &str,
         rng: &mut R,
@@ -113,7 +113,7 @@ impl Rp {
                 used_at: None,
             });
         }
-        self.store.replace_backup_codes(account, &records)?;
+        self.store.replace_backup_codes(account, &records).await?;
         tracing::info!(account, "backup codes regenerated");
         Ok(BackupCodes {
             codes: raw.iter().map(|c| display(c)).collect(),
@@ -122,16 +122,16 @@ impl Rp {
 
     /// Checks a typed backup code (case, dashes and spaces ignored) through
     /// the account's limiter; an accepted code is spent.
-    pub fn verify_backup_code(&self, account: &str, typed: &str) -> Result<Verification> {
+    pub async fn verify_backup_code(&self, account: &str, typed: &str) -> Result<Verification> {
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
+        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
             return Ok(Verification::Throttled { retry_after });
         }
         let Some(code) = normalize(typed, BACKUP_CODE_LEN) else {
             return Ok(Verification::Rejected);
         };
         let id = &code[..BACKUP_CODE_ID_LEN];
-        let record = match self.store.backup_code(account, id)? {
+        let record = match self.store.backup_code(account, id).await? {
             Some(r) if r.used_at.is_none() => r,
             _ => return Ok(Verification::Rejected),
         };
@@ -140,18 +140,19 @@ impl Rp {
         }
         if !self
             .store
-            .consume_backup_code(account, id, &record.hash, now)?
+            .consume_backup_code(account, id, &record.hash, now)
+            .await?
         {
             return Ok(Verification::Rejected);
         }
-        self.succeed(account)?;
+        self.succeed(account).await?;
         tracing::info!(account, "backup code used");
         Ok(Verification::Accepted)
     }
 
     /// Unused codes left in the account's set.
-    pub fn backup_codes_remaining(&self, account: &str) -> Result<u32> {
-        self.store.backup_codes_remaining(account)
+    pub async fn backup_codes_remaining(&self, account: &str) -> Result<u32> {
+        self.store.backup_codes_remaining(account).await
     }
 }
 

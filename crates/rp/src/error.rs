@@ -16,9 +16,11 @@ use crate::Factor;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The SQLite store failed (I/O, locking, constraint).
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The SQL store failed (I/O, locking, constraint, pool). The message names only
+    /// the kind of failure, never a statement or a stored value; the driver's error
+    /// stays reachable as the `source` for the server's own logs.
+    #[error("database error: {}", database_failure(.0))]
+    Database(#[from] sqlx::Error),
     /// The database was written by a newer version of this library.
     #[error("database schema version {found} is newer than this library supports ({supported})")]
     SchemaTooNew {
@@ -134,6 +136,40 @@ pub enum Error {
     /// malformed); the challenge is left pending.
     #[error("relay returned an answer that does not verify: {0}")]
     InvalidAnswer(assent_protocol::Error),
+}
+
+/// What kind of database failure `err` is, in words that quote no SQL and no value.
+fn database_failure(err: &sqlx::Error) -> &'static str {
+    use sqlx::error::ErrorKind;
+    match err {
+        sqlx::Error::Database(db) => match db.kind() {
+            ErrorKind::UniqueViolation => "unique constraint violated",
+            ErrorKind::ForeignKeyViolation => "foreign key constraint violated",
+            ErrorKind::NotNullViolation => "not-null constraint violated",
+            ErrorKind::CheckViolation => "check constraint violated",
+            // SQLITE_BUSY / SQLITE_LOCKED (primary code of the extended one), past the
+            // busy timeout.
+            _ if db
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6)) =>
+            {
+                "database is locked"
+            }
+            _ => "the database refused the statement",
+        },
+        sqlx::Error::Io(_) => "I/O error",
+        sqlx::Error::PoolTimedOut => "timed out waiting for a connection",
+        sqlx::Error::PoolClosed => "the connection pool is closed",
+        sqlx::Error::RowNotFound => "row not found",
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. } => "a stored value could not be read",
+        sqlx::Error::Configuration(_) => "invalid database configuration",
+        _ => "database driver failure",
+    }
 }
 
 impl From<argon2::password_hash::Error> for Error {

@@ -30,8 +30,10 @@
 //!   challenge, a limit per window, mute after a fraud report). The relay is untrusted:
 //!   answers are verified with the device key pinned at enrollment, each challenge is
 //!   resolved exactly once, and the relay is never asked for a verdict.
-//! - **Storage** behind [`RpStore`]: [`SqliteStore`] (WAL, migrations) and
-//!   [`MemoryStore`].
+//! - **Storage** behind the async [`RpStore`]: [`SqliteStore`] (sqlx, WAL,
+//!   migrations) and [`MemoryStore`]. Every method that reads or writes the store is
+//!   `async`; argon2id hashing (backup codes, application passwords) runs inline, so a
+//!   server may move those calls off its async workers.
 //!
 //! Every check returns a [`Verification`]: `Accepted`, `Rejected` (never
 //! saying why) or `Throttled { retry_after }`. Errors ([`Error`]) are for the
@@ -42,13 +44,14 @@
 //!
 //! ```
 //! use assent_rp::{make_totp_secret, otpauth_uri, MemoryStore, Rp, TotpParams, Verification};
-//! # fn main() -> assent_rp::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> assent_rp::Result<()> {
 //! let rp = Rp::new(MemoryStore::new());
 //! let secret = make_totp_secret(&mut rand_core::OsRng)?;
 //! let uri = otpauth_uri("Example", "alice@example.com", &secret, &TotpParams::default());
 //! assert!(uri.starts_with("otpauth://totp/"));
-//! rp.set_totp("alice", &secret, TotpParams::default())?;
-//! assert_eq!(rp.verify_totp("alice", "000000x")?, Verification::Rejected);
+//! rp.set_totp("alice", &secret, TotpParams::default()).await?;
+//! assert_eq!(rp.verify_totp("alice", "000000x").await?, Verification::Rejected);
 //! # Ok(()) }
 //! ```
 

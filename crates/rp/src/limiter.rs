@@ -88,18 +88,20 @@ impl LimiterPolicy {
 }
 
 /// Atomically decides on and charges one attempt for `account`.
-pub(crate) fn admit(
+pub(crate) async fn admit(
     store: &dyn RpStore,
     policy: &LimiterPolicy,
     account: &str,
     now: u64,
 ) -> Result<Admission> {
     let mut admission = Admission::Allowed;
-    store.update_limiter(account, &mut |state| {
-        let (decision, next) = policy.admit(state, now);
-        admission = decision;
-        next
-    })?;
+    store
+        .update_limiter(account, &mut |state| {
+            let (decision, next) = policy.admit(state, now);
+            admission = decision;
+            next
+        })
+        .await?;
     if let Admission::Throttled { retry_after } = admission {
         tracing::debug!(account, ?retry_after, "attempt throttled");
     }
@@ -109,21 +111,23 @@ pub(crate) fn admit(
 /// Charges one failure to `account` at `now` without an admission decision (a wrong
 /// number or code in a push answer): the failure count grows and the next attempt waits
 /// as if this failure had been a checked attempt.
-pub(crate) fn charge(
+pub(crate) async fn charge(
     store: &dyn RpStore,
     policy: &LimiterPolicy,
     account: &str,
     now: u64,
 ) -> Result<()> {
-    store.update_limiter(account, &mut |state| {
-        let failures = state.failures.saturating_add(1);
-        LimiterState {
-            failures,
-            next_allowed: state
-                .next_allowed
-                .max(now.saturating_add(policy.delay_after(failures))),
-        }
-    })
+    store
+        .update_limiter(account, &mut |state| {
+            let failures = state.failures.saturating_add(1);
+            LimiterState {
+                failures,
+                next_allowed: state
+                    .next_allowed
+                    .max(now.saturating_add(policy.delay_after(failures))),
+            }
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -86,20 +86,21 @@ pub type ProofResult = std::result::Result<SecondFactorProof, Verification>;
 
 impl Rp {
     /// Whether the account has a second factor: a TOTP secret or an active phone.
-    pub fn has_second_factor(&self, account: &str) -> Result<bool> {
-        if self.store.totp(account)?.is_some() {
+    pub async fn has_second_factor(&self, account: &str) -> Result<bool> {
+        if self.store.totp(account).await?.is_some() {
             return Ok(true);
         }
         Ok(self
             .store
-            .devices(account)?
+            .devices(account)
+            .await?
             .iter()
             .any(|d| d.state == crate::store::DeviceState::Active))
     }
 
     /// [`Rp::verify_totp`], returning a [`SecondFactorProof`] when accepted.
-    pub fn prove_with_totp(&self, account: &str, typed: &str) -> Result<ProofResult> {
-        Ok(match self.verify_totp(account, typed)? {
+    pub async fn prove_with_totp(&self, account: &str, typed: &str) -> Result<ProofResult> {
+        Ok(match self.verify_totp(account, typed).await? {
             Verification::Accepted => Ok(SecondFactorProof::new(
                 account,
                 self.clock.now(),
@@ -111,8 +112,8 @@ impl Rp {
 
     /// [`Rp::verify_backup_code`], returning a [`SecondFactorProof`] when accepted (the
     /// code is spent).
-    pub fn prove_with_backup_code(&self, account: &str, typed: &str) -> Result<ProofResult> {
-        Ok(match self.verify_backup_code(account, typed)? {
+    pub async fn prove_with_backup_code(&self, account: &str, typed: &str) -> Result<ProofResult> {
+        Ok(match self.verify_backup_code(account, typed).await? {
             Verification::Accepted => Ok(SecondFactorProof::new(
                 account,
                 self.clock.now(),

@@ -116,22 +116,22 @@ impl Rp {
     }
 
     /// The account's throttling state (for an admin page or metrics).
-    pub fn limiter_state(&self, account: &str) -> Result<LimiterState> {
-        self.store.limiter(account)
+    pub async fn limiter_state(&self, account: &str) -> Result<LimiterState> {
+        self.store.limiter(account).await
     }
 
     /// Removes everything stored for the account.
-    pub fn delete_account(&self, account: &str) -> Result<()> {
-        self.store.delete_account(account)
+    pub async fn delete_account(&self, account: &str) -> Result<()> {
+        self.store.delete_account(account).await
     }
 
     /// Charges one attempt to the account's limiter at `now`.
-    pub(crate) fn admit(&self, account: &str, now: u64) -> Result<Admission> {
-        limiter::admit(&*self.store, &self.limiter, account, now)
+    pub(crate) async fn admit(&self, account: &str, now: u64) -> Result<Admission> {
+        limiter::admit(&*self.store, &self.limiter, account, now).await
     }
 
     /// After an accepted credential: forget the account's failures.
-    pub(crate) fn succeed(&self, account: &str) -> Result<()> {
-        self.store.reset_limiter(account)
+    pub(crate) async fn succeed(&self, account: &str) -> Result<()> {
+        self.store.reset_limiter(account).await
     }
 }

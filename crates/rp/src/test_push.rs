@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,14 +20,6 @@ use crate::{
     ActivationResult, EnrollmentAuthorization, Event, EventSink, ManualClock, OfferRequest,
     RegistrationStatus, RelayApi, RelayError, Rp, RpStore,
 };
-
-/// Runs a future to completion on a fresh current-thread runtime.
-pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// What the fake relay holds. Tests reach in to play a hostile relay.
 #[derive(Default)]
@@ -310,38 +301,53 @@ impl PushFixture {
         self.clock.now()
     }
 
+    /// Makes an offer for `account` on the test relay.
+    pub async fn try_offer(
+        &mut self,
+        account: &str,
+        request: &OfferRequest,
+        auth: EnrollmentAuthorization,
+    ) -> crate::Result<crate::NewOffer> {
+        let relay = relay_url();
+        (self.rp)
+            .make_offer(account, request, &relay, auth, &mut self.rng)
+            .await
+    }
+
     /// Makes an offer for `account` as its first second factor.
-    pub fn offer(&mut self, account: &str, min: ApprovalKind) -> crate::NewOffer {
+    pub async fn offer(&mut self, account: &str, min: ApprovalKind) -> crate::NewOffer {
         let mut request = OfferRequest::new("Example", "alice@example.com");
         request.min = min;
-        block_on(self.rp.make_offer(
-            account,
-            &request,
-            &relay_url(),
-            EnrollmentAuthorization::NoSecondFactorYet,
-            &mut self.rng,
-        ))
-        .unwrap()
+        let auth = EnrollmentAuthorization::NoSecondFactorYet;
+        self.try_offer(account, &request, auth).await.unwrap()
     }
 
-    pub fn complete(&mut self, eid: &EnrollmentId) -> crate::Result<RegistrationStatus> {
-        block_on(self.rp.complete_registration(eid, &mut self.rng))
+    pub async fn complete(&mut self, eid: &EnrollmentId) -> crate::Result<RegistrationStatus> {
+        self.rp.complete_registration(eid, &mut self.rng).await
     }
 
-    pub fn activate(&mut self, account: &str, eid: &EnrollmentId, code: &str) -> ActivationResult {
-        self.rp.activate(account, eid, code, &mut self.rng).unwrap()
+    pub async fn activate(
+        &mut self,
+        account: &str,
+        eid: &EnrollmentId,
+        code: &str,
+    ) -> ActivationResult {
+        self.rp
+            .activate(account, eid, code, &mut self.rng)
+            .await
+            .unwrap()
     }
 
     /// The whole enrollment of a new phone for `account` (its first second factor).
-    pub fn enroll(&mut self, account: &str, min: ApprovalKind, seed: u64) -> Phone {
-        let offer = self.offer(account, min);
+    pub async fn enroll(&mut self, account: &str, min: ApprovalKind, seed: u64) -> Phone {
+        let offer = self.offer(account, min).await;
         let mut phone = Phone::new(seed);
         phone.register(&self.relay, &offer.uri, self.now());
-        let status = self.complete(&offer.offer.eid).unwrap();
+        let status = self.complete(&offer.offer.eid).await.unwrap();
         assert!(matches!(status, RegistrationStatus::AwaitingActivation(_)));
         phone.open_answer(&self.relay);
         let code = phone.code(self.now());
-        match self.activate(account, &offer.offer.eid, &code) {
+        match self.activate(account, &offer.offer.eid, &code).await {
             ActivationResult::Activated(_) => phone,
             ActivationResult::Rejected => panic!("right code rejected"),
         }
@@ -373,4 +379,20 @@ fn futures_are_send(
     send(rp.check(handle));
     send(rp.remove_device("a", &DeviceId::from_bytes([0; 16]), rng));
     send(rp.process_unenroll_requests(rng));
+    send(rp.set_totp(
+        "a",
+        &assent_otp::Secret::from_bytes(vec![0; 20]).unwrap(),
+        crate::TotpParams::default(),
+    ));
+    send(rp.verify_totp("a", "123456"));
+    send(rp.verify_backup_code("a", "x"));
+    send(rp.generate_backup_codes("a", rng));
+    send(rp.create_app_password("a", "n", rng));
+    send(rp.verify_app_password("a", "x"));
+    send(rp.prove_with_totp("a", "123456"));
+    send(rp.activate("a", eid, "123456", rng));
+    send(rp.redeem(handle));
+    send(rp.delete_account("a"));
+    send(crate::SqliteStore::open("rp.sqlite"));
+    send(crate::SqliteStore::open_in_memory());
 }

@@ -1,6 +1,7 @@
 //! Shared helpers for the unit tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use rand_core::SeedableRng;
 
 use crate::error::Result;
 use crate::secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
-use crate::{ManualClock, MemoryStore, Rp, RpStore, SqliteStore};
+use crate::{ManualClock, MemoryStore, Rp, RpStore, SqliteStore, Verification};
 
 /// Argon2id with cheap parameters that counts its invocations.
 #[derive(Debug)]
@@ -60,6 +61,28 @@ pub(crate) fn fixture(store: Arc<dyn RpStore>, now: u64) -> Fixture {
     Fixture { rp, clock, hasher }
 }
 
+/// Runs `attempt` on each RP in its own task, released together (two server processes
+/// checking the same login at once); returns how many were accepted.
+pub(crate) async fn accepted_at_once<F, Fut>(rps: [&Rp; 2], attempt: F) -> usize
+where
+    F: Fn(Rp) -> Fut,
+    Fut: Future<Output = Result<Verification>> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(rps.len()));
+    let tasks = rps.map(|rp| {
+        let (barrier, attempt) = (barrier.clone(), attempt(rp.clone()));
+        tokio::spawn(async move {
+            barrier.wait().await;
+            attempt.await.unwrap()
+        })
+    });
+    let mut accepted = 0;
+    for task in tasks {
+        accepted += usize::from(task.await.unwrap().is_accepted());
+    }
+    accepted
+}
+
 pub(crate) fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
 }
@@ -68,19 +91,44 @@ pub(crate) fn memory() -> Arc<dyn RpStore> {
     Arc::new(MemoryStore::new())
 }
 
-pub(crate) fn sqlite() -> Arc<dyn RpStore> {
-    Arc::new(SqliteStore::open_in_memory().unwrap())
+pub(crate) async fn sqlite() -> Arc<dyn RpStore> {
+    Arc::new(SqliteStore::open_in_memory().await.unwrap())
 }
 
-/// Runs each named `fn(Arc<dyn RpStore>)` against both stores.
+/// A store in a new database file in `dir` (which must outlive it).
+pub(crate) async fn sqlite_file(dir: &tempfile::TempDir) -> Arc<dyn RpStore> {
+    Arc::new(
+        SqliteStore::open(dir.path().join("rp.sqlite"))
+            .await
+            .unwrap(),
+    )
+}
+
+/// Runs each named `async fn(Arc<dyn RpStore>)` against the memory store and an
+/// in-memory SQLite store.
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory_store {
-            $( #[test] fn $name() { super::$name($crate::test_support::memory()) } )*
+            $( #[tokio::test] async fn $name() { super::$name($crate::test_support::memory()).await } )*
         }
         mod sqlite_store {
-            $( #[test] fn $name() { super::$name($crate::test_support::sqlite()) } )*
+            $( #[tokio::test] async fn $name() { super::$name($crate::test_support::sqlite().await).await } )*
         }
     };
 }
 pub(crate) use on_both_stores;
+
+/// Runs each named `async fn(Arc<dyn RpStore>)` against every backend: the memory
+/// store, an in-memory SQLite store and an SQLite file.
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        $crate::test_support::on_both_stores!($($name),*);
+        mod sqlite_file_store {
+            $( #[tokio::test] async fn $name() {
+                let dir = tempfile::tempdir().unwrap();
+                super::$name($crate::test_support::sqlite_file(&dir).await).await
+            } )*
+        }
+    };
+}
+pub(crate) use on_every_store;

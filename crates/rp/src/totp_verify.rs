@@ -111,52 +111,55 @@ impl Rp {
     /// Confirm the secret first (the user types a code from the new app,
     /// checked with [`match_step`]) before calling this, so a mistyped scan
     /// does not lock the user out of their own second factor.
-    pub fn set_totp(&self, account: &str, secret: &Secret, params: TotpParams) -> Result<()> {
+    pub async fn set_totp(&self, account: &str, secret: &Secret, params: TotpParams) -> Result<()> {
         // Refuse parameters the generator would refuse, before storing them.
         params.totp(secret.clone())?;
-        self.store.put_totp(
-            account,
-            &TotpRecord {
-                secret: secret.clone(),
-                params,
-                last_step: None,
-                created_at: self.clock.now(),
-            },
-        )
+        self.store
+            .put_totp(
+                account,
+                &TotpRecord {
+                    secret: secret.clone(),
+                    params,
+                    last_step: None,
+                    created_at: self.clock.now(),
+                },
+            )
+            .await
     }
 
     /// Removes the account's TOTP secret. True if there was one.
-    pub fn remove_totp(&self, account: &str) -> Result<bool> {
-        self.store.delete_totp(account)
+    pub async fn remove_totp(&self, account: &str) -> Result<bool> {
+        self.store.delete_totp(account).await
     }
 
     /// Whether the account has a TOTP secret.
-    pub fn has_totp(&self, account: &str) -> Result<bool> {
-        Ok(self.store.totp(account)?.is_some())
+    pub async fn has_totp(&self, account: &str) -> Result<bool> {
+        Ok(self.store.totp(account).await?.is_some())
     }
 
     /// Checks a typed TOTP code (spaces allowed) for the account, through the
     /// account's limiter, and spends its time step if it is accepted.
     ///
     /// Errors with [`Error::NotEnrolled`] if the account has no TOTP secret.
-    pub fn verify_totp(&self, account: &str, typed: &str) -> Result<Verification> {
+    pub async fn verify_totp(&self, account: &str, typed: &str) -> Result<Verification> {
         let record = self
             .store
-            .totp(account)?
+            .totp(account)
+            .await?
             .ok_or(Error::NotEnrolled(Factor::Totp))?;
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now)? {
+        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
             return Ok(Verification::Throttled { retry_after });
         }
         let totp = record.params.totp(record.secret)?;
         let Some(step) = match_step(&totp, typed, now, record.last_step) else {
             return Ok(Verification::Rejected);
         };
-        if !self.store.advance_totp_step(account, step)? {
+        if !self.store.advance_totp_step(account, step).await? {
             // A concurrent login spent this step (or a later one) first.
             return Ok(Verification::Rejected);
         }
-        self.succeed(account)?;
+        self.succeed(account).await?;
         Ok(Verification::Accepted)
     }
 }

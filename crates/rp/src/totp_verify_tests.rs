@@ -6,17 +6,18 @@ use std::time::Duration;
 use assent_otp::{OtpAuth, Totp};
 
 use super::*;
-use crate::test_support::{fixture, on_both_stores, rng, Fixture};
+use crate::test_support::{accepted_at_once, fixture, on_both_stores, rng, Fixture};
 use crate::RpStore;
 
 /// 1_700_000_010 is the first second of step `STEP` (period 30).
 const T: u64 = 1_700_000_010;
 const STEP: u64 = T / 30;
 
-fn setup(store: Arc<dyn RpStore>) -> (Fixture, Totp) {
+async fn setup(store: Arc<dyn RpStore>) -> (Fixture, Totp) {
     let f = fixture(store, T);
     let secret = make_totp_secret(&mut rng(1)).unwrap();
     f.rp.set_totp("alice", &secret, TotpParams::default())
+        .await
         .unwrap();
     let totp = TotpParams::default().totp(secret).unwrap();
     (f, totp)
@@ -26,48 +27,51 @@ fn code(totp: &Totp, step: u64) -> String {
     totp.code_for_step(step).to_string()
 }
 
-fn same_code_twice_is_refused(s: Arc<dyn RpStore>) {
-    let (f, totp) = setup(s);
+async fn same_code_twice_is_refused(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s).await;
     let c = code(&totp, STEP);
     assert_eq!(
-        f.rp.verify_totp("alice", &c).unwrap(),
+        f.rp.verify_totp("alice", &c).await.unwrap(),
         Verification::Accepted
     );
     assert_eq!(
-        f.rp.verify_totp("alice", &c).unwrap(),
+        f.rp.verify_totp("alice", &c).await.unwrap(),
         Verification::Rejected
     );
     // Still refused later in the window.
     f.clock.advance(29);
     assert_eq!(
-        f.rp.verify_totp("alice", &c).unwrap(),
+        f.rp.verify_totp("alice", &c).await.unwrap(),
         Verification::Rejected
     );
 }
 
-fn older_step_is_refused_after_a_newer_one(s: Arc<dyn RpStore>) {
-    let (f, totp) = setup(s);
+async fn older_step_is_refused_after_a_newer_one(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s).await;
     assert!(f
         .rp
         .verify_totp("alice", &code(&totp, STEP + 1))
+        .await
         .unwrap()
         .is_accepted());
     assert_eq!(
-        f.rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        f.rp.verify_totp("alice", &code(&totp, STEP)).await.unwrap(),
         Verification::Rejected
     );
     assert_eq!(
-        f.rp.verify_totp("alice", &code(&totp, STEP - 1)).unwrap(),
+        f.rp.verify_totp("alice", &code(&totp, STEP - 1))
+            .await
+            .unwrap(),
         Verification::Rejected
     );
     assert_eq!(
-        f.rp.store().totp("alice").unwrap().unwrap().last_step,
+        f.rp.store().totp("alice").await.unwrap().unwrap().last_step,
         Some(STEP + 1)
     );
 }
 
-fn window_is_one_step_each_side_at_exact_boundaries(s: Arc<dyn RpStore>) {
-    let (f, totp) = setup(s);
+async fn window_is_one_step_each_side_at_exact_boundaries(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s).await;
     // First and last second of STEP: STEP-1, STEP and STEP+1 are in the window.
     for now in [T, T + 29] {
         let cur = totp.step_at(now);
@@ -91,6 +95,7 @@ fn window_is_one_step_each_side_at_exact_boundaries(s: Arc<dyn RpStore>) {
     assert!(f
         .rp
         .verify_totp("alice", &code(&totp, STEP - 1))
+        .await
         .unwrap()
         .is_accepted());
     // One second later the current step is STEP + 1: with the replay guard
@@ -98,30 +103,37 @@ fn window_is_one_step_each_side_at_exact_boundaries(s: Arc<dyn RpStore>) {
     // lower edge and STEP + 2 the upper edge.
     let secret = make_totp_secret(&mut rng(1)).unwrap();
     f.rp.set_totp("alice", &secret, TotpParams::default())
+        .await
         .unwrap();
     f.clock.set(T + 30);
     assert_eq!(
-        f.rp.verify_totp("alice", &code(&totp, STEP - 1)).unwrap(),
+        f.rp.verify_totp("alice", &code(&totp, STEP - 1))
+            .await
+            .unwrap(),
         Verification::Rejected
     );
     assert!(f
         .rp
         .verify_totp("alice", &code(&totp, STEP))
+        .await
         .unwrap()
         .is_accepted());
     assert!(f
         .rp
         .verify_totp("alice", &code(&totp, STEP + 2))
+        .await
         .unwrap()
         .is_accepted());
     assert_eq!(
-        f.rp.verify_totp("alice", &code(&totp, STEP + 3)).unwrap(),
+        f.rp.verify_totp("alice", &code(&totp, STEP + 3))
+            .await
+            .unwrap(),
         Verification::Rejected
     );
 }
 
-fn throttling_grows_and_resets_on_success(s: Arc<dyn RpStore>) {
-    let (f, totp) = setup(s);
+async fn throttling_grows_and_resets_on_success(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s).await;
     let rp = &f.rp;
     let throttled = |secs| Verification::Throttled {
         retry_after: Duration::from_secs(secs),
@@ -129,60 +141,75 @@ fn throttling_grows_and_resets_on_success(s: Arc<dyn RpStore>) {
     // Five free failures, back to back.
     for _ in 0..5 {
         assert_eq!(
-            rp.verify_totp("alice", "000000x").unwrap(),
+            rp.verify_totp("alice", "000000x").await.unwrap(),
             Verification::Rejected
         );
     }
     // Then 1 s.
-    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").await.unwrap(),
+        throttled(1)
+    );
     f.clock.set(T + 1);
     assert_eq!(
-        rp.verify_totp("alice", "000000x").unwrap(),
+        rp.verify_totp("alice", "000000x").await.unwrap(),
         Verification::Rejected
     );
     // Then 2 s.
-    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(2));
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").await.unwrap(),
+        throttled(2)
+    );
     f.clock.set(T + 2);
-    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").await.unwrap(),
+        throttled(1)
+    );
     f.clock.set(T + 3);
     assert_eq!(
-        rp.verify_totp("alice", "000000x").unwrap(),
+        rp.verify_totp("alice", "000000x").await.unwrap(),
         Verification::Rejected
     );
     // Then 4 s; even the right code is refused while throttled, unchecked.
     f.clock.set(T + 6);
     assert_eq!(
-        rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        rp.verify_totp("alice", &code(&totp, STEP)).await.unwrap(),
         throttled(1)
     );
-    assert_eq!(rp.store().totp("alice").unwrap().unwrap().last_step, None);
+    assert_eq!(
+        rp.store().totp("alice").await.unwrap().unwrap().last_step,
+        None
+    );
     f.clock.set(T + 7);
     assert_eq!(
-        rp.verify_totp("alice", &code(&totp, STEP)).unwrap(),
+        rp.verify_totp("alice", &code(&totp, STEP)).await.unwrap(),
         Verification::Accepted
     );
     // Success resets: five free failures again.
-    assert_eq!(rp.limiter_state("alice").unwrap(), Default::default());
+    assert_eq!(rp.limiter_state("alice").await.unwrap(), Default::default());
     for _ in 0..5 {
         assert_eq!(
-            rp.verify_totp("alice", "000000x").unwrap(),
+            rp.verify_totp("alice", "000000x").await.unwrap(),
             Verification::Rejected
         );
     }
-    assert_eq!(rp.verify_totp("alice", "000000x").unwrap(), throttled(1));
+    assert_eq!(
+        rp.verify_totp("alice", "000000x").await.unwrap(),
+        throttled(1)
+    );
 }
 
-fn delays_cap_at_fifteen_minutes(s: Arc<dyn RpStore>) {
-    let (f, _) = setup(s);
+async fn delays_cap_at_fifteen_minutes(s: Arc<dyn RpStore>) {
+    let (f, _) = setup(s).await;
     let mut now = T;
     let mut waits = Vec::new();
     for _ in 0..20 {
         f.clock.set(now);
         assert_eq!(
-            f.rp.verify_totp("alice", "1").unwrap(),
+            f.rp.verify_totp("alice", "1").await.unwrap(),
             Verification::Rejected
         );
-        let next = f.rp.limiter_state("alice").unwrap().next_allowed;
+        let next = f.rp.limiter_state("alice").await.unwrap().next_allowed;
         waits.push(next - now);
         now = next;
     }
@@ -191,40 +218,42 @@ fn delays_cap_at_fifteen_minutes(s: Arc<dyn RpStore>) {
     assert!(waits[14..].iter().all(|w| *w == 900));
 }
 
-fn accounts_are_throttled_separately(s: Arc<dyn RpStore>) {
-    let (f, _) = setup(s);
+async fn accounts_are_throttled_separately(s: Arc<dyn RpStore>) {
+    let (f, _) = setup(s).await;
     let secret = make_totp_secret(&mut rng(2)).unwrap();
     f.rp.set_totp("bob", &secret, TotpParams::default())
+        .await
         .unwrap();
     for _ in 0..6 {
-        let _ = f.rp.verify_totp("alice", "1").unwrap();
+        let _ = f.rp.verify_totp("alice", "1").await.unwrap();
     }
     assert!(matches!(
-        f.rp.verify_totp("alice", "1").unwrap(),
+        f.rp.verify_totp("alice", "1").await.unwrap(),
         Verification::Throttled { .. }
     ));
     let bob = TotpParams::default().totp(secret).unwrap();
     assert!(f
         .rp
         .verify_totp("bob", &code(&bob, STEP))
+        .await
         .unwrap()
         .is_accepted());
 }
 
-fn unknown_account_is_an_error(s: Arc<dyn RpStore>) {
+async fn unknown_account_is_an_error(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     assert!(matches!(
-        f.rp.verify_totp("nobody", "123456"),
+        f.rp.verify_totp("nobody", "123456").await,
         Err(Error::NotEnrolled(Factor::Totp))
     ));
-    assert!(!f.rp.has_totp("nobody").unwrap());
+    assert!(!f.rp.has_totp("nobody").await.unwrap());
 }
 
-fn removing_totp_stops_verification(s: Arc<dyn RpStore>) {
-    let (f, totp) = setup(s);
-    assert!(f.rp.has_totp("alice").unwrap());
-    assert!(f.rp.remove_totp("alice").unwrap());
-    assert!(f.rp.verify_totp("alice", &code(&totp, STEP)).is_err());
+async fn removing_totp_stops_verification(s: Arc<dyn RpStore>) {
+    let (f, totp) = setup(s).await;
+    assert!(f.rp.has_totp("alice").await.unwrap());
+    assert!(f.rp.remove_totp("alice").await.unwrap());
+    assert!(f.rp.verify_totp("alice", &code(&totp, STEP)).await.is_err());
 }
 
 on_both_stores!(
@@ -266,8 +295,8 @@ fn otpauth_uri_defaults_to_sha1_6_30_and_round_trips() {
     assert_eq!(parsed.kind, OtpKind::Totp { period: 30 });
 }
 
-#[test]
-fn set_totp_refuses_bad_parameters() {
+#[tokio::test]
+async fn set_totp_refuses_bad_parameters() {
     let f = fixture(crate::test_support::memory(), T);
     let secret = make_totp_secret(&mut rng(1)).unwrap();
     let bad = TotpParams {
@@ -275,10 +304,10 @@ fn set_totp_refuses_bad_parameters() {
         ..TotpParams::default()
     };
     assert!(matches!(
-        f.rp.set_totp("a", &secret, bad),
+        f.rp.set_totp("a", &secret, bad).await,
         Err(Error::Otp(_))
     ));
-    assert!(!f.rp.has_totp("a").unwrap());
+    assert!(!f.rp.has_totp("a").await.unwrap());
 }
 
 #[test]
@@ -291,15 +320,15 @@ fn match_step_at_step_zero_has_no_previous_step() {
     assert_eq!(match_step(&totp, &code(&totp, 0), 0, Some(0)), None);
 }
 
-#[test]
-fn two_threads_one_totp_code_on_sqlite_exactly_one_wins() {
-    use std::sync::Barrier;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tasks_one_totp_code_on_sqlite_exactly_one_wins() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rp.sqlite");
-    let a = fixture(Arc::new(crate::SqliteStore::open(&path).unwrap()), T);
-    let b = fixture(Arc::new(crate::SqliteStore::open(&path).unwrap()), T);
+    let a = fixture(Arc::new(crate::SqliteStore::open(&path).await.unwrap()), T);
+    let b = fixture(Arc::new(crate::SqliteStore::open(&path).await.unwrap()), T);
     let secret = make_totp_secret(&mut rng(1)).unwrap();
     a.rp.set_totp("alice", &secret, TotpParams::default())
+        .await
         .unwrap();
     let totp = TotpParams::default().totp(secret).unwrap();
     for round in 0..10 {
@@ -307,21 +336,11 @@ fn two_threads_one_totp_code_on_sqlite_exactly_one_wins() {
         a.clock.set(now);
         b.clock.set(now);
         let c = code(&totp, totp.step_at(now));
-        let barrier = Barrier::new(2);
-        let wins = std::thread::scope(|scope| {
-            let handles = [&a.rp, &b.rp].map(|rp| {
-                let (barrier, c) = (&barrier, &c);
-                scope.spawn(move || {
-                    barrier.wait();
-                    rp.verify_totp("alice", c).unwrap()
-                })
-            });
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap())
-                .filter(Verification::is_accepted)
-                .count()
-        });
+        let wins = accepted_at_once([&a.rp, &b.rp], |rp| {
+            let c = c.clone();
+            async move { rp.verify_totp("alice", &c).await }
+        })
+        .await;
         assert_eq!(wins, 1, "round {round}");
     }
 }

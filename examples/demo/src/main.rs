@@ -131,7 +131,7 @@ async fn run(config: Config) -> Result<(), StartError> {
     let rp_id =
         RpId::parse(&config.rp_id).map_err(|e| StartError::Config(format!("--rp-id: {e}")))?;
     let db = Arc::new(Db::open(&data_dir.join("demo.sqlite"))?);
-    let store = Arc::new(SqliteStore::open(data_dir.join("rp.sqlite"))?);
+    let store = Arc::new(SqliteStore::open(data_dir.join("rp.sqlite")).await?);
     let RelaySetup {
         api,
         url: relay_url,

@@ -120,3 +120,14 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(|_| AppError::Internal("blocking task failed"))?
 }
+
+/// Runs RP calls that hash with argon2id off the async workers: `f`'s future runs on a
+/// blocking thread, its store calls driven by the current runtime.
+pub async fn blocking_rp<T, F>(f: impl FnOnce() -> F + Send + 'static) -> Result<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T>>,
+{
+    let runtime = tokio::runtime::Handle::current();
+    blocking(move || runtime.block_on(f())).await
+}

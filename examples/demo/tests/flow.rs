@@ -12,7 +12,7 @@ use common::{element, signup_and_enroll, Site};
 
 #[tokio::test]
 async fn signup_enroll_logout_and_push_login_approved_on_the_phone() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
 
@@ -61,7 +61,7 @@ async fn signup_enroll_logout_and_push_login_approved_on_the_phone() {
 
 #[tokio::test]
 async fn code_mode_shows_six_digits_to_type() {
-    let mut site = Site::with_kind(ApprovalKind::Code);
+    let mut site = Site::with_kind(ApprovalKind::Code).await;
     let mut browser = site.browser();
     signup_and_enroll(&mut site, &mut browser, "carol").await;
     browser.logout().await;
@@ -75,7 +75,7 @@ async fn code_mode_shows_six_digits_to_type() {
 
 #[tokio::test]
 async fn denied_and_fraud_reported_pushes_show_a_message_and_do_not_log_in() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     signup_and_enroll(&mut site, &mut browser, "alice").await;
     browser.logout().await;
@@ -113,7 +113,7 @@ async fn denied_and_fraud_reported_pushes_show_a_message_and_do_not_log_in() {
 
 #[tokio::test]
 async fn totp_login_with_the_code_the_phone_shows() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
     browser.logout().await;
@@ -132,7 +132,7 @@ async fn totp_login_with_the_code_the_phone_shows() {
 
 #[tokio::test]
 async fn backup_code_logs_in_once_and_failures_are_throttled() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
     let code = enrolled.backup_codes[3].clone();
@@ -167,7 +167,7 @@ async fn backup_code_logs_in_once_and_failures_are_throttled() {
 
 #[tokio::test]
 async fn app_passwords_are_created_shown_once_used_and_revoked() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     signup_and_enroll(&mut site, &mut browser, "alice").await;
     browser.get("/security").await;
@@ -220,7 +220,7 @@ async fn app_passwords_are_created_shown_once_used_and_revoked() {
 
 #[tokio::test]
 async fn forms_without_the_right_csrf_token_are_forbidden() {
-    let site = Site::new();
+    let site = Site::new().await;
     let mut browser = site.browser();
     browser.signup("alice", "correct horse").await;
     browser.get("/security").await;
@@ -276,7 +276,7 @@ async fn forms_without_the_right_csrf_token_are_forbidden() {
 
 #[tokio::test]
 async fn only_the_session_that_started_the_push_can_use_the_approval() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     signup_and_enroll(&mut site, &mut browser, "alice").await;
     browser.logout().await;
@@ -312,7 +312,7 @@ async fn only_the_session_that_started_the_push_can_use_the_approval() {
 
 #[tokio::test]
 async fn a_second_phone_needs_the_existing_second_factor() {
-    let mut site = Site::new();
+    let mut site = Site::new().await;
     let mut browser = site.browser();
     let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
     browser.get("/security").await;
@@ -327,7 +327,7 @@ async fn a_second_phone_needs_the_existing_second_factor() {
 
 #[tokio::test]
 async fn session_cookie_is_rotated_at_login_and_httponly() {
-    let site = Site::new();
+    let site = Site::new().await;
     let mut browser = site.browser();
     browser.get("/login").await;
     let before = browser.cookie.clone().unwrap();

@@ -17,8 +17,9 @@
 
 pub mod in_process_relay;
 
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher, SALT_LEN};
 use axum::extract::FromRequestParts;
@@ -65,7 +66,7 @@ impl ManagedDb {
 /// The managed-mode RP state of this relay (shared by every managed tenant).
 pub struct Managed {
     db: ManagedDb,
-    store: Mutex<Option<Arc<dyn RpStore>>>,
+    store: tokio::sync::OnceCell<Arc<dyn RpStore>>,
     hasher: Option<Arc<dyn SecretHasher>>,
     push_policy: PushPolicy,
 }
@@ -103,7 +104,7 @@ impl Managed {
     pub fn new(db: ManagedDb) -> Self {
         Self {
             db,
-            store: Mutex::new(None),
+            store: tokio::sync::OnceCell::new(),
             hasher: None,
             push_policy: PushPolicy::default(),
         }
@@ -121,33 +122,33 @@ impl Managed {
         self
     }
 
-    fn store(&self) -> AppResult<Arc<dyn RpStore>> {
-        let mut slot = self
-            .store
-            .lock()
-            .map_err(|_| AppError::internal("managed store lock poisoned"))?;
-        if let Some(store) = slot.as_ref() {
-            return Ok(store.clone());
-        }
-        let store: Arc<dyn RpStore> = match &self.db {
-            ManagedDb::File(path) => Arc::new(
-                assent_rp::SqliteStore::open(path)
-                    .map_err(|e| AppError::internal(format!("cannot open managed store: {e}")))?,
-            ),
-            ManagedDb::Memory => Arc::new(
-                assent_rp::SqliteStore::open_in_memory()
-                    .map_err(|e| AppError::internal(format!("cannot open managed store: {e}")))?,
-            ),
-        };
-        *slot = Some(store.clone());
-        Ok(store)
+    async fn store(&self) -> AppResult<Arc<dyn RpStore>> {
+        let store =
+            self.store
+                .get_or_try_init(|| async {
+                    let store: Arc<dyn RpStore> = match &self.db {
+                        ManagedDb::File(path) => {
+                            Arc::new(assent_rp::SqliteStore::open(path).await.map_err(|e| {
+                                AppError::internal(format!("cannot open managed store: {e}"))
+                            })?)
+                        }
+                        ManagedDb::Memory => {
+                            Arc::new(assent_rp::SqliteStore::open_in_memory().await.map_err(
+                                |e| AppError::internal(format!("cannot open managed store: {e}")),
+                            )?)
+                        }
+                    };
+                    Ok::<_, AppError>(store)
+                })
+                .await?;
+        Ok(store.clone())
     }
 
     /// The RP for `tenant`, talking to this relay's exchange in process.
-    pub fn rp(&self, exchange: &Exchange, tenant: &ManagedTenant) -> AppResult<Rp> {
+    pub async fn rp(&self, exchange: &Exchange, tenant: &ManagedTenant) -> AppResult<Rp> {
         let relay =
             in_process_relay::InProcessRelay::new(exchange.clone(), tenant.tenant_id.clone());
-        let mut rp = Rp::from_arc(self.store()?)
+        let mut rp = Rp::from_arc(self.store().await?)
             .with_clock(RpClock(exchange.clock.clone()))
             .with_push_policy(self.push_policy)
             .with_push(tenant.rp_id.clone(), Arc::new(relay));
@@ -273,11 +274,15 @@ pub fn rp_error(err: assent_rp::Error) -> AppError {
     }
 }
 
-/// Runs blocking RP work (argon2id, SQLite) off the async workers.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
-    tokio::task::spawn_blocking(f)
+/// Runs RP work that hashes with argon2id off the async workers: `f`'s future runs
+/// on a blocking thread, its store calls driven by the current runtime.
+pub async fn blocking<T, F>(f: impl FnOnce() -> F + Send + 'static) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: Future<Output = AppResult<T>>,
+{
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(f()))
         .await
         .map_err(|_| AppError::internal("blocking task failed"))?
 }
@@ -296,7 +301,7 @@ pub(crate) fn on_unenroll(
             return;
         };
         let result = async {
-            let rp = managed.rp(&exchange, &tenant)?;
+            let rp = managed.rp(&exchange, &tenant).await?;
             rp.process_unenroll_requests(&mut rng()?)
                 .await
                 .map_err(rp_error)

@@ -36,7 +36,8 @@ impl Rp {
         let setup = self.push_setup()?;
         let record = self
             .store
-            .challenge_by_handle(&handle.hash())?
+            .challenge_by_handle(&handle.hash())
+            .await?
             .ok_or(Error::UnknownSession)?;
         if record.state != ChallengeState::Pending {
             return Ok(record.state.into());
@@ -44,7 +45,7 @@ impl Rp {
         let id = record.challenge.challenge_id;
         let now = self.clock.now();
         if now >= record.challenge.expires_at {
-            return self.settle(&record, ChallengeState::Expired, now);
+            return self.settle(&record, ChallengeState::Expired, now).await;
         }
         let wait = wait.min(Duration::from_secs(record.challenge.expires_at - now));
         let answer = setup.relay.answer(&id, wait).await?;
@@ -52,13 +53,14 @@ impl Rp {
         let now = self.clock.now();
         let Some(answer) = answer else {
             if now >= record.challenge.expires_at {
-                return self.settle(&record, ChallengeState::Expired, now);
+                return self.settle(&record, ChallengeState::Expired, now).await;
             }
             return Ok(ChallengeStatus::Pending);
         };
         let device = self
             .store
-            .device(&record.challenge.device_id)?
+            .device(&record.challenge.device_id)
+            .await?
             .ok_or(Error::UnknownDevice)?;
         let verified = match verify_answer(
             &device.device_pub,
@@ -69,7 +71,7 @@ impl Rp {
         ) {
             Ok(v) => v,
             Err(assent_protocol::Error::Expired) => {
-                return self.settle(&record, ChallengeState::Expired, now)
+                return self.settle(&record, ChallengeState::Expired, now).await
             }
             Err(e) => {
                 tracing::warn!(challenge_id = %id, error = %e, "relay returned an answer that does not verify");
@@ -86,19 +88,20 @@ impl Rp {
         };
         if !self
             .store
-            .resolve_challenge(&id, ChallengeState::Pending, to, now)?
+            .resolve_challenge(&id, ChallengeState::Pending, to, now)
+            .await?
         {
-            return self.current_status(handle);
+            return self.current_status(handle).await;
         }
         // Only the call that resolved the challenge gets here.
         match outcome {
             Outcome::WrongEntry => {
-                limiter::charge(&*self.store, &self.limiter, &record.account, now)?;
+                limiter::charge(&*self.store, &self.limiter, &record.account, now).await?;
                 tracing::info!(account = %record.account, challenge_id = %id, "wrong number or code: denied");
             }
             Outcome::Fraud => {
                 let muted_until = now.saturating_add(self.push_policy.mute_for);
-                self.store.mute_pushes(&record.account, muted_until)?;
+                self.store.mute_pushes(&record.account, muted_until).await?;
                 tracing::warn!(account = %record.account, challenge_id = %id, "fraud reported; pushes muted");
                 self.events.deliver(&Event::FraudReported {
                     account: record.account.clone(),
@@ -114,7 +117,7 @@ impl Rp {
     }
 
     /// Moves a pending challenge to `to`; reports the stored state if another call won.
-    fn settle(
+    async fn settle(
         &self,
         record: &ChallengeRecord,
         to: ChallengeState,
@@ -123,20 +126,23 @@ impl Rp {
         let id = &record.challenge.challenge_id;
         if self
             .store
-            .resolve_challenge(id, ChallengeState::Pending, to, now)?
+            .resolve_challenge(id, ChallengeState::Pending, to, now)
+            .await?
         {
             return Ok(to.into());
         }
         Ok(self
             .store
-            .challenge_by_handle(&record.handle_hash)?
+            .challenge_by_handle(&record.handle_hash)
+            .await?
             .map_or(ChallengeStatus::Expired, |r| r.state.into()))
     }
 
-    fn current_status(&self, handle: &SessionHandle) -> Result<ChallengeStatus> {
+    async fn current_status(&self, handle: &SessionHandle) -> Result<ChallengeStatus> {
         Ok(self
             .store
-            .challenge_by_handle(&handle.hash())?
+            .challenge_by_handle(&handle.hash())
+            .await?
             .ok_or(Error::UnknownSession)?
             .state
             .into())

@@ -14,10 +14,11 @@ impl Rp {
     /// after the challenge's deadline; the `Approved → Redeemed` step is one
     /// conditional update. A redemption is a successful second factor: it resets the
     /// account's limiter.
-    pub fn redeem(&self, handle: &SessionHandle) -> Result<Redeemed> {
+    pub async fn redeem(&self, handle: &SessionHandle) -> Result<Redeemed> {
         let record = self
             .store
-            .challenge_by_handle(&handle.hash())?
+            .challenge_by_handle(&handle.hash())
+            .await?
             .ok_or(Error::NotRedeemable)?;
         let now = self.clock.now();
         let deadline = record
@@ -26,16 +27,19 @@ impl Rp {
             .saturating_add(self.push_policy().redeem_grace);
         if record.state != ChallengeState::Approved
             || now >= deadline
-            || !self.store.resolve_challenge(
-                &record.challenge.challenge_id,
-                ChallengeState::Approved,
-                ChallengeState::Redeemed,
-                now,
-            )?
+            || !self
+                .store
+                .resolve_challenge(
+                    &record.challenge.challenge_id,
+                    ChallengeState::Approved,
+                    ChallengeState::Redeemed,
+                    now,
+                )
+                .await?
         {
             return Err(Error::NotRedeemable);
         }
-        self.succeed(&record.account)?;
+        self.succeed(&record.account).await?;
         tracing::info!(account = %record.account, challenge_id = %record.challenge.challenge_id, "approval redeemed");
         Ok(Redeemed {
             proof: SecondFactorProof::new(&record.account, now, ProvenBy::Approval),

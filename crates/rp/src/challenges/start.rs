@@ -17,14 +17,18 @@ use crate::Rp;
 impl Rp {
     /// Sets the account's approval policy. `simple` is refused unless the RP's policy
     /// allows it ([`Error::KindNotAllowed`]).
-    pub fn set_account_policy(&self, account: &str, policy: AccountPolicy) -> Result<()> {
+    pub async fn set_account_policy(&self, account: &str, policy: AccountPolicy) -> Result<()> {
         self.push_policy.check_kind(policy.kind)?;
-        self.store.set_account_policy(account, &policy)
+        self.store.set_account_policy(account, &policy).await
     }
 
     /// The account's approval policy (default: `number`, no user verification).
-    pub fn account_policy(&self, account: &str) -> Result<AccountPolicy> {
-        Ok(self.store.account_policy(account)?.unwrap_or_default())
+    pub async fn account_policy(&self, account: &str) -> Result<AccountPolicy> {
+        Ok(self
+            .store
+            .account_policy(account)
+            .await?
+            .unwrap_or_default())
     }
 
     /// Starts a push challenge for a login of `account` from `context`.
@@ -43,14 +47,14 @@ impl Rp {
     ) -> Result<StartedChallenge> {
         let setup = self.push_setup()?;
         let now = self.clock.now();
-        let limiter = self.store.limiter(account)?;
+        let limiter = self.store.limiter(account).await?;
         if now < limiter.next_allowed {
             return Err(Error::Throttled {
                 retry_after: Duration::from_secs(limiter.next_allowed - now),
             });
         }
-        let device = self.active_device(account)?;
-        let policy = self.account_policy(account)?;
+        let device = self.active_device(account).await?;
+        let policy = self.account_policy(account).await?;
         self.push_policy.check_kind(policy.kind)?;
         let kind = policy.kind.max(device.min);
         let uv = policy.uv || device.uv;
@@ -85,7 +89,7 @@ impl Rp {
             max_per_window: self.push_policy.max_per_window,
         };
         let wait = |until: u64| Duration::from_secs(until.saturating_sub(now));
-        match self.store.insert_challenge(&record, &limits, now)? {
+        match self.store.insert_challenge(&record, &limits, now).await? {
             ChallengeAdmission::Inserted => {}
             ChallengeAdmission::Muted { until } => {
                 return Err(Error::Muted {
@@ -101,12 +105,14 @@ impl Rp {
         }
         let challenge = record.challenge;
         if let Err(e) = setup.relay.create_challenge(&challenge, &push_id).await {
-            self.store.resolve_challenge(
-                &challenge.challenge_id,
-                ChallengeState::Pending,
-                ChallengeState::Cancelled,
-                self.clock.now(),
-            )?;
+            self.store
+                .resolve_challenge(
+                    &challenge.challenge_id,
+                    ChallengeState::Pending,
+                    ChallengeState::Cancelled,
+                    self.clock.now(),
+                )
+                .await?;
             return Err(e.into());
         }
         tracing::info!(account, challenge_id = %challenge.challenge_id, kind = kind.as_str(), "challenge started");
@@ -122,9 +128,10 @@ impl Rp {
     }
 
     /// The account's most recently activated phone.
-    fn active_device(&self, account: &str) -> Result<DeviceRecord> {
+    async fn active_device(&self, account: &str) -> Result<DeviceRecord> {
         self.store
-            .devices(account)?
+            .devices(account)
+            .await?
             .into_iter()
             .filter(|d| d.state == DeviceState::Active)
             .max_by_key(|d| d.activated_at)

@@ -6,26 +6,30 @@ use std::time::Duration;
 use assent_protocol::{sha256, Answer, ApprovalKind, Decision};
 
 use super::*;
-use crate::test_push::{block_on, context, push_fixture, Phone, PushFixture};
+use crate::test_push::{context, push_fixture, Phone, PushFixture};
 use crate::test_support::on_both_stores;
 use crate::{AccountPolicy, Error, Event, PushPolicy, RpStore, Verification};
 
-fn setup(s: Arc<dyn RpStore>) -> (PushFixture, Phone) {
+async fn setup(s: Arc<dyn RpStore>) -> (PushFixture, Phone) {
     let mut f = push_fixture(s);
-    let phone = f.enroll("alice", ApprovalKind::Number, 11);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11).await;
     (f, phone)
 }
 
-fn start(f: &mut PushFixture, account: &str) -> StartedChallenge {
-    block_on(f.rp.start_challenge(account, &context(), &mut f.rng)).unwrap()
+async fn start(f: &mut PushFixture, account: &str) -> StartedChallenge {
+    f.rp.start_challenge(account, &context(), &mut f.rng)
+        .await
+        .unwrap()
 }
 
-fn start_err(f: &mut PushFixture, account: &str) -> Error {
-    block_on(f.rp.start_challenge(account, &context(), &mut f.rng)).unwrap_err()
+async fn start_err(f: &mut PushFixture, account: &str) -> Error {
+    f.rp.start_challenge(account, &context(), &mut f.rng)
+        .await
+        .unwrap_err()
 }
 
-fn check(f: &PushFixture, handle: &SessionHandle) -> crate::Result<ChallengeStatus> {
-    block_on(f.rp.check(handle))
+async fn check(f: &PushFixture, handle: &SessionHandle) -> crate::Result<ChallengeStatus> {
+    f.rp.check(handle).await
 }
 
 /// Someone else's entry for the shown value.
@@ -49,15 +53,15 @@ fn twin(answer: &Answer) -> Answer {
     out
 }
 
-fn a_number_approval_logs_in_once(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
-    let started = start(&mut f, "alice");
+async fn a_number_approval_logs_in_once(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
+    let started = start(&mut f, "alice").await;
     assert_eq!(started.kind, ApprovalKind::Number);
     assert!(ApprovalKind::Number.entered_is_well_formed(&started.display));
     assert_eq!(started.device_name, "Alice's iPhone");
     assert_eq!(started.expires_at, f.now() + 120);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Pending
     );
 
@@ -69,6 +73,7 @@ fn a_number_approval_logs_in_once(s: Arc<dyn RpStore>) {
     let rec =
         f.rp.store()
             .challenge_by_handle(&sha256(&SessionHandle::parse(&handle_text).unwrap().0[..]))
+            .await
             .unwrap()
             .unwrap();
     assert_eq!(rec.challenge, challenge);
@@ -78,56 +83,59 @@ fn a_number_approval_logs_in_once(s: Arc<dyn RpStore>) {
     let answer = phone.answer(&challenge, Decision::Approve, &started.display, false);
     f.relay.put_answer(&answer);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
-    let redeemed = f.rp.redeem(&started.handle).unwrap();
+    let redeemed = f.rp.redeem(&started.handle).await.unwrap();
     assert_eq!(redeemed.account, "alice");
     assert_eq!(redeemed.device_id, phone.device_id());
     assert_eq!(redeemed.proof.by(), crate::ProvenBy::Approval);
     assert!(matches!(
-        f.rp.redeem(&started.handle),
+        f.rp.redeem(&started.handle).await,
         Err(Error::NotRedeemable)
     ));
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Redeemed
     );
     // The handle parsed back from the session works like the original.
     let parsed = SessionHandle::parse(&handle_text).unwrap();
     assert_eq!(parsed, started.handle);
-    assert!(matches!(f.rp.redeem(&parsed), Err(Error::NotRedeemable)));
+    assert!(matches!(
+        f.rp.redeem(&parsed).await,
+        Err(Error::NotRedeemable)
+    ));
 }
 
-fn the_code_kind_and_the_device_minimum(s: Arc<dyn RpStore>) {
+async fn the_code_kind_and_the_device_minimum(s: Arc<dyn RpStore>) {
     let mut f = push_fixture(s);
     // Enrolled with min `code`: a `number` policy is raised to `code`.
-    let phone = f.enroll("alice", ApprovalKind::Code, 11);
-    let started = start(&mut f, "alice");
+    let phone = f.enroll("alice", ApprovalKind::Code, 11).await;
+    let started = start(&mut f, "alice").await;
     assert_eq!(started.kind, ApprovalKind::Code);
     assert!(ApprovalKind::Code.entered_is_well_formed(&started.display));
     let challenge = f.relay.last_challenge();
     let answer = phone.answer(&challenge, Decision::Approve, &started.display, false);
     f.relay.put_answer(&answer);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
-    assert_eq!(f.rp.redeem(&started.handle).unwrap().account, "alice");
+    assert_eq!(f.rp.redeem(&started.handle).await.unwrap().account, "alice");
 }
 
-fn simple_only_where_the_rp_allows_it(s: Arc<dyn RpStore>) {
-    let (mut f, _) = setup(s);
+async fn simple_only_where_the_rp_allows_it(s: Arc<dyn RpStore>) {
+    let (mut f, _) = setup(s).await;
     let simple = AccountPolicy {
         kind: ApprovalKind::Simple,
         uv: false,
     };
     assert!(matches!(
-        f.rp.set_account_policy("alice", simple),
+        f.rp.set_account_policy("alice", simple).await,
         Err(Error::KindNotAllowed(ApprovalKind::Simple))
     ));
     assert_eq!(
-        f.rp.account_policy("alice").unwrap(),
+        f.rp.account_policy("alice").await.unwrap(),
         AccountPolicy::default()
     );
 
@@ -135,31 +143,31 @@ fn simple_only_where_the_rp_allows_it(s: Arc<dyn RpStore>) {
         allow_simple: true,
         ..PushPolicy::default()
     });
-    let offer = f.offer("carol", ApprovalKind::Simple);
+    let offer = f.offer("carol", ApprovalKind::Simple).await;
     let mut phone = Phone::new(21);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&offer.offer.eid).unwrap();
+    f.complete(&offer.offer.eid).await.unwrap();
     phone.open_answer(&f.relay);
     let code = phone.code(f.now());
     assert!(matches!(
-        f.activate("carol", &offer.offer.eid, &code),
+        f.activate("carol", &offer.offer.eid, &code).await,
         crate::ActivationResult::Activated(_)
     ));
-    f.rp.set_account_policy("carol", simple).unwrap();
-    let started = start(&mut f, "carol");
+    f.rp.set_account_policy("carol", simple).await.unwrap();
+    let started = start(&mut f, "carol").await;
     assert_eq!(started.kind, ApprovalKind::Simple);
     assert!(started.display.is_empty());
     let answer = phone.answer(&f.relay.last_challenge(), Decision::Approve, "", false);
     f.relay.put_answer(&answer);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
 }
 
-fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
-    let started = start(&mut f, "alice");
+async fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
+    let started = start(&mut f, "alice").await;
     let challenge = f.relay.last_challenge();
     let good = phone.answer(&challenge, Decision::Approve, &started.display, false);
     let mut variants = Vec::new();
@@ -195,11 +203,12 @@ fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
     variants.push(forged);
     for (i, v) in variants.iter().enumerate() {
         f.relay.put_answer_for(&challenge.challenge_id, v);
-        let err = check(&f, &started.handle).unwrap_err();
+        let err = check(&f, &started.handle).await.unwrap_err();
         assert!(matches!(err, Error::InvalidAnswer(_)), "variant {i}: {err}");
         assert_eq!(
             f.rp.store()
                 .challenge_by_handle(&started.handle.hash())
+                .await
                 .unwrap()
                 .unwrap()
                 .state,
@@ -207,29 +216,32 @@ fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
             "variant {i} changed nothing"
         );
     }
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 0);
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 0);
     f.relay.put_answer(&good);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
 }
 
-fn an_answer_replayed_on_another_challenge_or_device_is_refused(s: Arc<dyn RpStore>) {
-    let (mut f, alice) = setup(s);
-    let bob = f.enroll("bob", ApprovalKind::Number, 12);
-    let first = start(&mut f, "alice");
+async fn an_answer_replayed_on_another_challenge_or_device_is_refused(s: Arc<dyn RpStore>) {
+    let (mut f, alice) = setup(s).await;
+    let bob = f.enroll("bob", ApprovalKind::Number, 12).await;
+    let first = start(&mut f, "alice").await;
     let c1 = f.relay.last_challenge();
     let a1 = alice.answer(&c1, Decision::Approve, &first.display, false);
     f.relay.put_answer(&a1);
-    assert_eq!(check(&f, &first.handle).unwrap(), ChallengeStatus::Approved);
+    assert_eq!(
+        check(&f, &first.handle).await.unwrap(),
+        ChallengeStatus::Approved
+    );
 
     // Alice's next challenge: the relay replays the old approval.
-    let second = start(&mut f, "alice");
+    let second = start(&mut f, "alice").await;
     let c2 = f.relay.last_challenge();
     f.relay.put_answer_for(&c2.challenge_id, &a1);
     assert!(matches!(
-        check(&f, &second.handle),
+        check(&f, &second.handle).await,
         Err(Error::InvalidAnswer(assent_protocol::Error::WrongChallenge))
     ));
     // Even rewritten to name the new challenge, the signature does not follow.
@@ -237,81 +249,99 @@ fn an_answer_replayed_on_another_challenge_or_device_is_refused(s: Arc<dyn RpSto
     moved.challenge_id = c2.challenge_id;
     f.relay.put_answer(&moved);
     assert!(matches!(
-        check(&f, &second.handle),
+        check(&f, &second.handle).await,
         Err(Error::InvalidAnswer(assent_protocol::Error::BadSignature))
     ));
     // Bob's phone's approval of his own challenge, served for Alice's.
-    let bobs = start(&mut f, "bob");
+    let bobs = start(&mut f, "bob").await;
     let cb = f.relay.last_challenge();
     let ab = bob.answer(&cb, Decision::Approve, &bobs.display, false);
     f.relay.put_answer_for(&c2.challenge_id, &ab);
     assert!(matches!(
-        check(&f, &second.handle),
+        check(&f, &second.handle).await,
         Err(Error::InvalidAnswer(assent_protocol::Error::WrongDevice))
     ));
     f.relay.put_answer_for(
         &c2.challenge_id,
         &alice.answer(&c2, Decision::Deny, "", false),
     );
-    assert_eq!(check(&f, &second.handle).unwrap(), ChallengeStatus::Denied);
+    assert_eq!(
+        check(&f, &second.handle).await.unwrap(),
+        ChallengeStatus::Denied
+    );
 }
 
-fn the_deadline_is_exact_by_the_rp_clock(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
+async fn the_deadline_is_exact_by_the_rp_clock(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
     // Arrives at exactly expires_at: refused.
-    let late = start(&mut f, "alice");
+    let late = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &late.display, false));
     f.clock.set(late.expires_at);
-    assert_eq!(check(&f, &late.handle).unwrap(), ChallengeStatus::Expired);
+    assert_eq!(
+        check(&f, &late.handle).await.unwrap(),
+        ChallengeStatus::Expired
+    );
     assert!(matches!(
-        f.rp.redeem(&late.handle),
+        f.rp.redeem(&late.handle).await,
         Err(Error::NotRedeemable)
     ));
     // One second before: accepted.
-    let on_time = start(&mut f, "alice");
+    let on_time = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &on_time.display, false));
     f.clock.set(on_time.expires_at - 1);
     assert_eq!(
-        check(&f, &on_time.handle).unwrap(),
+        check(&f, &on_time.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
     // No answer at all: expires at the deadline, not before.
-    let silent = start(&mut f, "alice");
+    let silent = start(&mut f, "alice").await;
     f.clock.set(silent.expires_at - 1);
-    assert_eq!(check(&f, &silent.handle).unwrap(), ChallengeStatus::Pending);
+    assert_eq!(
+        check(&f, &silent.handle).await.unwrap(),
+        ChallengeStatus::Pending
+    );
     f.clock.set(silent.expires_at);
-    assert_eq!(check(&f, &silent.handle).unwrap(), ChallengeStatus::Expired);
+    assert_eq!(
+        check(&f, &silent.handle).await.unwrap(),
+        ChallengeStatus::Expired
+    );
 }
 
-fn a_wrong_entry_is_a_denial_charged_to_the_limiter(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
-    let started = start(&mut f, "alice");
+async fn a_wrong_entry_is_a_denial_charged_to_the_limiter(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     let wrong = other_than(&started.display);
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &wrong, false));
-    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert_eq!(
+        check(&f, &started.handle).await.unwrap(),
+        ChallengeStatus::Denied
+    );
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
     assert!(matches!(
-        f.rp.redeem(&started.handle),
+        f.rp.redeem(&started.handle).await,
         Err(Error::NotRedeemable)
     ));
     // A plain "no" is a denial but not a failed attempt.
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay
         .put_answer(&phone.answer(&c, Decision::Deny, "", false));
-    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert_eq!(
+        check(&f, &started.handle).await.unwrap(),
+        ChallengeStatus::Denied
+    );
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
 }
 
-fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
+async fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
     let mut f = push_fixture(s);
-    let phone = f.enroll("alice", ApprovalKind::Number, 11);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11).await;
     f.rp.set_account_policy(
         "alice",
         AccountPolicy {
@@ -319,19 +349,23 @@ fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
             uv: false,
         },
     )
+    .await
     .unwrap();
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     assert_eq!(started.kind, ApprovalKind::Code);
     let c = f.relay.last_challenge();
     let wrong = other_than(&started.display);
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &wrong, false));
-    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert_eq!(
+        check(&f, &started.handle).await.unwrap(),
+        ChallengeStatus::Denied
+    );
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
 }
 
-fn user_verification_is_required_when_asked(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
+async fn user_verification_is_required_when_asked(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
     f.rp.set_account_policy(
         "alice",
         AccountPolicy {
@@ -339,37 +373,40 @@ fn user_verification_is_required_when_asked(s: Arc<dyn RpStore>) {
             uv: true,
         },
     )
+    .await
     .unwrap();
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     assert!(c.uv);
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
-    assert_eq!(check(&f, &started.handle).unwrap(), ChallengeStatus::Denied);
-    let started = start(&mut f, "alice");
+    assert_eq!(
+        check(&f, &started.handle).await.unwrap(),
+        ChallengeStatus::Denied
+    );
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &started.display, true));
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
 }
 
-fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
+async fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
     // Wrong entry and its twin, polled concurrently: both verify, one resolves, the
     // limiter is charged once.
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     let wrong = phone.answer(&c, Decision::Approve, &other_than(&started.display), false);
     let wrong_twin = twin(&wrong);
     f.relay.queue_answers(&[wrong.clone(), wrong_twin.clone()]);
-    let (a, b) =
-        block_on(async { tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle)) });
+    let (a, b) = tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle));
     assert_eq!(a.unwrap(), ChallengeStatus::Denied);
     assert_eq!(b.unwrap(), ChallengeStatus::Denied);
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 1);
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
     assert_eq!(
         f.relay.with(|r| r.answer_calls),
         2,
@@ -378,12 +415,11 @@ fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>) {
 
     // Fraud and its twin: one mute, one event.
     f.clock.advance(10);
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     let fraud = phone.answer(&c, Decision::Fraud, "", false);
     f.relay.queue_answers(&[fraud.clone(), twin(&fraud)]);
-    let (a, b) =
-        block_on(async { tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle)) });
+    let (a, b) = tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle));
     assert_eq!(a.unwrap(), ChallengeStatus::FraudReported);
     assert_eq!(b.unwrap(), ChallengeStatus::FraudReported);
     let frauds = f
@@ -396,105 +432,123 @@ fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>) {
 
     // An approval and then its twin: approved once, redeemed once.
     f.clock.advance(20 * 60);
-    let started = start(&mut f, "alice");
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     let ok = phone.answer(&c, Decision::Approve, &started.display, false);
     f.relay.queue_answers(&[ok.clone(), twin(&ok)]);
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
-    f.rp.redeem(&started.handle).unwrap();
+    f.rp.redeem(&started.handle).await.unwrap();
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Redeemed
     );
     assert!(matches!(
-        f.rp.redeem(&started.handle),
+        f.rp.redeem(&started.handle).await,
         Err(Error::NotRedeemable)
     ));
     // A later denial cannot overturn the resolved approval either.
     f.relay
         .put_answer(&phone.answer(&c, Decision::Deny, "", false));
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Redeemed
     );
     assert_eq!(
-        f.rp.limiter_state("alice").unwrap().failures,
+        f.rp.limiter_state("alice").await.unwrap().failures,
         0,
         "redeem reset the limiter"
     );
 }
 
-fn only_the_starting_session_can_redeem(s: Arc<dyn RpStore>) {
-    let (mut f, alice) = setup(s);
-    let bob = f.enroll("bob", ApprovalKind::Number, 12);
-    let a = start(&mut f, "alice");
+async fn only_the_starting_session_can_redeem(s: Arc<dyn RpStore>) {
+    let (mut f, alice) = setup(s).await;
+    let bob = f.enroll("bob", ApprovalKind::Number, 12).await;
+    let a = start(&mut f, "alice").await;
     let ca = f.relay.last_challenge();
-    let b = start(&mut f, "bob");
+    let b = start(&mut f, "bob").await;
     let cb = f.relay.last_challenge();
     f.relay
         .put_answer(&alice.answer(&ca, Decision::Approve, &a.display, false));
-    assert_eq!(check(&f, &a.handle).unwrap(), ChallengeStatus::Approved);
+    assert_eq!(
+        check(&f, &a.handle).await.unwrap(),
+        ChallengeStatus::Approved
+    );
     // Bob's session (its own challenge still pending) cannot take Alice's approval.
-    assert!(matches!(f.rp.redeem(&b.handle), Err(Error::NotRedeemable)));
+    assert!(matches!(
+        f.rp.redeem(&b.handle).await,
+        Err(Error::NotRedeemable)
+    ));
     // Nor can a made-up handle.
     let forged = SessionHandle::make(&mut f.rng);
-    assert!(matches!(f.rp.redeem(&forged), Err(Error::NotRedeemable)));
-    assert!(matches!(check(&f, &forged), Err(Error::UnknownSession)));
-    assert_eq!(f.rp.redeem(&a.handle).unwrap().account, "alice");
-    assert!(matches!(f.rp.redeem(&a.handle), Err(Error::NotRedeemable)));
+    assert!(matches!(
+        f.rp.redeem(&forged).await,
+        Err(Error::NotRedeemable)
+    ));
+    assert!(matches!(
+        check(&f, &forged).await,
+        Err(Error::UnknownSession)
+    ));
+    assert_eq!(f.rp.redeem(&a.handle).await.unwrap().account, "alice");
+    assert!(matches!(
+        f.rp.redeem(&a.handle).await,
+        Err(Error::NotRedeemable)
+    ));
     f.relay
         .put_answer(&bob.answer(&cb, Decision::Approve, &b.display, false));
-    assert_eq!(check(&f, &b.handle).unwrap(), ChallengeStatus::Approved);
-    assert_eq!(f.rp.redeem(&b.handle).unwrap().account, "bob");
+    assert_eq!(
+        check(&f, &b.handle).await.unwrap(),
+        ChallengeStatus::Approved
+    );
+    assert_eq!(f.rp.redeem(&b.handle).await.unwrap().account, "bob");
 }
 
-fn an_approval_must_be_redeemed_soon(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
+async fn an_approval_must_be_redeemed_soon(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
     let grace = f.rp.push_policy().redeem_grace;
     for (late_by, redeemable) in [(grace - 1, true), (grace, false)] {
-        let started = start(&mut f, "alice");
+        let started = start(&mut f, "alice").await;
         let c = f.relay.last_challenge();
         f.relay
             .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
         assert_eq!(
-            check(&f, &started.handle).unwrap(),
+            check(&f, &started.handle).await.unwrap(),
             ChallengeStatus::Approved
         );
         f.clock.set(started.expires_at + late_by);
         assert_eq!(
-            f.rp.redeem(&started.handle).is_ok(),
+            f.rp.redeem(&started.handle).await.is_ok(),
             redeemable,
             "{late_by}"
         );
     }
 }
 
-fn one_pending_challenge_per_account(s: Arc<dyn RpStore>) {
-    let (mut f, _phone) = setup(s);
-    let first = start(&mut f, "alice");
+async fn one_pending_challenge_per_account(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s).await;
+    let first = start(&mut f, "alice").await;
     assert!(matches!(
-        start_err(&mut f, "alice"),
+        start_err(&mut f, "alice").await,
         Error::ChallengePending
     ));
     f.clock.set(first.expires_at);
-    start(&mut f, "alice");
+    start(&mut f, "alice").await;
 }
 
-fn challenges_are_limited_per_window(s: Arc<dyn RpStore>) {
-    let (mut f, _phone) = setup(s);
+async fn challenges_are_limited_per_window(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s).await;
     f.rp = f.rp.clone().with_push_policy(PushPolicy {
         max_pending: 100,
         ..PushPolicy::default()
     });
     let t = f.now();
     for _ in 0..5 {
-        start(&mut f, "alice");
+        start(&mut f, "alice").await;
         f.clock.advance(1);
     }
-    match start_err(&mut f, "alice") {
+    match start_err(&mut f, "alice").await {
         Error::TooManyChallenges { retry_after } => {
             assert_eq!(retry_after, Duration::from_secs(t + 600 - f.now()))
         }
@@ -502,84 +556,90 @@ fn challenges_are_limited_per_window(s: Arc<dyn RpStore>) {
     }
     f.clock.set(t + 599);
     assert!(matches!(
-        start_err(&mut f, "alice"),
+        start_err(&mut f, "alice").await,
         Error::TooManyChallenges { .. }
     ));
     f.clock.set(t + 600);
-    start(&mut f, "alice");
+    start(&mut f, "alice").await;
 }
 
-fn a_fraud_report_mutes_pushes_for_twenty_minutes(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
-    let started = start(&mut f, "alice");
+async fn a_fraud_report_mutes_pushes_for_twenty_minutes(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay
         .put_answer(&phone.answer(&c, Decision::Fraud, "", false));
     let at = f.now();
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::FraudReported
     );
     assert!(matches!(
         f.events.all().last(),
         Some(Event::FraudReported { muted_until, .. }) if *muted_until == at + 1200
     ));
-    match start_err(&mut f, "alice") {
+    match start_err(&mut f, "alice").await {
         Error::Muted { retry_after } => assert_eq!(retry_after, Duration::from_secs(1200)),
         e => panic!("{e}"),
     }
     f.clock.set(at + 1199);
-    assert!(matches!(start_err(&mut f, "alice"), Error::Muted { .. }));
+    assert!(matches!(
+        start_err(&mut f, "alice").await,
+        Error::Muted { .. }
+    ));
     f.clock.set(at + 1200);
-    start(&mut f, "alice");
+    start(&mut f, "alice").await;
 }
 
-fn starting_a_challenge_does_not_reset_the_limiter(s: Arc<dyn RpStore>) {
-    let (mut f, _phone) = setup(s);
+async fn starting_a_challenge_does_not_reset_the_limiter(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s).await;
     for _ in 0..3 {
         assert_eq!(
-            f.rp.verify_totp("alice", "000000x").unwrap(),
+            f.rp.verify_totp("alice", "000000x").await.unwrap(),
             Verification::Rejected
         );
     }
-    let before = f.rp.limiter_state("alice").unwrap();
+    let before = f.rp.limiter_state("alice").await.unwrap();
     assert_eq!(before.failures, 3);
-    start(&mut f, "alice");
-    assert_eq!(f.rp.limiter_state("alice").unwrap(), before);
+    start(&mut f, "alice").await;
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap(), before);
     // A throttled account gets no push at all, and nothing is charged.
     f.clock.advance(200);
     for _ in 0..3 {
-        let _ = f.rp.verify_totp("alice", "000000x").unwrap();
+        let _ = f.rp.verify_totp("alice", "000000x").await.unwrap();
     }
-    let throttled = f.rp.limiter_state("alice").unwrap();
+    let throttled = f.rp.limiter_state("alice").await.unwrap();
     assert!(throttled.next_allowed > f.now());
     assert!(matches!(
-        start_err(&mut f, "alice"),
+        start_err(&mut f, "alice").await,
         Error::Throttled { .. }
     ));
-    assert_eq!(f.rp.limiter_state("alice").unwrap(), throttled);
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap(), throttled);
 }
 
-fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>) {
-    let (mut f, phone) = setup(s);
-    let started = start(&mut f, "alice");
+async fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>) {
+    let (mut f, phone) = setup(s).await;
+    let started = start(&mut f, "alice").await;
     let c = f.relay.last_challenge();
     f.relay.with(|r| r.down = true);
-    assert!(matches!(check(&f, &started.handle), Err(Error::Relay(_))));
+    assert!(matches!(
+        check(&f, &started.handle).await,
+        Err(Error::Relay(_))
+    ));
     f.relay.with(|r| r.down = false);
     let mut garbage = phone.answer(&c, Decision::Approve, &started.display, false);
     garbage.signature = vec![0xff; 72];
     f.relay.put_answer(&garbage);
-    let err = check(&f, &started.handle).unwrap_err();
+    let err = check(&f, &started.handle).await.unwrap_err();
     assert!(matches!(err, Error::InvalidAnswer(_)));
     let mut garbage = phone.answer(&c, Decision::Approve, &started.display, false);
     garbage.entered = "abc".into();
     f.relay.put_answer(&garbage);
     assert!(matches!(
-        check(&f, &started.handle),
+        check(&f, &started.handle).await,
         Err(Error::InvalidAnswer(_))
     ));
-    assert_eq!(f.rp.limiter_state("alice").unwrap().failures, 0);
+    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 0);
     assert!(f
         .events
         .all()
@@ -589,28 +649,34 @@ fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>) {
     f.relay
         .put_answer(&phone.answer(&c, Decision::Approve, &started.display, false));
     assert_eq!(
-        check(&f, &started.handle).unwrap(),
+        check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Approved
     );
     // Creating a challenge while the relay is down cancels it: no phantom pending one.
     f.relay.with(|r| r.down = true);
-    assert!(matches!(start_err(&mut f, "alice"), Error::Relay(_)));
+    assert!(matches!(start_err(&mut f, "alice").await, Error::Relay(_)));
     f.relay.with(|r| r.down = false);
-    start(&mut f, "alice");
+    start(&mut f, "alice").await;
 }
 
-fn no_active_device_no_push(s: Arc<dyn RpStore>) {
+async fn no_active_device_no_push(s: Arc<dyn RpStore>) {
     let mut f = push_fixture(s);
-    assert!(matches!(start_err(&mut f, "alice"), Error::NoActiveDevice));
+    assert!(matches!(
+        start_err(&mut f, "alice").await,
+        Error::NoActiveDevice
+    ));
     // A phone awaiting activation gets none either.
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&offer.offer.eid).unwrap();
-    assert!(matches!(start_err(&mut f, "alice"), Error::NoActiveDevice));
+    f.complete(&offer.offer.eid).await.unwrap();
+    assert!(matches!(
+        start_err(&mut f, "alice").await,
+        Error::NoActiveDevice
+    ));
 }
 
-fn session_handles_parse_strictly(_s: Arc<dyn RpStore>) {
+async fn session_handles_parse_strictly(_s: Arc<dyn RpStore>) {
     assert!(SessionHandle::parse("").is_err());
     assert!(SessionHandle::parse("AAAA").is_err());
     assert!(SessionHandle::parse(&"A".repeat(43)).is_ok());

@@ -13,10 +13,11 @@ use crate::Rp;
 
 impl Rp {
     /// The account's phones, active or awaiting activation, oldest first.
-    pub fn devices(&self, account: &str) -> Result<Vec<DeviceInfo>> {
+    pub async fn devices(&self, account: &str) -> Result<Vec<DeviceInfo>> {
         Ok(self
             .store
-            .devices(account)?
+            .devices(account)
+            .await?
             .iter()
             .filter(|d| d.state != DeviceState::Removed)
             .map(DeviceInfo::from)
@@ -38,11 +39,12 @@ impl Rp {
         let setup = self.push_setup()?;
         let device = self
             .store
-            .device(device_id)?
+            .device(device_id)
+            .await?
             .filter(|d| d.account == account)
             .ok_or(Error::UnknownDevice)?;
         let now = self.clock.now();
-        let removed = self.remove_locally(&device, now)?;
+        let removed = self.remove_locally(&device, now).await?;
         if removed {
             self.events.deliver(&Event::DeviceRemoved {
                 account: account.to_owned(),
@@ -75,7 +77,7 @@ impl Rp {
         let setup = self.push_setup()?;
         let mut report = UnenrollReport::default();
         for request in setup.relay.unenroll_requests().await? {
-            let Some(device) = self.store.device(&request.device_id)? else {
+            let Some(device) = self.store.device(&request.device_id).await? else {
                 report.refused += 1;
                 continue;
             };
@@ -85,7 +87,7 @@ impl Rp {
                 continue;
             }
             let now = self.clock.now();
-            let removed_at = if self.remove_locally(&device, now)? {
+            let removed_at = if self.remove_locally(&device, now).await? {
                 report.removed.push(device.device_id);
                 self.events.deliver(&Event::DeviceRemoved {
                     account: device.account.clone(),
@@ -113,12 +115,13 @@ impl Rp {
     /// Marks the device removed (from whatever live state), cancels its pending
     /// challenges, kills its enrollment if still awaiting activation, and removes the
     /// account's TOTP secret if it is this device's. True if this call removed it.
-    fn remove_locally(&self, device: &DeviceRecord, now: u64) -> Result<bool> {
+    async fn remove_locally(&self, device: &DeviceRecord, now: u64) -> Result<bool> {
         let mut removed = false;
         for from in [DeviceState::Active, DeviceState::Pending] {
             if self
                 .store
-                .set_device_state(&device.device_id, from, DeviceState::Removed, now)?
+                .set_device_state(&device.device_id, from, DeviceState::Removed, now)
+                .await?
             {
                 removed = true;
                 break;
@@ -128,16 +131,18 @@ impl Rp {
             return Ok(false);
         }
         self.store
-            .cancel_device_challenges(&device.device_id, now)?;
-        self.kill_enrollment(&device.eid, EnrollmentState::Registered)?;
-        if let Some(totp) = self.store.totp(&device.account)? {
+            .cancel_device_challenges(&device.device_id, now)
+            .await?;
+        self.kill_enrollment(&device.eid, EnrollmentState::Registered)
+            .await?;
+        if let Some(totp) = self.store.totp(&device.account).await? {
             let same: bool = totp
                 .secret
                 .as_bytes()
                 .ct_eq(device.totp_secret.as_bytes())
                 .into();
             if same {
-                self.store.delete_totp(&device.account)?;
+                self.store.delete_totp(&device.account).await?;
             }
         }
         tracing::info!(account = %device.account, device_id = %device.device_id, "device removed");

@@ -30,7 +30,7 @@ impl Rp {
         let setup = self.push_setup()?;
         self.push_policy.check_kind(request.min)?;
         let now = self.clock.now();
-        let authorized_by_proof = self.check_authorization(account, auth, now)?;
+        let authorized_by_proof = self.check_authorization(account, auth, now).await?;
         let expires_at = now.saturating_add(self.push_policy.offer_ttl);
         let (offer, secrets) = Offer::make(
             OfferParams {
@@ -46,25 +46,28 @@ impl Rp {
             rng,
         )?;
         let json = offer.to_json();
-        self.store.insert_enrollment(&EnrollmentRecord {
-            eid: offer.eid,
-            account: account.to_owned(),
-            state: EnrollmentState::Offered,
-            offer_json: Some(json.clone()),
-            rp_private_key: Some(secrets.rp_key.private_bytes()),
-            min: request.min,
-            uv: request.uv,
-            expires_at,
-            authorized_by_proof,
-            device_id: None,
-            created_at: now,
-        })?;
+        self.store
+            .insert_enrollment(&EnrollmentRecord {
+                eid: offer.eid,
+                account: account.to_owned(),
+                state: EnrollmentState::Offered,
+                offer_json: Some(json.clone()),
+                rp_private_key: Some(secrets.rp_key.private_bytes()),
+                min: request.min,
+                uv: request.uv,
+                expires_at,
+                authorized_by_proof,
+                device_id: None,
+                created_at: now,
+            })
+            .await?;
         if let Err(e) = setup
             .relay
             .announce_enrollment(&offer.eid, expires_at)
             .await
         {
-            self.kill_enrollment(&offer.eid, EnrollmentState::Offered)?;
+            self.kill_enrollment(&offer.eid, EnrollmentState::Offered)
+                .await?;
             return Err(e.into());
         }
         tracing::info!(account, eid = %offer.eid, "enrollment offer made");
@@ -76,7 +79,7 @@ impl Rp {
     }
 
     /// Checks `auth` for `account` at `now`; true if a proof was given.
-    fn check_authorization(
+    async fn check_authorization(
         &self,
         account: &str,
         auth: EnrollmentAuthorization,
@@ -84,7 +87,7 @@ impl Rp {
     ) -> Result<bool> {
         match auth {
             EnrollmentAuthorization::NoSecondFactorYet => {
-                if self.has_second_factor(account)? {
+                if self.has_second_factor(account).await? {
                     return Err(Error::SecondFactorRequired);
                 }
                 Ok(false)
@@ -102,14 +105,15 @@ impl Rp {
     }
 
     /// Moves the offer from `from` to `Killed` (wiping its secrets).
-    pub(crate) fn kill_enrollment(
+    pub(crate) async fn kill_enrollment(
         &self,
         eid: &assent_protocol::EnrollmentId,
         from: EnrollmentState,
     ) -> Result<bool> {
         let killed = self
             .store
-            .set_enrollment_state(eid, from, EnrollmentState::Killed, None)?;
+            .set_enrollment_state(eid, from, EnrollmentState::Killed, None)
+            .await?;
         if killed {
             tracing::info!(%eid, from = from.as_str(), "enrollment killed");
         }

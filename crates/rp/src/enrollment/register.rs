@@ -32,13 +32,18 @@ impl Rp {
         let setup = self.push_setup()?;
         let record = self
             .store
-            .enrollment(eid)?
+            .enrollment(eid)
+            .await?
             .ok_or(Error::UnknownEnrollment)?;
         match record.state {
             EnrollmentState::Offered => {}
             EnrollmentState::Registered => {
                 let device_id = record.device_id.ok_or(Error::Corrupt("device id"))?;
-                let device = self.store.device(&device_id)?.ok_or(Error::UnknownDevice)?;
+                let device = self
+                    .store
+                    .device(&device_id)
+                    .await?
+                    .ok_or(Error::UnknownDevice)?;
                 let answer = seal_answer(setup, eid, &device, rng)?;
                 setup.relay.deliver_enrollment_answer(&answer).await?;
                 return Ok(RegistrationStatus::AwaitingActivation((&device).into()));
@@ -46,7 +51,7 @@ impl Rp {
             _ => return Err(Error::EnrollmentUsed),
         }
         if self.clock.now() >= record.expires_at {
-            self.kill_enrollment(eid, EnrollmentState::Offered)?;
+            self.kill_enrollment(eid, EnrollmentState::Offered).await?;
             return Err(Error::EnrollmentExpired);
         }
         let Some(registration) = setup.relay.registration(eid).await? else {
@@ -60,26 +65,31 @@ impl Rp {
         // Exactly one caller gets the offer's secrets; they leave the store here.
         let claimed = self
             .store
-            .claim_enrollment(eid)?
+            .claim_enrollment(eid)
+            .await?
             .ok_or(Error::EnrollmentUsed)?;
         let now = self.clock.now();
         let device =
             match self.verify_registration(&record.account, &registration, &claimed, now, rng) {
                 Ok(device) => device,
                 Err(e) => {
-                    self.kill_enrollment(eid, EnrollmentState::Claimed)?;
+                    self.kill_enrollment(eid, EnrollmentState::Claimed).await?;
                     tracing::warn!(%eid, error = %e, "registration refused; enrollment killed");
                     return Err(e);
                 }
             };
         let answer = seal_answer(setup, eid, &device, rng)?;
-        self.store.insert_device(&device)?;
-        if !self.store.set_enrollment_state(
-            eid,
-            EnrollmentState::Claimed,
-            EnrollmentState::Registered,
-            Some(&device.device_id),
-        )? {
+        self.store.insert_device(&device).await?;
+        if !self
+            .store
+            .set_enrollment_state(
+                eid,
+                EnrollmentState::Claimed,
+                EnrollmentState::Registered,
+                Some(&device.device_id),
+            )
+            .await?
+        {
             return Err(Error::EnrollmentUsed);
         }
         tracing::info!(%eid, device_id = %device.device_id, "phone registered, awaiting activation");

@@ -6,17 +6,20 @@ use assent_protocol::{ApprovalKind, DevicePublicKey, Signer as _, UnenrollReques
 
 use super::*;
 use crate::store::EnrollmentState;
-use crate::test_push::{block_on, push_fixture, relay_url, rp_id, Phone, PushFixture};
+use crate::test_push::{push_fixture, relay_url, rp_id, Phone, PushFixture};
 use crate::test_support::on_both_stores;
 use crate::{EnrollmentAuthorization, Error, Event, RpStore, Verification};
+
+/// The authorization of an account's first second factor.
+const NO_FACTOR_YET: EnrollmentAuthorization = EnrollmentAuthorization::NoSecondFactorYet;
 
 fn fx(s: Arc<dyn RpStore>) -> PushFixture {
     push_fixture(s)
 }
 
-fn full_enrollment_and_activation(s: Arc<dyn RpStore>) {
+async fn full_enrollment_and_activation(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     assert_eq!(
         f.relay.with(|r| r.announced.clone()),
@@ -29,21 +32,21 @@ fn full_enrollment_and_activation(s: Arc<dyn RpStore>) {
     assert!(offer.qr().unwrap().svg().contains("<svg"));
     assert!(!format!("{offer:?}").contains(&*offer.offer.es.to_base64url()));
 
-    assert_eq!(f.complete(&eid).unwrap(), RegistrationStatus::Waiting);
+    assert_eq!(f.complete(&eid).await.unwrap(), RegistrationStatus::Waiting);
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
     f.clock.advance(5);
-    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).unwrap() else {
+    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).await.unwrap() else {
         panic!("not registered");
     };
     assert_eq!(info.state, DeviceState::Pending);
     assert_eq!(info.name, "Alice's iPhone");
     // The offer's secrets left the store when the registration was claimed.
-    let rec = f.rp.store().enrollment(&eid).unwrap().unwrap();
+    let rec = f.rp.store().enrollment(&eid).await.unwrap().unwrap();
     assert_eq!(rec.state, EnrollmentState::Registered);
     assert!(rec.offer_json.is_none() && rec.rp_private_key.is_none());
     // The device key is pinned.
-    let stored = f.rp.store().device(&info.device_id).unwrap().unwrap();
+    let stored = f.rp.store().device(&info.device_id).await.unwrap().unwrap();
     assert_eq!(stored.device_pub, phone.signer.public_key());
     assert_eq!(
         stored.totp_secret.as_bytes().len(),
@@ -51,19 +54,19 @@ fn full_enrollment_and_activation(s: Arc<dyn RpStore>) {
         "160-bit TOTP secret"
     );
     // Pending phones get no challenges and are no second factor yet.
-    assert!(!f.rp.has_second_factor("alice").unwrap());
+    assert!(!f.rp.has_second_factor("alice").await.unwrap());
 
     let enrolled = phone.open_answer(&f.relay);
     assert_eq!(enrolled.device_id, info.device_id);
     assert_eq!(enrolled.min, ApprovalKind::Number);
     let code = phone.code(f.now());
-    let ActivationResult::Activated(done) = f.activate("alice", &eid, &code) else {
+    let ActivationResult::Activated(done) = f.activate("alice", &eid, &code).await else {
         panic!("right code rejected");
     };
     assert_eq!(done.account, "alice");
     assert_eq!(done.device.state, DeviceState::Active);
     assert_eq!(done.backup_codes.as_ref().unwrap().len(), 10);
-    assert_eq!(f.rp.backup_codes_remaining("alice").unwrap(), 10);
+    assert_eq!(f.rp.backup_codes_remaining("alice").await.unwrap(), 10);
     assert_eq!(
         f.events.all(),
         vec![Event::NewDevice {
@@ -74,136 +77,129 @@ fn full_enrollment_and_activation(s: Arc<dyn RpStore>) {
             at: f.now(),
         }]
     );
-    let list = f.rp.devices("alice").unwrap();
+    let list = f.rp.devices("alice").await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].state, DeviceState::Active);
     // The phone's TOTP is now the account's; the activation code itself is spent.
-    assert!(f.rp.has_totp("alice").unwrap());
+    assert!(f.rp.has_totp("alice").await.unwrap());
     assert_eq!(
-        f.rp.verify_totp("alice", &code).unwrap(),
+        f.rp.verify_totp("alice", &code).await.unwrap(),
         Verification::Rejected
     );
     f.clock.advance(30);
     assert_eq!(
-        f.rp.verify_totp("alice", &phone.code(f.now())).unwrap(),
+        f.rp.verify_totp("alice", &phone.code(f.now()))
+            .await
+            .unwrap(),
         Verification::Accepted
     );
     // Activating again is refused; so is another registration round.
     assert!(matches!(
-        f.rp.activate("alice", &eid, &code, &mut f.rng),
+        f.rp.activate("alice", &eid, &code, &mut f.rng).await,
         Err(Error::NotAwaitingActivation)
     ));
-    assert!(matches!(f.complete(&eid), Err(Error::EnrollmentUsed)));
+    assert!(matches!(f.complete(&eid).await, Err(Error::EnrollmentUsed)));
 }
 
-fn a_second_phone_keeps_the_backup_codes_and_needs_a_proof(s: Arc<dyn RpStore>) {
+async fn a_second_phone_keeps_the_backup_codes_and_needs_a_proof(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let first = f.enroll("alice", ApprovalKind::Number, 11);
+    let first = f.enroll("alice", ApprovalKind::Number, 11).await;
     let request = OfferRequest::new("Example", "alice@example.com");
-    let err = block_on(f.rp.make_offer(
-        "alice",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::NoSecondFactorYet,
-        &mut f.rng,
-    ))
-    .unwrap_err();
+    let err = f
+        .try_offer("alice", &request, NO_FACTOR_YET)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::SecondFactorRequired));
     f.clock.advance(30);
     let proof =
         f.rp.prove_with_totp("alice", &first.code(f.now()))
+            .await
             .unwrap()
             .unwrap();
-    let offer = block_on(f.rp.make_offer(
-        "alice",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::Proven(proof),
-        &mut f.rng,
-    ))
-    .unwrap();
+    let offer = f
+        .try_offer("alice", &request, EnrollmentAuthorization::Proven(proof))
+        .await
+        .unwrap();
     let mut second = Phone::new(12);
     second.register(&f.relay, &offer.uri, f.now());
-    f.complete(&offer.offer.eid).unwrap();
+    f.complete(&offer.offer.eid).await.unwrap();
     second.open_answer(&f.relay);
-    let ActivationResult::Activated(done) =
-        f.activate("alice", &offer.offer.eid, &second.code(f.now()))
+    let ActivationResult::Activated(done) = f
+        .activate("alice", &offer.offer.eid, &second.code(f.now()))
+        .await
     else {
         panic!("rejected");
     };
     assert!(done.backup_codes.is_none(), "the account already had codes");
-    assert_eq!(f.rp.devices("alice").unwrap().len(), 2);
+    assert_eq!(f.rp.devices("alice").await.unwrap().len(), 2);
     assert_eq!(f.events.all().len(), 2, "one NewDevice per phone");
 }
 
-fn proofs_must_be_for_the_account_and_fresh(s: Arc<dyn RpStore>) {
+async fn proofs_must_be_for_the_account_and_fresh(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let alice = f.enroll("alice", ApprovalKind::Number, 11);
-    f.enroll("bob", ApprovalKind::Number, 12);
+    let alice = f.enroll("alice", ApprovalKind::Number, 11).await;
+    f.enroll("bob", ApprovalKind::Number, 12).await;
     let request = OfferRequest::new("Example", "bob");
     f.clock.advance(30);
     let proof =
         f.rp.prove_with_totp("alice", &alice.code(f.now()))
+            .await
             .unwrap()
             .unwrap();
-    let err = block_on(f.rp.make_offer(
-        "bob",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::Proven(proof),
-        &mut f.rng,
-    ))
-    .unwrap_err();
+    let err = f
+        .try_offer("bob", &request, EnrollmentAuthorization::Proven(proof))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::ProofRefused(_)), "{err}");
     f.clock.advance(30);
     let proof =
         f.rp.prove_with_totp("alice", &alice.code(f.now()))
+            .await
             .unwrap()
             .unwrap();
     f.clock.advance(601);
-    let err = block_on(f.rp.make_offer(
-        "alice",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::Proven(proof),
-        &mut f.rng,
-    ))
-    .unwrap_err();
+    let err = f
+        .try_offer("alice", &request, EnrollmentAuthorization::Proven(proof))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::ProofRefused(_)), "{err}");
     // A wrong code gives no proof at all.
     assert_eq!(
         f.rp.prove_with_totp("alice", "000000")
+            .await
             .unwrap()
             .unwrap_err(),
         Verification::Rejected
     );
 }
 
-fn a_second_factor_added_meanwhile_blocks_an_unproven_activation(s: Arc<dyn RpStore>) {
+async fn a_second_factor_added_meanwhile_blocks_an_unproven_activation(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&offer.offer.eid).unwrap();
+    f.complete(&offer.offer.eid).await.unwrap();
     phone.open_answer(&f.relay);
     // Meanwhile the account got a TOTP secret by another path.
     let secret = crate::make_totp_secret(&mut f.rng).unwrap();
     f.rp.set_totp("alice", &secret, crate::TotpParams::default())
+        .await
         .unwrap();
     let err =
         f.rp.activate("alice", &offer.offer.eid, &phone.code(f.now()), &mut f.rng)
+            .await
             .unwrap_err();
     assert!(matches!(err, Error::SecondFactorRequired));
     assert!(f.events.all().is_empty());
 }
 
-fn wrong_activation_code_kills_the_enrollment(s: Arc<dyn RpStore>) {
+async fn wrong_activation_code_kills_the_enrollment(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
-    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).unwrap() else {
+    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).await.unwrap() else {
         panic!()
     };
     phone.open_answer(&f.relay);
@@ -214,55 +210,62 @@ fn wrong_activation_code_kills_the_enrollment(s: Arc<dyn RpStore>) {
         "123456"
     };
     assert!(matches!(
-        f.activate("alice", &eid, wrong),
+        f.activate("alice", &eid, wrong).await,
         ActivationResult::Rejected
     ));
     // The right code no longer helps.
     assert!(matches!(
-        f.rp.activate("alice", &eid, &right, &mut f.rng),
+        f.rp.activate("alice", &eid, &right, &mut f.rng).await,
         Err(Error::NotAwaitingActivation)
     ));
     assert_eq!(
-        f.rp.store().enrollment(&eid).unwrap().unwrap().state,
+        f.rp.store().enrollment(&eid).await.unwrap().unwrap().state,
         EnrollmentState::Killed
     );
     assert_eq!(
-        f.rp.store().device(&info.device_id).unwrap().unwrap().state,
+        f.rp.store()
+            .device(&info.device_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         DeviceState::Removed
     );
-    assert!(f.rp.devices("alice").unwrap().is_empty());
-    assert!(!f.rp.has_totp("alice").unwrap());
+    assert!(f.rp.devices("alice").await.unwrap().is_empty());
+    assert!(!f.rp.has_totp("alice").await.unwrap());
     assert!(f.events.all().is_empty());
 }
 
-fn activation_is_bound_to_the_account_and_its_deadline(s: Arc<dyn RpStore>) {
+async fn activation_is_bound_to_the_account_and_its_deadline(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&eid).unwrap();
+    f.complete(&eid).await.unwrap();
     phone.open_answer(&f.relay);
     // Another account's session cannot activate it, even with the right code.
     assert!(matches!(
-        f.rp.activate("mallory", &eid, &phone.code(f.now()), &mut f.rng),
+        f.rp.activate("mallory", &eid, &phone.code(f.now()), &mut f.rng)
+            .await,
         Err(Error::UnknownEnrollment)
     ));
     f.clock.advance(600);
     assert!(matches!(
-        f.rp.activate("alice", &eid, &phone.code(f.now()), &mut f.rng),
+        f.rp.activate("alice", &eid, &phone.code(f.now()), &mut f.rng)
+            .await,
         Err(Error::EnrollmentExpired)
     ));
-    assert!(f.rp.devices("alice").unwrap().is_empty());
+    assert!(f.rp.devices("alice").await.unwrap().is_empty());
 }
 
-fn in_app_activation_checks_the_device_id(s: Arc<dyn RpStore>) {
+async fn in_app_activation_checks_the_device_id(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&eid).unwrap();
+    f.complete(&eid).await.unwrap();
     let enrolled = phone.open_answer(&f.relay);
     let mut activation = assent_protocol::Activation {
         eid,
@@ -273,18 +276,19 @@ fn in_app_activation_checks_the_device_id(s: Arc<dyn RpStore>) {
     activation.device_id = assent_protocol::DeviceId::from_bytes([9; 16]);
     assert!(matches!(
         f.rp.activate_in_app("alice", &activation, &mut f.rng)
+            .await
             .unwrap(),
         ActivationResult::Rejected
     ));
     assert!(matches!(
-        f.rp.activate_in_app("alice", &good, &mut f.rng),
+        f.rp.activate_in_app("alice", &good, &mut f.rng).await,
         Err(Error::NotAwaitingActivation)
     ));
 
-    let offer = f.offer("bob", ApprovalKind::Number);
+    let offer = f.offer("bob", ApprovalKind::Number).await;
     let mut phone = Phone::new(12);
     phone.register(&f.relay, &offer.uri, f.now());
-    f.complete(&offer.offer.eid).unwrap();
+    f.complete(&offer.offer.eid).await.unwrap();
     let enrolled = phone.open_answer(&f.relay);
     let activation = assent_protocol::Activation {
         eid: offer.offer.eid,
@@ -293,32 +297,33 @@ fn in_app_activation_checks_the_device_id(s: Arc<dyn RpStore>) {
     };
     assert!(matches!(
         f.rp.activate_in_app("bob", &activation, &mut f.rng)
+            .await
             .unwrap(),
         ActivationResult::Activated(_)
     ));
 }
 
-fn only_the_first_registration_is_taken(s: Arc<dyn RpStore>) {
+async fn only_the_first_registration_is_taken(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut first = Phone::new(11);
     first.register(&f.relay, &offer.uri, f.now());
-    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).unwrap() else {
+    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).await.unwrap() else {
         panic!()
     };
     // A second phone registers for the same eid; the relay now serves that one.
     let mut second = Phone::new(12);
     second.register(&f.relay, &offer.uri, f.now());
     f.relay.with(|r| r.enrollment_answers.clear());
-    let RegistrationStatus::AwaitingActivation(again) = f.complete(&eid).unwrap() else {
+    let RegistrationStatus::AwaitingActivation(again) = f.complete(&eid).await.unwrap() else {
         panic!()
     };
     assert_eq!(
         again.device_id, info.device_id,
         "answer re-delivered, not re-taken"
     );
-    let pinned = f.rp.store().device(&info.device_id).unwrap().unwrap();
+    let pinned = f.rp.store().device(&info.device_id).await.unwrap().unwrap();
     assert_eq!(pinned.device_pub, first.signer.public_key());
     // The re-delivered answer is for the first phone only.
     first.open_answer(&f.relay);
@@ -330,35 +335,39 @@ fn only_the_first_registration_is_taken(s: Arc<dyn RpStore>) {
     );
 }
 
-fn an_expired_offer_is_refused(s: Arc<dyn RpStore>) {
+async fn an_expired_offer_is_refused(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     phone.register(&f.relay, &offer.uri, f.now());
     f.clock.advance(600);
-    assert!(matches!(f.complete(&eid), Err(Error::EnrollmentExpired)));
-    let rec = f.rp.store().enrollment(&eid).unwrap().unwrap();
+    assert!(matches!(
+        f.complete(&eid).await,
+        Err(Error::EnrollmentExpired)
+    ));
+    let rec = f.rp.store().enrollment(&eid).await.unwrap().unwrap();
     assert_eq!(rec.state, EnrollmentState::Killed);
     assert!(rec.offer_json.is_none(), "secrets wiped when killed");
     f.clock.set(crate::test_push::T0);
-    assert!(matches!(f.complete(&eid), Err(Error::EnrollmentUsed)));
+    assert!(matches!(f.complete(&eid).await, Err(Error::EnrollmentUsed)));
     assert!(matches!(
-        f.complete(&assent_protocol::EnrollmentId::from_bytes([1; 16])),
+        f.complete(&assent_protocol::EnrollmentId::from_bytes([1; 16]))
+            .await,
         Err(Error::UnknownEnrollment)
     ));
 }
 
-fn a_key_substituted_by_the_relay_is_caught(s: Arc<dyn RpStore>) {
+async fn a_key_substituted_by_the_relay_is_caught(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     let mut reg = phone.registration(&offer.uri, f.now());
     let relay_key = Phone::new(66).signer.public_key();
     reg.device_pub = relay_key.clone();
     f.relay.with(|r| r.registrations.insert(eid, reg));
-    let err = f.complete(&eid).unwrap_err();
+    let err = f.complete(&eid).await.unwrap_err();
     assert!(
         matches!(err, Error::Protocol(assent_protocol::Error::BindMismatch)),
         "{err}"
@@ -366,17 +375,17 @@ fn a_key_substituted_by_the_relay_is_caught(s: Arc<dyn RpStore>) {
     assert!(!err.to_string().contains(&*offer.offer.es.to_base64url()));
     // The offer is dead and no key was pinned.
     assert_eq!(
-        f.rp.store().enrollment(&eid).unwrap().unwrap().state,
+        f.rp.store().enrollment(&eid).await.unwrap().unwrap().state,
         EnrollmentState::Killed
     );
-    assert!(f.rp.store().devices("alice").unwrap().is_empty());
+    assert!(f.rp.store().devices("alice").await.unwrap().is_empty());
     assert!(f.relay.with(|r| r.enrollment_answers.is_empty()));
     let _: DevicePublicKey = relay_key;
 }
 
-fn qr_photographer_with_colluding_relay_cannot_activate(s: Arc<dyn RpStore>) {
+async fn qr_photographer_with_colluding_relay_cannot_activate(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     // The attacker photographs the QR (so holds es) and the relay serves the attacker's
     // registration instead of Alice's.
@@ -384,7 +393,7 @@ fn qr_photographer_with_colluding_relay_cannot_activate(s: Arc<dyn RpStore>) {
     let mut alice = Phone::new(11);
     alice.register(&f.relay, &offer.uri, f.now());
     attacker.register(&f.relay, &offer.uri, f.now());
-    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).unwrap() else {
+    let RegistrationStatus::AwaitingActivation(info) = f.complete(&eid).await.unwrap() else {
         panic!()
     };
     // The RP sealed the TOTP secret to the attacker's key: the attacker can show a code...
@@ -392,7 +401,8 @@ fn qr_photographer_with_colluding_relay_cannot_activate(s: Arc<dyn RpStore>) {
     let attacker_code = attacker.code(f.now());
     // ...but has no session of Alice's to type it into.
     assert!(matches!(
-        f.rp.activate("mallory", &eid, &attacker_code, &mut f.rng),
+        f.rp.activate("mallory", &eid, &attacker_code, &mut f.rng)
+            .await,
         Err(Error::UnknownEnrollment)
     ));
     // Alice's phone cannot open the answer, so it shows no code; whatever Alice types on
@@ -412,114 +422,117 @@ fn qr_photographer_with_colluding_relay_cannot_activate(s: Arc<dyn RpStore>) {
         "000000"
     };
     assert!(matches!(
-        f.activate("alice", &eid, guess),
+        f.activate("alice", &eid, guess).await,
         ActivationResult::Rejected
     ));
     assert!(matches!(
-        f.rp.activate("alice", &eid, &attacker_code, &mut f.rng),
+        f.rp.activate("alice", &eid, &attacker_code, &mut f.rng)
+            .await,
         Err(Error::NotAwaitingActivation)
     ));
     assert_eq!(
-        f.rp.store().device(&info.device_id).unwrap().unwrap().state,
+        f.rp.store()
+            .device(&info.device_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         DeviceState::Removed
     );
-    assert!(!f.rp.has_second_factor("alice").unwrap());
+    assert!(!f.rp.has_second_factor("alice").await.unwrap());
     assert!(f.events.all().is_empty());
 }
 
-fn relay_failures_and_garbage_change_nothing(s: Arc<dyn RpStore>) {
+async fn relay_failures_and_garbage_change_nothing(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
     // Announcing fails: the offer is killed, not left half made.
     f.relay.with(|r| r.down = true);
-    let err = block_on(f.rp.make_offer(
-        "alice",
-        &OfferRequest::new("Example", "alice"),
-        &relay_url(),
-        EnrollmentAuthorization::NoSecondFactorYet,
-        &mut f.rng,
-    ))
-    .unwrap_err();
+    let request = OfferRequest::new("Example", "alice");
+    let err = f
+        .try_offer("alice", &request, NO_FACTOR_YET)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Relay(_)), "{err}");
     f.relay.with(|r| r.down = false);
 
-    let offer = f.offer("alice", ApprovalKind::Number);
+    let offer = f.offer("alice", ApprovalKind::Number).await;
     let eid = offer.offer.eid;
     let mut phone = Phone::new(11);
     // A registration filed under this eid but naming another one: refused, offer intact.
-    let other = f.offer("bob", ApprovalKind::Number);
+    let other = f.offer("bob", ApprovalKind::Number).await;
     let reg = phone.registration(&other.uri, f.now());
     f.relay.with(|r| r.registrations.insert(eid, reg));
     assert!(matches!(
-        f.complete(&eid),
+        f.complete(&eid).await,
         Err(Error::Protocol(assent_protocol::Error::WrongEnrollment))
     ));
     // Malformed shape: likewise.
     let mut reg = phone.registration(&offer.uri, f.now());
     reg.bind.truncate(3);
     f.relay.with(|r| r.registrations.insert(eid, reg));
-    assert!(matches!(f.complete(&eid), Err(Error::Protocol(_))));
+    assert!(matches!(f.complete(&eid).await, Err(Error::Protocol(_))));
     assert_eq!(
-        f.rp.store().enrollment(&eid).unwrap().unwrap().state,
+        f.rp.store().enrollment(&eid).await.unwrap().unwrap().state,
         EnrollmentState::Offered
     );
     // Relay down while fetching: error, nothing changed.
     phone.register(&f.relay, &offer.uri, f.now());
     f.relay.with(|r| r.down = true);
-    assert!(matches!(f.complete(&eid), Err(Error::Relay(_))));
+    assert!(matches!(f.complete(&eid).await, Err(Error::Relay(_))));
     f.relay.with(|r| r.down = false);
     assert!(matches!(
-        f.complete(&eid).unwrap(),
+        f.complete(&eid).await.unwrap(),
         RegistrationStatus::AwaitingActivation(_)
     ));
 }
 
-fn push_methods_need_push_configured(s: Arc<dyn RpStore>) {
+async fn push_methods_need_push_configured(s: Arc<dyn RpStore>) {
     let rp = crate::Rp::from_arc(s);
-    let err = block_on(rp.make_offer(
-        "alice",
-        &OfferRequest::new("Example", "alice"),
-        &relay_url(),
-        EnrollmentAuthorization::NoSecondFactorYet,
-        &mut crate::test_support::rng(1),
-    ))
-    .unwrap_err();
+    let err = rp
+        .make_offer(
+            "alice",
+            &OfferRequest::new("Example", "alice"),
+            &relay_url(),
+            EnrollmentAuthorization::NoSecondFactorYet,
+            &mut crate::test_support::rng(1),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::PushNotConfigured));
 }
 
-fn simple_minimum_needs_the_rp_policy(s: Arc<dyn RpStore>) {
+async fn simple_minimum_needs_the_rp_policy(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
     let mut request = OfferRequest::new("Example", "alice");
     request.min = ApprovalKind::Simple;
-    let err = block_on(f.rp.make_offer(
-        "alice",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::NoSecondFactorYet,
-        &mut f.rng,
-    ))
-    .unwrap_err();
+    let err = f
+        .try_offer("alice", &request, NO_FACTOR_YET)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::KindNotAllowed(ApprovalKind::Simple)));
 }
 
-fn the_rp_removes_a_device(s: Arc<dyn RpStore>) {
+async fn the_rp_removes_a_device(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let phone = f.enroll("alice", ApprovalKind::Number, 11);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11).await;
     let id = phone.device_id();
     let started =
-        block_on(f.rp.start_challenge("alice", &crate::test_push::context(), &mut f.rng)).unwrap();
+        f.rp.start_challenge("alice", &crate::test_push::context(), &mut f.rng)
+            .await
+            .unwrap();
     assert!(matches!(
-        block_on(f.rp.remove_device("bob", &id, &mut f.rng)),
+        f.rp.remove_device("bob", &id, &mut f.rng).await,
         Err(Error::UnknownDevice)
     ));
-    assert!(block_on(f.rp.remove_device("alice", &id, &mut f.rng)).unwrap());
+    assert!(f.rp.remove_device("alice", &id, &mut f.rng).await.unwrap());
     assert_eq!(f.relay.with(|r| r.removed.clone()), vec![id]);
-    assert!(f.rp.devices("alice").unwrap().is_empty());
+    assert!(f.rp.devices("alice").await.unwrap().is_empty());
     assert!(
-        !f.rp.has_totp("alice").unwrap(),
+        !f.rp.has_totp("alice").await.unwrap(),
         "its TOTP secret is gone too"
     );
     assert_eq!(
-        block_on(f.rp.check(&started.handle)).unwrap(),
+        f.rp.check(&started.handle).await.unwrap(),
         crate::ChallengeStatus::Cancelled
     );
     assert!(matches!(
@@ -530,14 +543,14 @@ fn the_rp_removes_a_device(s: Arc<dyn RpStore>) {
         })
     ));
     // Again: nothing left to remove locally, but the relay is told again.
-    assert!(!block_on(f.rp.remove_device("alice", &id, &mut f.rng)).unwrap());
+    assert!(!f.rp.remove_device("alice", &id, &mut f.rng).await.unwrap());
     assert_eq!(f.relay.with(|r| r.removed.len()), 2);
 }
 
-fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
+async fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let phone = f.enroll("alice", ApprovalKind::Number, 11);
-    let other = f.enroll("bob", ApprovalKind::Number, 12);
+    let phone = f.enroll("alice", ApprovalKind::Number, 11).await;
+    let other = f.enroll("bob", ApprovalKind::Number, 12).await;
     let id = phone.device_id();
     let request = UnenrollRequest::make(&phone.signer, &rp_id(), &id, f.now()).unwrap();
     // A forgery for Bob's device, signed with another key.
@@ -553,11 +566,15 @@ fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
     f.relay.with(|r| {
         r.unenroll_requests = vec![request.clone(), forged, unknown];
     });
-    let report = block_on(f.rp.process_unenroll_requests(&mut f.rng)).unwrap();
+    let report = f.rp.process_unenroll_requests(&mut f.rng).await.unwrap();
     assert_eq!(report.removed, vec![id]);
     assert_eq!((report.confirmed, report.refused), (1, 2));
-    assert!(f.rp.devices("alice").unwrap().is_empty());
-    assert_eq!(f.rp.devices("bob").unwrap().len(), 1, "forgery did nothing");
+    assert!(f.rp.devices("alice").await.unwrap().is_empty());
+    assert_eq!(
+        f.rp.devices("bob").await.unwrap().len(),
+        1,
+        "forgery did nothing"
+    );
     let confirmation = f.relay.with(|r| r.confirmations[0].clone());
     let removed_at = confirmation
         .open(&rp_id(), &request, phone.k_chan.as_ref().unwrap())
@@ -567,7 +584,7 @@ fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
     f.clock.advance(50);
     f.relay
         .with(|r| r.unenroll_requests = vec![request.clone()]);
-    let report = block_on(f.rp.process_unenroll_requests(&mut f.rng)).unwrap();
+    let report = f.rp.process_unenroll_requests(&mut f.rng).await.unwrap();
     assert!(report.removed.is_empty());
     assert_eq!(report.confirmed, 1);
     let again = f.relay.with(|r| r.confirmations[1].clone());
@@ -586,21 +603,14 @@ fn unenroll_requests_are_verified_and_confirmed(s: Arc<dyn RpStore>) {
     assert_eq!(removals, 1);
 }
 
-fn offers_say_the_requested_custody(s: Arc<dyn RpStore>) {
+async fn offers_say_the_requested_custody(s: Arc<dyn RpStore>) {
     let mut f = fx(s);
-    let rp_offer = f.offer("alice", ApprovalKind::Number);
+    let rp_offer = f.offer("alice", ApprovalKind::Number).await;
     assert_eq!(rp_offer.offer.custody, assent_protocol::Custody::Rp);
     assert!(rp_offer.uri.contains("&custody=rp&"));
     let mut request = OfferRequest::new("Example", "bob@example.com");
     request.custody = assent_protocol::Custody::Relay;
-    let managed = block_on(f.rp.make_offer(
-        "bob",
-        &request,
-        &relay_url(),
-        EnrollmentAuthorization::NoSecondFactorYet,
-        &mut f.rng,
-    ))
-    .unwrap();
+    let managed = f.try_offer("bob", &request, NO_FACTOR_YET).await.unwrap();
     assert_eq!(managed.offer.custody, assent_protocol::Custody::Relay);
     assert!(managed.uri.contains("&custody=relay&"));
     assert!(managed.json.contains("\"custody\":\"relay\""));

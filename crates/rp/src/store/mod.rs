@@ -1,162 +1,126 @@
-//! Persistent state of the RP, behind the [`RpStore`] trait.
+//! Persistent state of the RP, behind the async [`RpStore`] trait.
 //!
-//! Two implementations: [`SqliteStore`] (the real one: WAL, migrations by
-//! `PRAGMA user_version`) and [`MemoryStore`] (tests, demos, single-process
-//! servers that accept losing state on restart). Both pass the same test
-//! suite (`store/suite.rs`).
+//! Two backends, each split by record family (TOTP, throttle, backup codes,
+//! application passwords, enrollment offers, devices, challenges, per-account push
+//! settings) in the same file names:
+//!
+//! - [`SqliteStore`] (`sqlite/`): SQLite through sqlx (a connection pool, WAL,
+//!   `synchronous=FULL`), migrated by `PRAGMA user_version` from the one ordered list
+//!   in `sqlite/migrations.rs`. Its statements avoid SQLite-only syntax where a
+//!   portable form exists, so a PostgreSQL backend can follow the same files.
+//! - [`MemoryStore`] (`memory/`): tests, demos, single-process servers that accept
+//!   losing state on restart.
+//!
+//! Every backend passes the same async test suite (`store/suite/`): the memory
+//! store, an in-memory SQLite database and an SQLite file.
 //!
 //! Writes that decide a login are single conditional updates
 //! ([`RpStore::advance_totp_step`], [`RpStore::consume_backup_code`]), so two
-//! concurrent logins with the same code cannot both win. Later modules
-//! (devices, enrollments, challenges) add their tables as further migrations
-//! and their methods beside these: enrollment offers, devices and challenges
-//! (`push_records.rs`) move between states only by conditional updates
+//! concurrent logins with the same code cannot both win. Enrollment offers,
+//! devices and challenges move between states only by conditional updates
 //! ([`RpStore::claim_enrollment`], [`RpStore::set_enrollment_state`],
-//! [`RpStore::set_device_state`], [`RpStore::resolve_challenge`]), and a challenge is
-//! inserted only if the account's limits allow it, in the same atomic step
+//! [`RpStore::set_device_state`], [`RpStore::resolve_challenge`]), and a challenge
+//! is inserted only if the account's limits allow it, in the same atomic step
 //! ([`RpStore::insert_challenge`]).
 
 mod memory;
-mod memory_push;
-mod push_records;
+mod records;
 mod sqlite;
-mod sqlite_push;
 #[cfg(test)]
 mod suite;
-#[cfg(test)]
-mod suite_push;
 
 pub use memory::MemoryStore;
-pub use push_records::{
-    ChallengeAdmission, ChallengeLimits, ChallengeRecord, ChallengeState, ClaimedOffer,
-    DeviceRecord, DeviceState, EnrollmentRecord, EnrollmentState,
+pub use records::{
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
+    ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
+    EnrollmentState, TotpRecord,
 };
 pub use sqlite::SqliteStore;
 
 use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
-
-use crate::push::AccountPolicy;
+use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::limiter::LimiterState;
-use crate::totp_verify::TotpParams;
-
-/// The TOTP credential of one account.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TotpRecord {
-    /// The shared secret (zeroized on drop, redacted in Debug).
-    pub secret: assent_otp::Secret,
-    /// Algorithm, digits and period.
-    pub params: TotpParams,
-    /// The last time step for which a code was accepted; codes are accepted
-    /// only for later steps.
-    pub last_step: Option<u64>,
-    /// Unix seconds when the secret was set.
-    pub created_at: u64,
-}
-
-/// One stored backup code: public id, salted hash, use stamp.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackupCodeRecord {
-    /// Public id (the code's first character), unique within the set.
-    pub id: String,
-    /// PHC string of the salted argon2id hash of the whole code.
-    pub hash: String,
-    /// Unix seconds when the code was used, if it was.
-    pub used_at: Option<u64>,
-}
-
-/// What may be shown about an application password (never the password).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppPasswordInfo {
-    /// Public id (the password's first characters).
-    pub id: String,
-    /// The name the account owner gave it ("Thunderbird on laptop").
-    pub name: String,
-    /// Unix seconds of creation.
-    pub created_at: u64,
-    /// Unix seconds of the last successful use.
-    pub last_used_at: Option<u64>,
-    /// Unix seconds of revocation; a revoked password never verifies again.
-    pub revoked_at: Option<u64>,
-}
-
-/// One stored application password.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppPasswordRecord {
-    /// Public part.
-    pub info: AppPasswordInfo,
-    /// PHC string of the salted argon2id hash of the whole password.
-    pub hash: String,
-}
+use crate::push::AccountPolicy;
 
 /// Storage of everything the RP keeps per account. Accounts are opaque
 /// strings chosen by the login server.
 ///
 /// Implementations must make each method atomic on its own; the conditional
-/// methods must decide and write in one step.
+/// methods must decide and write in one step. The methods are async
+/// (`#[async_trait]`, `Send` futures) and implemented with
+/// `#[async_trait::async_trait]`. A call dropped before it completes must leave the
+/// store as if it had not started or had finished (a transaction rolls back).
+#[async_trait]
 pub trait RpStore: Send + Sync {
     /// Sets (or replaces) the account's TOTP credential.
-    fn put_totp(&self, account: &str, record: &TotpRecord) -> Result<()>;
+    async fn put_totp(&self, account: &str, record: &TotpRecord) -> Result<()>;
     /// The account's TOTP credential, if any.
-    fn totp(&self, account: &str) -> Result<Option<TotpRecord>>;
+    async fn totp(&self, account: &str) -> Result<Option<TotpRecord>>;
     /// Sets `last_step` to `step` only if no step at or after `step` was
     /// accepted before. True if this call won.
-    fn advance_totp_step(&self, account: &str, step: u64) -> Result<bool>;
+    async fn advance_totp_step(&self, account: &str, step: u64) -> Result<bool>;
     /// Removes the TOTP credential. True if there was one.
-    fn delete_totp(&self, account: &str) -> Result<bool>;
+    async fn delete_totp(&self, account: &str) -> Result<bool>;
 
     /// The account's limiter state (default when none is stored).
-    fn limiter(&self, account: &str) -> Result<LimiterState>;
+    async fn limiter(&self, account: &str) -> Result<LimiterState>;
     /// Atomically replaces the limiter state with `f(current)`.
-    fn update_limiter(
+    async fn update_limiter(
         &self,
         account: &str,
-        f: &mut dyn FnMut(LimiterState) -> LimiterState,
+        f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()>;
     /// Forgets all failures (after a success).
-    fn reset_limiter(&self, account: &str) -> Result<()>;
+    async fn reset_limiter(&self, account: &str) -> Result<()>;
 
     /// Replaces the account's backup code set (the old set stops working).
-    fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;
+    async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;
     /// The backup code with this public id, used or not.
-    fn backup_code(&self, account: &str, id: &str) -> Result<Option<BackupCodeRecord>>;
+    async fn backup_code(&self, account: &str, id: &str) -> Result<Option<BackupCodeRecord>>;
     /// Marks the code with this id *and* hash as used, only if it is unused.
     /// True if this call won. (Matching the hash too means a code of a set
     /// that was replaced meanwhile can never consume a new code with the same id.)
-    fn consume_backup_code(&self, account: &str, id: &str, hash: &str, now: u64) -> Result<bool>;
+    async fn consume_backup_code(
+        &self,
+        account: &str,
+        id: &str,
+        hash: &str,
+        now: u64,
+    ) -> Result<bool>;
     /// Number of unused backup codes.
-    fn backup_codes_remaining(&self, account: &str) -> Result<u32>;
+    async fn backup_codes_remaining(&self, account: &str) -> Result<u32>;
 
     /// Adds an application password. False (and nothing written) if the
     /// account already has one with this id.
-    fn insert_app_password(&self, account: &str, record: &AppPasswordRecord) -> Result<bool>;
+    async fn insert_app_password(&self, account: &str, record: &AppPasswordRecord) -> Result<bool>;
     /// The application password with this id, revoked or not.
-    fn app_password(&self, account: &str, id: &str) -> Result<Option<AppPasswordRecord>>;
+    async fn app_password(&self, account: &str, id: &str) -> Result<Option<AppPasswordRecord>>;
     /// All application passwords of the account, oldest first.
-    fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>>;
+    async fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>>;
     /// Records a successful use.
-    fn touch_app_password(&self, account: &str, id: &str, now: u64) -> Result<()>;
+    async fn touch_app_password(&self, account: &str, id: &str, now: u64) -> Result<()>;
     /// Revokes one password. True if it existed and was not yet revoked.
-    fn revoke_app_password(&self, account: &str, id: &str, now: u64) -> Result<bool>;
+    async fn revoke_app_password(&self, account: &str, id: &str, now: u64) -> Result<bool>;
     /// Revokes all the account's passwords; returns how many were live.
-    fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32>;
+    async fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32>;
 
     /// Removes everything stored for the account (its offers, devices and challenges
     /// too).
-    fn delete_account(&self, account: &str) -> Result<()>;
+    async fn delete_account(&self, account: &str) -> Result<()>;
 
     // ----- enrollment offers -----
     /// Stores a new offer. Errors if the eid exists (ids are random: never in practice).
-    fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()>;
+    async fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()>;
     /// The offer with this eid, whatever its state.
-    fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>>;
+    async fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>>;
     /// Takes an `Offered` offer's secrets, deleting them and moving it to `Claimed` in
     /// the same step. `None` if it is not `Offered` (so only one caller ever gets them).
-    fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>>;
+    async fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>>;
     /// Moves the offer from `from` to `to` (recording `device_id` when given), only if it
     /// is in `from`. True if this call won.
-    fn set_enrollment_state(
+    async fn set_enrollment_state(
         &self,
         eid: &EnrollmentId,
         from: EnrollmentState,
@@ -166,15 +130,15 @@ pub trait RpStore: Send + Sync {
 
     // ----- devices -----
     /// Stores a new device.
-    fn insert_device(&self, record: &DeviceRecord) -> Result<()>;
+    async fn insert_device(&self, record: &DeviceRecord) -> Result<()>;
     /// The device with this id, whatever its state.
-    fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>>;
+    async fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>>;
     /// All devices of the account (every state), oldest first.
-    fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>>;
+    async fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>>;
     /// Moves the device from `from` to `to` at `now` (stamping `activated_at` for
     /// `Active`, `removed_at` for `Removed`), only if it is in `from`. True if this call
     /// won.
-    fn set_device_state(
+    async fn set_device_state(
         &self,
         device_id: &DeviceId,
         from: DeviceState,
@@ -187,17 +151,17 @@ pub trait RpStore: Send + Sync {
     /// has fewer than `limits.max_pending` unexpired pending challenges and fewer than
     /// `limits.max_per_window` challenges created in the last `limits.window` seconds;
     /// decided and written in one step.
-    fn insert_challenge(
+    async fn insert_challenge(
         &self,
         record: &ChallengeRecord,
         limits: &ChallengeLimits,
         now: u64,
     ) -> Result<ChallengeAdmission>;
     /// The challenge whose session-handle hash is `handle_hash`.
-    fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>>;
+    async fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>>;
     /// Moves the challenge from `from` to `to` at `now`, only if it is in `from`. True if
     /// this call won: each transition happens exactly once.
-    fn resolve_challenge(
+    async fn resolve_challenge(
         &self,
         challenge_id: &ChallengeId,
         from: ChallengeState,
@@ -205,15 +169,15 @@ pub trait RpStore: Send + Sync {
         now: u64,
     ) -> Result<bool>;
     /// Moves every pending challenge of the device to `Cancelled`; returns how many.
-    fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32>;
+    async fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32>;
 
     // ----- per-account push settings -----
     /// Mutes pushes for the account until `until` (never shortens an existing mute).
-    fn mute_pushes(&self, account: &str, until: u64) -> Result<()>;
+    async fn mute_pushes(&self, account: &str, until: u64) -> Result<()>;
     /// The end of the account's mute, if one was ever set.
-    fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>>;
+    async fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>>;
     /// Sets the account's approval policy.
-    fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()>;
+    async fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()>;
     /// The account's approval policy, if one was set.
-    fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>>;
+    async fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>>;
 }

@@ -21,7 +21,7 @@ use super::security::{render, user_page};
 use crate::csrf::Posted;
 use crate::error::Result;
 use crate::html::{self, esc};
-use crate::state::{blocking, rng, AppState};
+use crate::state::{blocking_rp, rng, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,10 +31,10 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// The security page's section: the list and the create form.
-pub fn section(state: &AppState, account: &str, csrf: &str) -> Result<String> {
+pub async fn section(state: &AppState, account: &str, csrf: &str) -> Result<String> {
     let rows: String = state
         .rp
-        .list_app_passwords(account)?
+        .list_app_passwords(account).await?
         .iter()
         .filter(|p| p.revoked_at.is_none())
         .map(|p| {
@@ -98,13 +98,17 @@ async fn create(
     let rp = state.rp.clone();
     let account = user.account();
     let mut r = rng()?;
-    let created =
-        blocking(move || Ok(rp.create_app_password(&account, &form.name, &mut r))).await?;
+    let created = blocking_rp(move || async move {
+        Ok(rp.create_app_password(&account, &form.name, &mut r).await)
+    })
+    .await?;
     let created = match created {
         Ok(c) => c,
         Err(RpError::InvalidName) => {
             let message = "Give the application password a name of 1 to 64 characters.";
-            return Ok(render(&state, &session, &user, None, Some(message))?.into_response());
+            return Ok(render(&state, &session, &user, None, Some(message))
+                .await?
+                .into_response());
         }
         Err(e) => return Err(e.into()),
     };
@@ -130,7 +134,10 @@ async fn revoke(
     Posted(mut session, form): Posted<RevokeForm>,
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
-    let revoked = state.rp.revoke_app_password(&user.account(), &form.id)?;
+    let revoked = state
+        .rp
+        .revoke_app_password(&user.account(), &form.id)
+        .await?;
     session.row.flash = Some(
         if revoked {
             "The application password was revoked."
@@ -171,7 +178,9 @@ async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     };
     let rp = state.rp.clone();
     let account = user.account();
-    let verdict = blocking(move || Ok(rp.verify_app_password(&account, &password)?)).await?;
+    let verdict =
+        blocking_rp(move || async move { Ok(rp.verify_app_password(&account, &password).await?) })
+            .await?;
     Ok(match verdict {
         Verification::Accepted => {
             Json(serde_json::json!({ "user": user.username })).into_response()

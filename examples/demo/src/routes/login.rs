@@ -103,7 +103,7 @@ async fn submit(
         .into_response());
     };
     let account = user.account();
-    if !state.rp.has_second_factor(&account)? {
+    if !state.rp.has_second_factor(&account).await? {
         complete_login(&state, &mut session, &user, None)?;
         return Ok(Redirect::to("/security").into_response());
     }
@@ -113,7 +113,8 @@ async fn submit(
     session.rotate(&state)?;
     let has_phone = state
         .rp
-        .devices(&account)?
+        .devices(&account)
+        .await?
         .iter()
         .any(|d| d.state == assent_rp::DeviceState::Active);
     if !has_phone {

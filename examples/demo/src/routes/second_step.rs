@@ -27,7 +27,7 @@ use crate::db::User;
 use crate::error::{AppError, Result};
 use crate::html::{self, esc, wait_text};
 use crate::session::Session;
-use crate::state::{blocking, rng, AppState};
+use crate::state::{blocking_rp, rng, AppState};
 
 /// Longest long-poll the status endpoint holds, seconds.
 const MAX_WAIT: u64 = 25;
@@ -281,7 +281,7 @@ async fn push_status(
     };
     let message = match outcome {
         ChallengeStatus::Pending => return Ok(status("pending", None)),
-        ChallengeStatus::Approved => match state.rp.redeem(&handle) {
+        ChallengeStatus::Approved => match state.rp.redeem(&handle).await {
             Ok(_) => {
                 complete_login(&state, &mut session, &user, None)?;
                 return Ok(Json(PushStatus {
@@ -339,10 +339,11 @@ fn code_page(
     )
 }
 
-fn has_phone(state: &AppState, user: &User) -> Result<bool> {
+async fn has_phone(state: &AppState, user: &User) -> Result<bool> {
     Ok(state
         .rp
-        .devices(&user.account())?
+        .devices(&user.account())
+        .await?
         .iter()
         .any(|d| d.state == assent_rp::DeviceState::Active))
 }
@@ -361,7 +362,7 @@ async fn totp_page(State(state): State<AppState>, mut session: Session) -> Resul
         TOTP_HINT,
         &session.row.csrf,
         flash.as_deref(),
-        has_phone(&state, &user)?,
+        has_phone(&state, &user).await?,
     ))
 }
 
@@ -374,7 +375,7 @@ async fn backup_page(State(state): State<AppState>, session: Session) -> Result<
         BACKUP_HINT,
         &session.row.csrf,
         None,
-        has_phone(&state, &user)?,
+        has_phone(&state, &user).await?,
     ))
 }
 
@@ -391,8 +392,9 @@ async fn totp_submit(
     let user = pending_user(&state, &session)?;
     let verdict = state
         .rp
-        .verify_totp(&user.account(), form.code.expose().trim())?;
-    finish(&state, &mut session, &user, verdict, "/login/totp", None)
+        .verify_totp(&user.account(), form.code.expose().trim())
+        .await?;
+    finish(&state, &mut session, &user, verdict, "/login/totp", None).await
 }
 
 async fn backup_submit(
@@ -402,9 +404,9 @@ async fn backup_submit(
     let user = pending_user(&state, &session)?;
     let rp = state.rp.clone();
     let account = user.account();
-    let (verdict, left) = blocking(move || {
-        let verdict = rp.verify_backup_code(&account, form.code.expose())?;
-        Ok((verdict, rp.backup_codes_remaining(&account)?))
+    let (verdict, left) = blocking_rp(move || async move {
+        let verdict = rp.verify_backup_code(&account, form.code.expose()).await?;
+        Ok((verdict, rp.backup_codes_remaining(&account).await?))
     })
     .await?;
     let flash = format!("You used a backup code: {left} left. You can make new ones below.");
@@ -416,9 +418,10 @@ async fn backup_submit(
         "/login/backup",
         Some(flash),
     )
+    .await
 }
 
-fn finish(
+async fn finish(
     state: &AppState,
     session: &mut Session,
     user: &User,
@@ -444,7 +447,7 @@ fn finish(
                 hint,
                 &session.row.csrf,
                 Some(&message),
-                has_phone(state, user)?,
+                has_phone(state, user).await?,
             )
             .into_response())
         }

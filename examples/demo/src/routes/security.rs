@@ -25,7 +25,7 @@ use crate::db::User;
 use crate::error::{AppError, Result};
 use crate::html::{self, esc};
 use crate::session::Session;
-use crate::state::{blocking, rng, AppState};
+use crate::state::{blocking_rp, rng, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -46,11 +46,11 @@ pub fn user_page(title: &str, user: &User, session: &Session, body: &str) -> Htm
 async fn show(State(state): State<AppState>, mut session: Session) -> Result<Html<String>> {
     let user = require_user(&state, &session)?;
     let flash = session.take_flash(&state)?;
-    render(&state, &session, &user, flash.as_deref(), None)
+    render(&state, &session, &user, flash.as_deref(), None).await
 }
 
 /// The security page, with a message or an error.
-pub fn render(
+pub async fn render(
     state: &AppState,
     session: &Session,
     user: &User,
@@ -84,12 +84,12 @@ pub fn render(
             )
         )
     };
-    let devices = state.rp.devices(&account)?;
+    let devices = state.rp.devices(&account).await?;
     let active: Vec<_> = devices
         .iter()
         .filter(|d| d.state == DeviceState::Active)
         .collect();
-    let on = state.rp.has_second_factor(&account)?;
+    let on = state.rp.has_second_factor(&account).await?;
     let tsv = if on {
         let rows: String = active
             .iter()
@@ -130,7 +130,7 @@ pub fn render(
             )
         )
     };
-    let remaining = state.rp.backup_codes_remaining(&account)?;
+    let remaining = state.rp.backup_codes_remaining(&account).await?;
     let backup = if on {
         format!(
             r#"<p id="backup-remaining">{remaining} of 10 backup codes left. They are the way in when your phone is lost.</p>{}"#,
@@ -150,7 +150,7 @@ pub fn render(
         r#"<h1>Security</h1>{}{}{notices}<h2>Two-step verification</h2>{tsv}<h2>Backup codes</h2>{backup}<h2>Application passwords</h2>{}"#,
         html::flash(flash),
         html::error(error),
-        app_passwords::section(state, &account, csrf)?,
+        app_passwords::section(state, &account, csrf).await?,
     );
     Ok(user_page("Security", user, session, &body))
 }
@@ -166,11 +166,11 @@ struct EnrollForm {
 async fn prove(state: &AppState, account: &str, typed: &str) -> Result<ProofResult> {
     let typed = typed.trim().to_owned();
     if !typed.is_empty() && typed.chars().all(|c| c.is_ascii_digit()) {
-        return Ok(state.rp.prove_with_totp(account, &typed)?);
+        return Ok(state.rp.prove_with_totp(account, &typed).await?);
     }
     let rp = state.rp.clone();
     let account = account.to_owned();
-    blocking(move || Ok(rp.prove_with_backup_code(&account, &typed)?)).await
+    blocking_rp(move || async move { Ok(rp.prove_with_backup_code(&account, &typed).await?) }).await
 }
 
 async fn enroll(
@@ -179,13 +179,15 @@ async fn enroll(
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
     let account = user.account();
-    let auth = if state.rp.has_second_factor(&account)? {
+    let auth = if state.rp.has_second_factor(&account).await? {
         match prove(&state, &account, form.proof.expose()).await? {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(verdict) => {
                 let message = refusal(verdict).unwrap_or_default();
                 let message = format!("To add a phone, first prove it is you. {message}");
-                return Ok(render(&state, &session, &user, None, Some(&message))?.into_response());
+                return Ok(render(&state, &session, &user, None, Some(&message))
+                    .await?
+                    .into_response());
             }
         }
     } else {
@@ -208,7 +210,9 @@ async fn enroll(
         Err(e @ RpError::Relay(_)) => {
             tracing::warn!(error = %e, "offer not announced");
             let message = "The phone service is unreachable right now. Try again in a minute.";
-            return Ok(render(&state, &session, &user, None, Some(message))?.into_response());
+            return Ok(render(&state, &session, &user, None, Some(message))
+                .await?
+                .into_response());
         }
         Err(e) => return Err(e.into()),
     };
@@ -365,14 +369,18 @@ async fn activate(
     if let Ok(RegistrationStatus::Waiting) = state.rp.complete_registration(&eid, &mut rng()?).await
     {
         let message = "Your phone has not connected yet: scan the QR code first, then type the code it shows.";
-        return Ok(render(&state, &session, &user, None, Some(message))?.into_response());
+        return Ok(render(&state, &session, &user, None, Some(message))
+            .await?
+            .into_response());
     }
     let rp = state.rp.clone();
     let mut r = rng()?;
     let code = form.code;
     let acct = account.clone();
-    let result =
-        blocking(move || Ok(rp.activate(&acct, &eid, code.expose().trim(), &mut r))).await?;
+    let result = blocking_rp(move || async move {
+        Ok(rp.activate(&acct, &eid, code.expose().trim(), &mut r).await)
+    })
+    .await?;
     session.row.enroll_eid = None;
     let message = match result {
         Ok(ActivationResult::Activated(activated)) => {
@@ -382,7 +390,7 @@ async fn activate(
                     kind: state.settings.approval,
                     uv: false,
                 },
-            )?;
+            ).await?;
             session.save(&state)?;
             tracing::info!(user = user.id, "phone activated");
             return Ok(match activated.backup_codes {
@@ -456,12 +464,14 @@ async fn regenerate(
 ) -> Result<Html<String>> {
     let user = require_user(&state, &session)?;
     let account = user.account();
-    if !state.rp.has_second_factor(&account)? {
+    if !state.rp.has_second_factor(&account).await? {
         return Err(AppError::BadRequest("two-step verification is off"));
     }
     let rp = state.rp.clone();
     let mut r = rng()?;
-    let codes = blocking(move || Ok(rp.generate_backup_codes(&account, &mut r)?)).await?;
+    let codes =
+        blocking_rp(move || async move { Ok(rp.generate_backup_codes(&account, &mut r).await?) })
+            .await?;
     Ok(codes_page(&user, &session, &codes, false))
 }
 

@@ -119,16 +119,20 @@ pub fn relay_url() -> RelayUrl {
 }
 
 impl Site {
-    pub fn new() -> Self {
-        Self::with_kind(ApprovalKind::Number)
+    pub async fn new() -> Self {
+        Self::with_kind(ApprovalKind::Number).await
     }
 
-    pub fn with_kind(approval: ApprovalKind) -> Self {
+    pub async fn with_kind(approval: ApprovalKind) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
         let relay = Arc::new(SimRelay::new(relay_url(), clock.clone(), None));
         let db = Arc::new(Db::open_in_memory().unwrap());
-        let store = Arc::new(SqliteStore::open(dir.path().join("rp.sqlite")).unwrap());
+        let store = Arc::new(
+            SqliteStore::open(dir.path().join("rp.sqlite"))
+                .await
+                .unwrap(),
+        );
         let hasher = Arc::new(FastHasher);
         let rp_id = RpId::parse("example.com").unwrap();
         let rp = make_rp(store, rp_id, relay.clone(), db.clone(), hasher.clone())

@@ -37,7 +37,7 @@ pub async fn start(
         .ip
         .parse()
         .map_err(|_| AppError::new(ErrorCode::InvalidBody, "ip is not an IP address"))?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let context = LoginContext::new(
         &body.client,
         ip,
@@ -71,7 +71,7 @@ fn unknown_session() -> AppError {
 
 /// Parses the handle and checks that its challenge is this tenant's (the RP
 /// library keys challenges by SHA-256 of the handle).
-fn owned_handle(
+async fn owned_handle(
     rp: &assent_rp::Rp,
     tenant: &ManagedTenant,
     text: &str,
@@ -82,6 +82,7 @@ fn owned_handle(
     match rp
         .store()
         .challenge_by_handle(&sha256(&raw))
+        .await
         .map_err(rp_error)?
     {
         Some(record) if tenant.owns(&record.account) => Ok(handle),
@@ -119,8 +120,8 @@ pub async fn verdict(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<VerdictView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let handle = owned_handle(&rp, &tenant, &body.handle)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let handle = owned_handle(&rp, &tenant, &body.handle).await?;
     let wait = state.wait_for(body.wait, None);
     let status = rp.poll_challenge(&handle, wait).await.map_err(rp_error)?;
     Ok(Json(VerdictView {
@@ -142,9 +143,9 @@ pub async fn redeem(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<RedeemedView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let handle = owned_handle(&rp, &tenant, &body.handle)?;
-    let done = rp.redeem(&handle).map_err(rp_error)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let handle = owned_handle(&rp, &tenant, &body.handle).await?;
+    let done = rp.redeem(&handle).await.map_err(rp_error)?;
     Ok(Json(RedeemedView {
         account: tenant.account_name(&done.account).to_owned(),
         device_id: done.device_id.to_string(),

@@ -45,8 +45,8 @@ pub async fn verify_totp(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let v = rp.verify_totp(&key, &body.code).map_err(rp_error)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let v = rp.verify_totp(&key, &body.code).await.map_err(rp_error)?;
     Ok(Json(verify_view(&v)))
 }
 
@@ -64,10 +64,14 @@ pub async fn backup_codes(
     Path(account): Path<String>,
 ) -> AppResult<(StatusCode, Json<BackupCodesView>)> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let mut rng = rng()?;
-    let codes =
-        blocking(move || rp.generate_backup_codes(&key, &mut rng).map_err(rp_error)).await?;
+    let codes = blocking(move || async move {
+        rp.generate_backup_codes(&key, &mut rng)
+            .await
+            .map_err(rp_error)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(BackupCodesView {
@@ -92,7 +96,12 @@ pub async fn verify_backup_code(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let v = blocking(move || rp.verify_backup_code(&key, &body.code).map_err(rp_error)).await?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let v = blocking(move || async move {
+        rp.verify_backup_code(&key, &body.code)
+            .await
+            .map_err(rp_error)
+    })
+    .await?;
     Ok(Json(verify_view(&v)))
 }

@@ -48,20 +48,26 @@ pub async fn offer(
     Json(body): Json<OfferBody>,
 ) -> AppResult<(StatusCode, Json<OfferView>)> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let min = match body.min.as_deref() {
         None => ApprovalKind::Number,
         Some(word) => ApprovalKind::parse(word)
             .map_err(|_| AppError::new(ErrorCode::InvalidBody, "min must be number or code"))?,
     };
     let auth = if let Some(code) = body.totp_code {
-        match rp.prove_with_totp(&key, &code).map_err(rp_error)? {
+        match rp.prove_with_totp(&key, &code).await.map_err(rp_error)? {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(v) => return Err(proof_refused(&v)),
         }
     } else if let Some(code) = body.backup_code {
         let (rp2, key2) = (rp.clone(), key.clone());
-        match blocking(move || rp2.prove_with_backup_code(&key2, &code).map_err(rp_error)).await? {
+        match blocking(move || async move {
+            rp2.prove_with_backup_code(&key2, &code)
+                .await
+                .map_err(rp_error)
+        })
+        .await?
+        {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(v) => return Err(proof_refused(&v)),
         }
@@ -101,20 +107,24 @@ fn unknown_enrollment() -> AppError {
     )
 }
 
-fn owned_enrollment(
+async fn owned_enrollment(
     rp: &assent_rp::Rp,
     tenant: &ManagedTenant,
     eid: &str,
 ) -> AppResult<(EnrollmentId, EnrollmentState)> {
     let eid = EnrollmentId::parse(eid).map_err(|_| unknown_enrollment())?;
-    match rp.store().enrollment(&eid).map_err(rp_error)? {
+    match rp.store().enrollment(&eid).await.map_err(rp_error)? {
         Some(record) if tenant.owns(&record.account) => Ok((eid, record.state)),
         _ => Err(unknown_enrollment()),
     }
 }
 
-fn owned_eid(rp: &assent_rp::Rp, tenant: &ManagedTenant, eid: &str) -> AppResult<EnrollmentId> {
-    Ok(owned_enrollment(rp, tenant, eid)?.0)
+async fn owned_eid(
+    rp: &assent_rp::Rp,
+    tenant: &ManagedTenant,
+    eid: &str,
+) -> AppResult<EnrollmentId> {
+    Ok(owned_enrollment(rp, tenant, eid).await?.0)
 }
 
 /// Takes the registration if one arrived (and re-delivers the answer when
@@ -124,7 +134,7 @@ async fn enrollment_now(
     tenant: &ManagedTenant,
     eid: &str,
 ) -> AppResult<EnrollmentStatusView> {
-    let (id, state) = owned_enrollment(rp, tenant, eid)?;
+    let (id, state) = owned_enrollment(rp, tenant, eid).await?;
     Ok(match state {
         EnrollmentState::Offered | EnrollmentState::Registered => status_view(
             rp.complete_registration(&id, &mut rng()?)
@@ -173,7 +183,7 @@ pub async fn enrollment(
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
 ) -> AppResult<Json<EnrollmentStatusView>> {
-    let rp = managed(&state)?.rp(&state, &tenant)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
     let mut status = enrollment_now(&rp, &tenant, &eid).await?;
     let timeout = state.wait_for(wait.wait, None);
     if status.status == EnrollmentProgress::Waiting && !timeout.is_zero() {
@@ -213,11 +223,12 @@ pub async fn activate(
     Json(body): Json<ActivateBody>,
 ) -> AppResult<Json<ActivationView>> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant)?;
-    let id = owned_eid(&rp, &tenant, &eid)?;
+    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let id = owned_eid(&rp, &tenant, &eid).await?;
     let mut rng = rng()?;
-    let result = blocking(move || {
+    let result = blocking(move || async move {
         rp.activate(&key, &id, &body.code, &mut rng)
+            .await
             .map_err(rp_error)
     })
     .await?;

@@ -1,5 +1,6 @@
-//! Stored records of enrollment offers, devices and challenges, and the states whose
-//! transitions the store makes exactly once (conditional updates).
+//! The records an [`RpStore`](super::RpStore) keeps, by family: TOTP credentials,
+//! backup codes, application passwords, enrollment offers, devices and challenges, and
+//! the states whose transitions the store makes exactly once (conditional updates).
 
 use std::fmt;
 
@@ -10,6 +11,55 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::totp_verify::TotpParams;
+
+/// The TOTP credential of one account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotpRecord {
+    /// The shared secret (zeroized on drop, redacted in Debug).
+    pub secret: assent_otp::Secret,
+    /// Algorithm, digits and period.
+    pub params: TotpParams,
+    /// The last time step for which a code was accepted; codes are accepted
+    /// only for later steps.
+    pub last_step: Option<u64>,
+    /// Unix seconds when the secret was set.
+    pub created_at: u64,
+}
+
+/// One stored backup code: public id, salted hash, use stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupCodeRecord {
+    /// Public id (the code's first character), unique within the set.
+    pub id: String,
+    /// PHC string of the salted argon2id hash of the whole code.
+    pub hash: String,
+    /// Unix seconds when the code was used, if it was.
+    pub used_at: Option<u64>,
+}
+
+/// What may be shown about an application password (never the password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPasswordInfo {
+    /// Public id (the password's first characters).
+    pub id: String,
+    /// The name the account owner gave it ("Thunderbird on laptop").
+    pub name: String,
+    /// Unix seconds of creation.
+    pub created_at: u64,
+    /// Unix seconds of the last successful use.
+    pub last_used_at: Option<u64>,
+    /// Unix seconds of revocation; a revoked password never verifies again.
+    pub revoked_at: Option<u64>,
+}
+
+/// One stored application password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPasswordRecord {
+    /// Public part.
+    pub info: AppPasswordInfo,
+    /// PHC string of the salted argon2id hash of the whole password.
+    pub hash: String,
+}
 
 macro_rules! state_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
