@@ -58,20 +58,9 @@ impl TestClock {
     }
 }
 
+/// The one clock trait of phone, RP and relay (`assent_protocol::Clock`).
 impl assent_relay::clock::Clock for TestClock {
     fn now(&self) -> u64 {
-        TestClock::now(self)
-    }
-}
-
-impl assent_rp::Clock for TestClock {
-    fn now(&self) -> u64 {
-        TestClock::now(self)
-    }
-}
-
-impl assent_core::Clock for TestClock {
-    fn now_unix(&self) -> u64 {
         TestClock::now(self)
     }
 }

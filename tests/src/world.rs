@@ -1,20 +1,20 @@
 //! [`World`]: one RP (real [`SqliteStore`] in a temporary directory, or [`MemoryStore`])
 //! on a [`ManualClock`], one [`FakeRelay`] sharing that clock, and a phone — a real
 //! [`PushClient`] over a memory-backed vault and a software key store, with its own
-//! (possibly skewed) [`FixedClock`]. Every RNG is seeded.
+//! (possibly skewed) [`ManualClock`]. Every RNG is seeded.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use assent_core::{
-    AccountId, ChallengeView, DeviceInfo, FixedClock, MemoryStorage, PendingEnrollment, PushClient,
-    SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
+    AccountId, ChallengeView, DeviceInfo, ManualClock, MemoryStorage, PendingEnrollment,
+    PushClient, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
 };
 use assent_protocol::{ApprovalKind, DeviceId, EnrollmentId, Platform, RelayUrl, RpId};
 use assent_rp::{
     AccountPolicy, ActivationResult, Argon2idHasher, BackupCodes, ChallengeStatus,
-    EnrollmentAuthorization, LimiterPolicy, ManualClock, MemoryStore, NewOffer, OfferRequest,
-    PushPolicy, RegistrationStatus, Rp, SessionHandle, SqliteStore, StartedChallenge,
+    EnrollmentAuthorization, LimiterPolicy, MemoryStore, NewOffer, OfferRequest, PushPolicy,
+    RegistrationStatus, Rp, SessionHandle, SqliteStore, StartedChallenge,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -74,7 +74,7 @@ pub struct Phone {
     /// The app's push client (owns the vault).
     pub client: PushClient,
     /// The phone's clock.
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
     /// The device key store.
     pub keys: Arc<SoftwareKeyStore>,
     /// The vault's storage.
@@ -92,7 +92,7 @@ impl std::fmt::Debug for Phone {
 impl Phone {
     /// A phone named `name` reaching `relay`, its clock at `now`, its RNG from `seed`.
     pub fn new(relay: Arc<FakeRelay>, now: u64, seed: u64, name: &str) -> Self {
-        let clock = Arc::new(FixedClock::new(now));
+        let clock = Arc::new(ManualClock::new(now));
         let storage = Arc::new(MemoryStorage::new());
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
         let env = VaultEnv::new(

@@ -86,10 +86,9 @@ async fn a_phone_clock_ten_minutes_off_still_answers_and_codes_move_one_step_at_
             .totp()
             .unwrap();
         // The phone's clock jumps ten minutes after its last contact with the relay.
-        w.phone.clock.set(assent_core::clock::corrected(
-            w.phone.clock.now_unix(),
-            skew,
-        ));
+        w.phone
+            .clock
+            .set(assent_core::clock::corrected(w.phone.clock.now(), skew));
         w.advance(7);
         let started = w.start(ALICE).await.unwrap();
         let before = signed_timestamps(&w).len();
@@ -122,7 +121,7 @@ async fn a_phone_clock_ten_minutes_off_still_answers_and_codes_move_one_step_at_
             status.capped,
             "{skew}: the UI can tell the user to fix the clock"
         );
-        let local = w.phone.clock.now_unix();
+        let local = w.phone.clock.now();
         let shown = w.phone.code(&enrolled.account_id);
         let corrected = assent_core::clock::corrected(local, status.totp_offset);
         assert_eq!(shown, totp.code_at(corrected).to_string(), "{skew}");
@@ -163,7 +162,7 @@ async fn a_phone_45_seconds_fast_shows_codes_the_rp_accepts_once_corrected() {
     // At RP time ≡ 20 (mod 30), 45 s ahead is two steps ahead: outside the window.
     w.advance(80);
     assert_eq!(w.now() % 30, 20);
-    let local = w.phone.clock.now_unix();
+    let local = w.phone.clock.now();
     let uncorrected = totp.code_at(local).to_string();
     let shown = w.phone.code(&enrolled.account_id);
     assert_ne!(shown, uncorrected);

@@ -169,7 +169,7 @@ impl Assent {
 
     /// The time as codes see it: the clock plus the authenticated offset.
     pub(crate) fn code_time(&self, snapshot: &Snapshot) -> u64 {
-        assent_core::clock::corrected(self.inner.clock.now_unix(), snapshot.totp_offset)
+        assent_core::clock::corrected(self.inner.clock.now(), snapshot.totp_offset)
     }
 
     pub(crate) fn key_store(&self) -> &HostKeyStore {

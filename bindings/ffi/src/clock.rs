@@ -17,7 +17,7 @@ pub trait Clock: Send + Sync {
 pub(crate) struct HostClock(pub(crate) Arc<dyn Clock>);
 
 impl assent_core::Clock for HostClock {
-    fn now_unix(&self) -> u64 {
+    fn now(&self) -> u64 {
         u64::try_from(self.0.now_unix()).unwrap_or(0)
     }
 }

@@ -50,7 +50,7 @@ pub mod storage;
 pub mod transport;
 pub mod vault;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use push::{

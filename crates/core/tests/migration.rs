@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use assent_core::storage::{FORMAT_VERSION, MAGIC};
 use assent_core::{
-    AccountId, CodeTiming, FixedClock, MemoryStorage, SecureStorage, StaticKey, Vault, VaultEnv,
+    AccountId, CodeTiming, ManualClock, MemoryStorage, SecureStorage, StaticKey, Vault, VaultEnv,
     VaultKey,
 };
 use rand_chacha::ChaCha20Rng;
@@ -19,7 +19,7 @@ fn env(storage: Arc<MemoryStorage>) -> VaultEnv {
         storage,
         Arc::new(StaticKey(VaultKey::from_bytes([0x42; 32]))),
     )
-    .with_clock(Arc::new(FixedClock::new(59)))
+    .with_clock(Arc::new(ManualClock::new(59)))
     .with_rng(ChaCha20Rng::seed_from_u64(11))
 }
 

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use assent_core::{Error, FileStorage, FixedClock, StaticKey, Vault, VaultEnv, VaultKey};
+use assent_core::{Error, FileStorage, ManualClock, StaticKey, Vault, VaultEnv, VaultKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -21,7 +21,7 @@ fn env(dir: &Path, key: u8) -> VaultEnv {
         Arc::new(FileStorage::new(dir).unwrap()),
         Arc::new(StaticKey(VaultKey::from_bytes([key; 32]))),
     )
-    .with_clock(Arc::new(FixedClock::new(59)))
+    .with_clock(Arc::new(ManualClock::new(59)))
     .with_rng(ChaCha20Rng::seed_from_u64(u64::from(key)))
 }
 

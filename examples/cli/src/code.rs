@@ -45,9 +45,7 @@ pub fn run(args: &CodeArgs) -> Result<(), CliError> {
         OtpKind::Totp { .. } => match (args.at, args.counter) {
             (Some(_), Some(_)) => return Err(CliError::Usage("give --at or --counter, not both")),
             (_, Some(step)) => step,
-            (at, None) => otp
-                .totp()?
-                .step_at(at.unwrap_or_else(|| SystemClock.now_unix())),
+            (at, None) => otp.totp()?.step_at(at.unwrap_or_else(|| SystemClock.now())),
         },
         OtpKind::Hotp { counter } => {
             if args.at.is_some() {

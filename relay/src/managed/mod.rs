@@ -90,14 +90,6 @@ impl SecretHasher for SharedHasher {
     }
 }
 
-struct RpClock(Arc<dyn crate::clock::Clock>);
-
-impl assent_rp::Clock for RpClock {
-    fn now(&self) -> u64 {
-        self.0.now()
-    }
-}
-
 impl Managed {
     /// Managed state in `db` (opened on first use), argon2id at OWASP's
     /// parameters, the default push policy.
@@ -149,7 +141,7 @@ impl Managed {
         let relay =
             in_process_relay::InProcessRelay::new(exchange.clone(), tenant.tenant_id.clone());
         let mut rp = Rp::from_arc(self.store().await?)
-            .with_clock(RpClock(exchange.clock.clone()))
+            .with_clock(exchange.clock.clone())
             .with_push_policy(self.push_policy)
             .with_push(tenant.rp_id.clone(), Arc::new(relay));
         if let Some(hasher) = &self.hasher {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assent_core::{
-    DeviceCall, DeviceInfo, FixedClock, MemoryStorage, Platform, PushClient, RelayReply,
+    DeviceCall, DeviceInfo, ManualClock, MemoryStorage, Platform, PushClient, RelayReply,
     RelayTransport, SoftwareKeyStore, StaticKey, TransportError, Vault, VaultEnv, VaultKey,
 };
 use assent_protocol::{sha256, RelayUrl};
@@ -153,12 +153,12 @@ impl RelayTransport for RouterTransport {
 /// A phone (the core's push client) on `app`, its clock at the relay's.
 pub struct CorePhone {
     pub client: PushClient,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
 }
 
 impl CorePhone {
     pub fn new(app: &TestApp, seed: u64) -> Self {
-        let clock = Arc::new(FixedClock::new(T0));
+        let clock = Arc::new(ManualClock::new(T0));
         let env = VaultEnv::new(
             Arc::new(MemoryStorage::new()),
             Arc::new(StaticKey(VaultKey::from_bytes([3; 32]))),

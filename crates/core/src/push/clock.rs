@@ -43,7 +43,7 @@ pub(super) fn diff(a: u64, b: u64) -> i64 {
 impl PushClient {
     /// The local clock, uncorrected.
     pub(super) fn local_now(&self) -> u64 {
-        self.vault.clock().now_unix()
+        self.vault.clock().now()
     }
 
     /// The phone's estimate of the relay's (and so the RP's) time.

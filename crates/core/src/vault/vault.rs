@@ -243,7 +243,7 @@ impl Vault {
 
     /// The current time as codes see it: the clock plus the TOTP offset.
     pub fn now(&self) -> u64 {
-        corrected(self.clock.now_unix(), self.data.totp_offset)
+        corrected(self.clock.now(), self.data.totp_offset)
     }
 
     /// The code screen data of one account, now.
@@ -315,7 +315,7 @@ mod tests {
     use rand_core::SeedableRng;
 
     use super::*;
-    use crate::clock::FixedClock;
+    use crate::clock::ManualClock;
     use crate::storage::{MemoryStorage, StaticKey, StorageError, VaultKey};
     use crate::vault::{AccountKind, CodeTiming};
 
@@ -347,14 +347,14 @@ mod tests {
 
     struct Fixture {
         storage: Arc<Flaky>,
-        clock: Arc<FixedClock>,
+        clock: Arc<ManualClock>,
     }
 
     impl Fixture {
         fn new() -> Self {
             Self {
                 storage: Arc::new(Flaky::default()),
-                clock: Arc::new(FixedClock::new(59)),
+                clock: Arc::new(ManualClock::new(59)),
             }
         }
         fn env(&self, seed: u64) -> VaultEnv {

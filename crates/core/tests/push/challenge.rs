@@ -79,9 +79,9 @@ async fn pushed_challenge_is_shown_and_its_signed_answer_verifies() {
 trait Now {
     fn now(&self) -> u64;
 }
-impl Now for assent_core::FixedClock {
+impl Now for assent_core::ManualClock {
     fn now(&self) -> u64 {
-        assent_core::Clock::now_unix(self)
+        assent_core::Clock::now(self)
     }
 }
 

@@ -12,7 +12,7 @@ use assent_core::protocol::{
     RequestAuth, RpId, Secret, TotpParams, UnenrollConfirmation, UnenrollRequest,
 };
 use assent_core::{
-    Clock, DeviceCall, FixedClock, Method, RelayReply, RelayTransport, TransportError,
+    Clock, DeviceCall, ManualClock, Method, RelayReply, RelayTransport, TransportError,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -57,7 +57,7 @@ pub struct FakeRelay {
     pub rp: RpId,
     pub relay: RelayUrl,
     /// The RP's and the relay's clock: the true time.
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
     pub state: Mutex<State>,
     rng: Mutex<ChaCha20Rng>,
 }
@@ -76,7 +76,7 @@ impl FakeRelay {
         Arc::new(Self {
             rp: RpId::parse(RP).unwrap(),
             relay: RelayUrl::parse(RELAY).unwrap(),
-            clock: Arc::new(FixedClock::new(T0)),
+            clock: Arc::new(ManualClock::new(T0)),
             state: Mutex::new(State::default()),
             rng: Mutex::new(ChaCha20Rng::seed_from_u64(99)),
         })
@@ -88,7 +88,7 @@ impl FakeRelay {
 
     fn relay_now(&self) -> u64 {
         let lie = self.state().time_lie;
-        assent_core::clock::corrected(self.clock.now_unix(), lie)
+        assent_core::clock::corrected(self.clock.now(), lie)
     }
 
     // ----- RP side -----
@@ -103,7 +103,7 @@ impl FakeRelay {
             min,
             custody: Custody::Rp,
             uv,
-            expires_at: self.clock.now_unix() + 600,
+            expires_at: self.clock.now() + 600,
         };
         let (offer, secrets) = Offer::make(params, &mut *self.rng.lock().unwrap()).unwrap();
         self.state()
@@ -119,7 +119,7 @@ impl FakeRelay {
         let (offer, secrets) = st.offers.get(eid).unwrap().clone();
         let registration = st.registrations.get(eid).unwrap().clone();
         let verified = registration
-            .verify(&offer, &secrets, self.clock.now_unix())
+            .verify(&offer, &secrets, self.clock.now())
             .unwrap();
         let device_id = DeviceId::make(&mut *rng);
         let enrolled = Enrolled {
@@ -167,13 +167,13 @@ impl FakeRelay {
             "Firefox 126 on Windows",
             "203.0.113.7".parse().unwrap(),
             "Bern, CH",
-            self.clock.now_unix(),
+            self.clock.now(),
         );
         let params = ChallengeParams {
             device_id,
             kind,
             uv,
-            created_at: self.clock.now_unix(),
+            created_at: self.clock.now(),
             ttl: 120,
         };
         let challenge = Challenge::make(&self.rp, &key, &params, &context, &mut *rng).unwrap();
@@ -221,7 +221,7 @@ impl FakeRelay {
             &self.rp,
             &device.channel_key,
             &request,
-            self.clock.now_unix(),
+            self.clock.now(),
             &mut *rng,
         )
         .unwrap();
@@ -235,7 +235,7 @@ impl FakeRelay {
         let request = st.unenroll_requests.last().unwrap().clone();
         let key = ChannelKey::make(&mut *rng);
         let forged =
-            UnenrollConfirmation::seal(&self.rp, &key, &request, self.clock.now_unix(), &mut *rng)
+            UnenrollConfirmation::seal(&self.rp, &key, &request, self.clock.now(), &mut *rng)
                 .unwrap();
         st.confirmations.insert(device_id, forged.to_json());
     }

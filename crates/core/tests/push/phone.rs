@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use assent_core::protocol::{ApprovalKind, DeviceId, Platform};
 use assent_core::{
-    AccountId, DeviceInfo, FixedClock, MemoryStorage, PushClient, SoftwareKeyStore, StaticKey,
+    AccountId, DeviceInfo, ManualClock, MemoryStorage, PushClient, SoftwareKeyStore, StaticKey,
     Vault, VaultEnv, VaultKey,
 };
 use rand_chacha::ChaCha20Rng;
@@ -14,12 +14,12 @@ use crate::fake_relay::{FakeRelay, T0};
 
 pub struct Phone {
     pub client: PushClient,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
     pub keys: Arc<SoftwareKeyStore>,
     pub storage: Arc<MemoryStorage>,
 }
 
-pub fn env(storage: Arc<MemoryStorage>, clock: Arc<FixedClock>, seed: u64) -> VaultEnv {
+pub fn env(storage: Arc<MemoryStorage>, clock: Arc<ManualClock>, seed: u64) -> VaultEnv {
     VaultEnv::new(storage, Arc::new(StaticKey(VaultKey::from_bytes([3; 32]))))
         .with_clock(clock)
         .with_rng(ChaCha20Rng::seed_from_u64(seed))
@@ -28,7 +28,7 @@ pub fn env(storage: Arc<MemoryStorage>, clock: Arc<FixedClock>, seed: u64) -> Va
 impl Phone {
     /// A phone whose clock reads the true time plus `skew` seconds.
     pub fn new(relay: &Arc<FakeRelay>, skew: i64) -> Self {
-        let clock = Arc::new(FixedClock::new(assent_core::clock::corrected(T0, skew)));
+        let clock = Arc::new(ManualClock::new(assent_core::clock::corrected(T0, skew)));
         let storage = Arc::new(MemoryStorage::new());
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
         let vault = Vault::open_or_create(env(storage.clone(), clock.clone(), 1)).unwrap();

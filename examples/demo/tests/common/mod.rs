@@ -9,14 +9,14 @@
 use std::sync::Arc;
 
 use assent_core::{
-    AccountId, ChallengeView, Decision, DeviceInfo, FixedClock, MemoryStorage, Platform,
+    AccountId, ChallengeView, Decision, DeviceInfo, ManualClock, MemoryStorage, Platform,
     PushClient, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
 };
 use assent_demo::db::Db;
 use assent_demo::sim::SimRelay;
 use assent_demo::{app, make_rp, AppState, Settings};
 use assent_protocol::{ApprovalKind, RelayUrl, RpId};
-use assent_rp::{Clock, ManualClock, SecretHasher, SqliteStore, SALT_LEN};
+use assent_rp::{Clock, SecretHasher, SqliteStore, SALT_LEN};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -59,12 +59,12 @@ impl SecretHasher for FastHasher {
 /// The phone: the app's push client over memory storage, on its own clock.
 pub struct Phone {
     pub client: PushClient,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
 }
 
 impl Phone {
     pub fn new(relay: Arc<SimRelay>, now: u64, name: &str) -> Self {
-        let clock = Arc::new(FixedClock::new(now));
+        let clock = Arc::new(ManualClock::new(now));
         let env = VaultEnv::new(
             Arc::new(MemoryStorage::new()),
             Arc::new(StaticKey(VaultKey::from_bytes([3; 32]))),
