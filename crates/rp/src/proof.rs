@@ -6,8 +6,8 @@
 //! push approval ([`crate::Redeemed::proof`]). [`Rp::make_offer`](crate::Rp::make_offer)
 //! takes an [`EnrollmentAuthorization`], which is either that proof or the explicit claim
 //! that the account has no second factor yet — a claim the RP checks, and checks again at
-//! activation. There is no argument to leave out and no default: skipping the proof
-//! cannot happen silently. A proof is consumed by the offer it authorizes (it is neither
+//! activation. There is no argument to leave out and no default: an offer without the proof
+//! cannot be made by accident. A proof is consumed by the offer it authorizes (it is neither
 //! `Clone` nor `Copy`) and expires after [`crate::PushPolicy::proof_max_age`].
 
 use std::fmt;

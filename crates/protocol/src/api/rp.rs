@@ -205,7 +205,7 @@ pub struct WebhookView {
 }
 
 impl UnenrollList {
-    /// The requests of a reply body, skipping any entry that is not a well-formed
+    /// The requests of a reply body without any entry that is not a well-formed
     /// [`UnenrollRequest`], so one bad entry (a relay bug, or a hostile relay) cannot
     /// hide the others; the RP verifies every statement anyway. `None` when the body is
     /// not a list at all.

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine (once; later runs find it all
+# present and do nothing): oathtool, Maven with a JDK, pytest, Chromium, the demo's npm
+# packages. scripts/test.sh runs it first, so the README's test command works from a
+# fresh clone; it asks for sudo only when a package is missing and you are not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+# oathtool: the OTP engine's codes are compared against it in the tests.
+apt_install oathtool
+
+# Maven (with a JDK) runs the Kotlin binding tests; pytest the Python ones.
+apt_install maven
+if ! python3 -m pytest --version >/dev/null 2>&1; then
+  log "pip install pytest"
+  python3 -m pip install -q pytest \
+    || python3 -m pip install -q --break-system-packages pytest \
+    || apt_install python3-pytest
+fi
+
+# Chromium and playwright-core (npm) run the demo's browser test.
+apt_install chromium
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+log "npm ci (demo browser test)"
+(cd examples/demo/browser-test && npm ci --no-audit --no-fund)
