@@ -300,13 +300,13 @@ impl Exchange {
             .map_err(|_| unknown_device_challenge())
     }
 
-    /// One of the device's challenges by the push id a notification carried.
+    /// One of the device's challenges by the push id a notification carried (a
+    /// malformed id is simply not found; [`Exchange::check_push_id`] refuses it earlier).
     pub async fn challenge_by_push_id(
         &self,
         device: &DeviceRecord,
         push_id: &str,
     ) -> AppResult<Challenge> {
-        self.check_push_id(push_id)?;
         match self.store.challenge_by_push_id(push_id).await? {
             Some(record) if record.device_id == device.device_id => stored_challenge(&record),
             _ => Err(unknown_device_challenge()),

@@ -277,12 +277,11 @@ impl Exchange {
     /// wins; the same one again changes nothing.
     pub async fn register(&self, registration: &Registration) -> AppResult<(Registered, Stored)> {
         let eid = registration.eid.to_string();
-        let record = self.store.enrollment(&eid).await?.ok_or_else(|| {
-            AppError::new(
-                ErrorCode::UnknownEnrollment,
-                "this enrollment id was not announced (or has been purged)",
-            )
-        })?;
+        let record = self
+            .store
+            .enrollment(&eid)
+            .await?
+            .ok_or_else(not_announced)?;
         let canonical = registration.to_json();
         let registered = Registered {
             eid: eid.clone(),
@@ -326,14 +325,12 @@ impl Exchange {
         eid: &str,
         wait: Option<u64>,
     ) -> AppResult<EnrollmentAnswer> {
-        let unknown = || {
-            AppError::new(
-                ErrorCode::UnknownEnrollment,
-                "this enrollment id was not announced (or has been purged)",
-            )
-        };
-        EnrollmentId::parse(eid).map_err(|_| unknown())?;
-        let record = self.store.enrollment(eid).await?.ok_or_else(unknown)?;
+        EnrollmentId::parse(eid).map_err(|_| not_announced())?;
+        let record = self
+            .store
+            .enrollment(eid)
+            .await?
+            .ok_or_else(not_announced)?;
         let mut answer = record.answer;
         let timeout = self.wait_for(wait, None);
         if answer.is_none() && record.registration.is_some() && !timeout.is_zero() {
@@ -360,6 +357,14 @@ impl Exchange {
         EnrollmentAnswer::from_json(text.as_bytes())
             .map_err(|e| AppError::internal(format!("stored answer unreadable: {e}")))
     }
+}
+
+/// What a phone hears about an eid the relay does not know.
+fn not_announced() -> AppError {
+    AppError::new(
+        ErrorCode::UnknownEnrollment,
+        "this enrollment id was not announced (or has been purged)",
+    )
 }
 
 fn another_answer() -> AppError {

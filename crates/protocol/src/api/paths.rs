@@ -2,7 +2,8 @@
 //! router serves (`{name}` marks a path parameter, as axum writes it) and functions that
 //! build a concrete path, so a signed request's `path` is the same string on both sides.
 //!
-//! A constant without parameters is both its template and its path.
+//! A constant without parameters is both its template and its path; a test checks
+//! that each builder fills its template.
 
 use crate::ids::{ChallengeId, DeviceId, EnrollmentId, PushId};
 
@@ -125,27 +126,6 @@ pub const MANAGED_BACKUP_CODES: &str = "/v1/managed/accounts/{account}/backup-co
 /// Managed: `POST` a [`super::managed::CodeBody`] with a backup code.
 pub const MANAGED_BACKUP_CODE_VERIFY: &str = "/v1/managed/accounts/{account}/backup-codes/verify";
 
-/// Fills a template's `{name}` parameters in order: `fill(RP_DEVICE, &[id])`. The values
-/// are put in as they are; callers pass ids (URL-safe by construction) or percent-encode.
-pub fn fill(template: &str, values: &[&str]) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut values = values.iter();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        match values.next() {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[open..open + close + 1]),
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,23 +134,35 @@ mod tests {
     fn builders_fill_their_templates() {
         let eid = EnrollmentId::from_bytes([7; 16]);
         let device = DeviceId::from_bytes([8; 16]);
-        let text = eid.to_string();
-        assert_eq!(enrollment_answer(&eid), fill(ENROLLMENT_ANSWER, &[&text]));
-        assert_eq!(rp_registration(&eid), fill(RP_REGISTRATION, &[&text]));
+        let push_id = PushId::from_bytes([9; 16]);
+        let challenge_id = ChallengeId::from_bytes([10; 16]);
+        let with = |template: &str, name: &str, value: String| {
+            template.replace(&format!("{{{name}}}"), &value)
+        };
+        let e = || eid.to_string();
+        assert_eq!(enrollment_answer(&eid), with(ENROLLMENT_ANSWER, "eid", e()));
+        assert_eq!(rp_registration(&eid), with(RP_REGISTRATION, "eid", e()));
         assert_eq!(
             rp_enrollment_answer(&eid),
-            fill(RP_ENROLLMENT_ANSWER, &[&text])
-        );
-        let text = device.to_string();
-        assert_eq!(rp_device(&device), fill(RP_DEVICE, &[&text]));
-        assert_eq!(rp_unenrolled(&device), fill(RP_UNENROLLED, &[&text]));
-        assert_eq!(
-            fill(MANAGED_DEVICE, &["alice", "d1"]),
-            "/v1/managed/accounts/alice/devices/d1"
+            with(RP_ENROLLMENT_ANSWER, "eid", e())
         );
         assert_eq!(
-            fill(MANAGED_DEVICE, &["alice"]),
-            MANAGED_DEVICE.replace("{account}", "alice")
+            challenge(&push_id),
+            with(CHALLENGE, "push_id", push_id.to_string())
+        );
+        assert_eq!(
+            rp_challenge_answer(&challenge_id),
+            with(
+                RP_CHALLENGE_ANSWER,
+                "challenge_id",
+                challenge_id.to_string()
+            )
+        );
+        let d = || device.to_string();
+        assert_eq!(rp_device(&device), with(RP_DEVICE, "device_id", d()));
+        assert_eq!(
+            rp_unenrolled(&device),
+            with(RP_UNENROLLED, "device_id", d())
         );
     }
 }

@@ -11,7 +11,7 @@ use assent_rp::{ChallengeStatus, LoginContext, SessionHandle};
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::managed;
+use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::Json;
 use crate::managed::{rng, rp_error, ManagedTenant};
@@ -37,7 +37,7 @@ pub async fn start(
         .ip
         .parse()
         .map_err(|_| AppError::new(ErrorCode::InvalidBody, "ip is not an IP address"))?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let context = LoginContext::new(
         &body.client,
         ip,
@@ -120,7 +120,7 @@ pub async fn verdict(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<VerdictView>> {
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let handle = owned_handle(&rp, &tenant, &body.handle).await?;
     let wait = state.wait_for(body.wait, None);
     let status = rp.poll_challenge(&handle, wait).await.map_err(rp_error)?;
@@ -143,7 +143,7 @@ pub async fn redeem(
     State(state): State<AppState>,
     Json(body): Json<HandleBody>,
 ) -> AppResult<Json<RedeemedView>> {
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let handle = owned_handle(&rp, &tenant, &body.handle).await?;
     let done = rp.redeem(&handle).await.map_err(rp_error)?;
     Ok(Json(RedeemedView {

@@ -6,7 +6,7 @@ use assent_rp::Verification;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::managed;
+use super::rp_for;
 use crate::error::AppResult;
 use crate::extract::{Json, Path};
 use crate::managed::{blocking, rng, rp_error, ManagedTenant};
@@ -45,7 +45,7 @@ pub async fn verify_totp(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let v = rp.verify_totp(&key, &body.code).await.map_err(rp_error)?;
     Ok(Json(verify_view(&v)))
 }
@@ -64,7 +64,7 @@ pub async fn backup_codes(
     Path(account): Path<String>,
 ) -> AppResult<(StatusCode, Json<BackupCodesView>)> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let mut rng = rng()?;
     let codes = blocking(move || async move {
         rp.generate_backup_codes(&key, &mut rng)
@@ -96,7 +96,7 @@ pub async fn verify_backup_code(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let v = blocking(move || async move {
         rp.verify_backup_code(&key, &body.code)
             .await

@@ -6,7 +6,7 @@ use assent_rp::DeviceId;
 use axum::extract::State;
 
 use super::enrollments::device_view;
-use super::managed;
+use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path};
 use crate::managed::{rng, rp_error, ManagedTenant};
@@ -26,7 +26,7 @@ pub async fn devices(
     Path(account): Path<String>,
 ) -> AppResult<Json<DeviceList>> {
     let key = tenant.account_key(&account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let devices = rp.devices(&key).await.map_err(rp_error)?;
     Ok(Json(DeviceList {
         devices: devices.iter().map(device_view).collect(),
@@ -52,7 +52,7 @@ pub async fn remove_device(
     let key = tenant.account_key(&account)?;
     let id = DeviceId::parse(&device_id)
         .map_err(|_| AppError::new(ErrorCode::UnknownDevice, "no such device"))?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let removed = rp
         .remove_device(&key, &id, &mut rng()?)
         .await

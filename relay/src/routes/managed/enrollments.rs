@@ -12,7 +12,7 @@ use assent_rp::{
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::managed;
+use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path, Query};
 use crate::managed::{blocking, relay_url, rng, rp_error, ManagedTenant};
@@ -48,7 +48,7 @@ pub async fn offer(
     Json(body): Json<OfferBody>,
 ) -> AppResult<(StatusCode, Json<OfferView>)> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let min = match body.min.as_deref() {
         None => ApprovalKind::Number,
         Some(word) => ApprovalKind::parse(word)
@@ -183,7 +183,7 @@ pub async fn enrollment(
     Path(eid): Path<String>,
     Query(wait): Query<WaitQuery>,
 ) -> AppResult<Json<EnrollmentStatusView>> {
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let mut status = enrollment_now(&rp, &tenant, &eid).await?;
     let timeout = state.wait_for(wait.wait, None);
     if status.status == EnrollmentProgress::Waiting && !timeout.is_zero() {
@@ -223,7 +223,7 @@ pub async fn activate(
     Json(body): Json<ActivateBody>,
 ) -> AppResult<Json<ActivationView>> {
     let key = tenant.account_key(&body.account)?;
-    let rp = managed(&state)?.rp(&state, &tenant).await?;
+    let rp = rp_for(&state, &tenant).await?;
     let id = owned_eid(&rp, &tenant, &eid).await?;
     let mut rng = rng()?;
     let result = blocking(move || async move {

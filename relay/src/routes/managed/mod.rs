@@ -11,11 +11,12 @@ pub mod devices;
 pub mod enrollments;
 
 use assent_protocol::api;
+use assent_rp::Rp;
 use axum::http::Method;
 
 use super::Routes;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::managed::Managed;
+use crate::managed::{Managed, ManagedTenant};
 use crate::state::AppState;
 
 pub(crate) fn routes(routes: Routes) -> Routes {
@@ -39,6 +40,11 @@ pub(crate) fn routes(routes: Routes) -> Routes {
             api::MANAGED_BACKUP_CODE_VERIFY,
             codes::verify_backup_code,
         )
+}
+
+/// The RP library acting for `tenant`.
+async fn rp_for(state: &AppState, tenant: &ManagedTenant) -> AppResult<Rp> {
+    managed(state)?.rp(state, tenant).await
 }
 
 /// The managed-mode RP state, or `not_managed` when the relay runs without it.
