@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod exchange;
 pub mod extract;
@@ -32,5 +33,6 @@ pub mod tls;
 pub mod waiters;
 pub mod webhook;
 
+pub use embed::{ApiKey, EmbedError, Relay, RelayBuilder, RunningRelay};
 pub use routes::app;
 pub use state::AppState;

@@ -1,6 +1,6 @@
 //! Shared harness for Assent's cross-crate flow tests: the phone ([`assent_core`]), the
-//! relying party ([`assent_rp`]) and an in-process relay ([`FakeRelay`]) that can turn
-//! hostile, wired together in a [`World`]; and the real relay served over TLS on loopback
+//! relying party ([`assent_rp`]) and the real relay in process ([`InProcessRelay`]) behind hooks
+//! that can turn it hostile, wired together in a [`World`]; and the real relay served over TLS on loopback
 //! ([`real_relay`]) for end-to-end tests.
 //!
 //! This crate is test code only (`publish = false`): it panics on setup failures.
@@ -11,7 +11,7 @@ pub mod relay;
 pub mod support;
 pub mod world;
 
-pub use relay::{FakeRelay, Hook, Hooks, RelayState, StoredChallenge, StoredDevice};
+pub use relay::{Hook, Hooks, InProcessRelay};
 pub use support::{context, high_s_twin, CountingHasher, FastHasher, RecordingEvents};
 pub use world::{
     relay_url, rp_id, Config, Enrolled, Phone, StoreKind, World, ALICE, RELAY_URL, RP_ID, T0,

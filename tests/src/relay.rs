@@ -1,35 +1,41 @@
-//! [`FakeRelay`]: an in-process relay that serves both sides — the phone's device API
-//! ([`RelayTransport`], routed by method and path as in docs/protocol.md §10) and the RP's
-//! API ([`RelayApi`]) — and can turn hostile.
+//! [`InProcessRelay`]: the real relay (`assent_relay`, on an in-memory database) in this
+//! process, reached without a socket: phones call it as their [`RelayTransport`], the RP
+//! through [`HttpRelay`] over an [`RpWire`], and every request goes through the relay's
+//! own router (`oneshot`). So every cross-crate test runs against the real relay's
+//! rules: announced eids only, first registration wins, signed requests within ±60 s of
+//! the relay's clock, sealed-context length, TTL cap, pending limit, per-device window,
+//! answers exactly once.
 //!
-//! As an honest relay it checks what a real one checks: only announced eids register,
-//! the first registration wins, signed requests come from a known device with a
-//! timestamp within ±60 s of the relay's own clock and a signature that verifies with the
-//! device key of the registration; every reply carries the relay's time. As a hostile
-//! relay, hooks ([`FakeRelay::on_registration`] and friends) rewrite, replace or drop any
-//! message in flight, and [`FakeRelay::with_state`] reaches into what it stores.
+//! Between the relay and its clients sit the hostile parts: hooks
+//! ([`InProcessRelay::on_registration`] and friends) rewrite or drop what the relay
+//! hands out, forgeries ([`InProcessRelay::inject_challenge`] and friends) serve what the
+//! relay never stored, and the relay's clock can lie ([`InProcessRelay::set_time_lie`]).
+//! What went in (announcements, challenges as the RP made them, the answers and unenroll
+//! requests the relay accepted, every device call) is recorded for tests to read.
+//! Pushes go to a recording provider: [`InProcessRelay::pushes`].
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
 use assent_core::{DeviceCall, Method, RelayReply, RelayTransport, TransportError};
-use assent_protocol::api::{ErrorBody, ErrorCode};
+use assent_protocol::api::{self, ErrorBody, ErrorCode, PendingList, PushRoute};
 use assent_protocol::{
-    api, Answer, Challenge, ChallengeId, DeviceId, DevicePublicKey, EnrollmentAnswer, EnrollmentId,
-    Error as P, PushId, PushPayload, Registration, RelayUrl, RequestAuth, UnenrollConfirmation,
-    UnenrollRequest,
+    Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, PushPayload,
+    Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
-use assent_rp::{Clock, RelayApi, RelayError};
+use assent_relay::push::{PushOutcome, PushProvider, PushTarget};
+use assent_rp::relay_http::{HttpRelay, RpRequest, RpWire};
+use assent_rp::{Clock, RelayError};
+use axum::body::Body;
+use axum::http::{self, Request, Response};
+use tower::ServiceExt as _;
 
 /// A hook on one message kind: gets the message the relay is about to hand over and
 /// returns what to hand over instead (`None` drops it).
 pub type Hook<T> = Box<dyn FnMut(T) -> Option<T> + Send>;
 
-/// The hostile hooks, one per message the relay forwards.
+/// The hostile hooks, one per message the relay hands out.
 #[derive(Default)]
 pub struct Hooks {
     /// Registration, relay → RP.
@@ -54,143 +60,179 @@ fn apply<T>(hook: &mut Option<Hook<T>>, value: T) -> Option<T> {
     }
 }
 
-/// A challenge as the relay stores it.
-#[derive(Debug, Clone)]
-pub struct StoredChallenge {
-    /// The challenge as the RP made it.
-    pub challenge: Challenge,
-    /// The push id it was pushed with.
-    pub push_id: PushId,
-    /// The first answer the phone posted.
-    pub answer: Option<Answer>,
-}
-
-/// A device the relay knows (from a delivered enrollment answer).
-#[derive(Debug, Clone)]
-pub struct StoredDevice {
-    /// The key signed requests must verify with (from the phone's registration).
-    pub device_pub: DevicePublicKey,
-    /// The RP removed it (only the unenroll confirmation may still be fetched).
-    pub removed: bool,
-}
-
-/// Everything the relay stores. Tests may read and change it (a hostile relay).
+/// What a hostile relay serves that the real one never stored.
 #[derive(Default)]
-pub struct RelayState {
-    /// Announced eids and their expiry.
-    pub announced: HashMap<EnrollmentId, u64>,
-    /// Registrations as the phones posted them (first one wins).
-    pub registrations: HashMap<EnrollmentId, Registration>,
-    /// Sealed enrollment answers delivered by the RP.
-    pub enrollment_answers: HashMap<EnrollmentId, EnrollmentAnswer>,
-    /// Known devices.
-    pub devices: HashMap<DeviceId, StoredDevice>,
-    /// Challenges, in creation order.
-    pub challenges: Vec<StoredChallenge>,
-    /// Every push sent, in order (the push id is the whole payload).
-    pub pushes: Vec<PushId>,
-    /// Unenroll requests waiting for the RP (latest per device).
-    pub unenroll_requests: Vec<UnenrollRequest>,
-    /// Unenroll confirmations, per device.
-    pub confirmations: HashMap<DeviceId, UnenrollConfirmation>,
-    /// Every device call received, in order.
-    pub calls: Vec<DeviceCall>,
-    /// Hostile: accept a later registration for an eid, replacing the first.
-    pub accept_later_registrations: bool,
-    /// Seconds added to the relay's clock (what it checks and what it reports).
-    pub time_lie: i64,
-    /// Every RP API call fails while set.
-    pub down: bool,
-    /// The phone cannot reach the relay while set (no reply at all).
-    pub offline: bool,
+struct Forgeries {
+    /// Served on a fetch by push id, and listed on a poll, to the challenge's device.
+    challenges: Vec<(Challenge, PushId)>,
+    /// Served to the RP as the answer of a challenge.
+    answers: HashMap<ChallengeId, Answer>,
+    /// Served to the phone as its unenroll confirmation.
+    confirmations: HashMap<DeviceId, UnenrollConfirmation>,
+    /// Listed to the RP beside the genuine unenroll requests.
+    unenroll_requests: Vec<UnenrollRequest>,
+    /// Accept a later registration for an eid (the relay refused it) and serve it.
+    accept_later_registrations: bool,
+    later_registrations: HashMap<EnrollmentId, Registration>,
 }
 
-impl RelayState {
-    /// The stored challenge with this id.
-    pub fn challenge_mut(&mut self, id: &ChallengeId) -> Option<&mut StoredChallenge> {
-        self.challenges
-            .iter_mut()
-            .find(|c| c.challenge.challenge_id == *id)
+/// What went into the relay and was accepted.
+#[derive(Default)]
+struct Seen {
+    announced: HashMap<EnrollmentId, u64>,
+    enrollment_answers: HashMap<EnrollmentId, EnrollmentAnswer>,
+    challenges: Vec<(Challenge, PushId)>,
+    answers: HashMap<ChallengeId, Answer>,
+    unenroll_requests: Vec<UnenrollRequest>,
+    calls: Vec<DeviceCall>,
+}
+
+/// The relay's clock: the world's, plus a lie.
+struct LyingClock {
+    inner: Arc<dyn Clock>,
+    lie: AtomicI64,
+}
+
+impl Clock for LyingClock {
+    fn now(&self) -> u64 {
+        assent_core::clock::corrected(self.inner.now(), self.lie.load(Ordering::SeqCst))
     }
 }
 
-/// The in-process relay. Share it as `Arc<FakeRelay>` between the RP and the phones.
-pub struct FakeRelay {
-    origin: RelayUrl,
-    clock: Arc<dyn Clock>,
-    state: Mutex<RelayState>,
-    hooks: Mutex<Hooks>,
+/// A push provider that wakes nobody and writes down every push id.
+#[derive(Default)]
+struct RecordingPush(Mutex<Vec<PushId>>);
+
+#[async_trait::async_trait]
+impl PushProvider for RecordingPush {
+    fn name(&self) -> &'static str {
+        "recording"
+    }
+
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    async fn notify(&self, _target: &PushTarget, push_id: &str, _deadline: u64) -> PushOutcome {
+        match PushId::parse(push_id) {
+            Ok(id) => {
+                lock(&self.0).push(id);
+                PushOutcome::Sent
+            }
+            Err(_) => PushOutcome::Failed,
+        }
+    }
 }
 
-impl std::fmt::Debug for FakeRelay {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A reply: status and body.
+type Reply = (u16, Vec<u8>);
+
+/// An error reply for `code`, as the relay writes it.
+fn error(code: ErrorCode) -> Reply {
+    (
+        code.status(),
+        ErrorBody::new(code, "hostile relay").to_json().into_bytes(),
+    )
+}
+
+/// The real relay in process, with hostile hooks. Share it as `Arc<InProcessRelay>`
+/// between the RP ([`InProcessRelay::rp_api`]) and the phones.
+pub struct InProcessRelay {
+    relay: assent_relay::Relay,
+    router: axum::Router,
+    api_key: String,
+    clock: Arc<LyingClock>,
+    push: Arc<RecordingPush>,
+    offline: AtomicBool,
+    hooks: Mutex<Hooks>,
+    forged: Mutex<Forgeries>,
+    seen: Mutex<Seen>,
+}
+
+impl std::fmt::Debug for InProcessRelay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeRelay")
-            .field("origin", &self.origin)
+        f.debug_struct("InProcessRelay")
+            .field("origin", &self.origin().as_str())
             .finish_non_exhaustive()
     }
 }
 
-type Reply = (u16, Vec<u8>);
-
-fn reply(status: u16, body: impl Into<Vec<u8>>) -> Reply {
-    (status, body.into())
-}
-
-/// The relay's error body for `code`, with the status the code fixes.
-fn error(code: ErrorCode) -> Reply {
-    reply(code.status(), ErrorBody::new(code, "fake relay").to_json())
-}
-
-/// Returns `Pending` once, so concurrent futures interleave as on a network.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-impl FakeRelay {
-    /// A relay at `origin` whose clock is `clock` (usually the RP's).
-    pub fn new(origin: RelayUrl, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            origin,
+impl InProcessRelay {
+    /// A relay at `origin` whose clock is `clock` (usually the RP's), with one tenant.
+    pub async fn start(origin: &RelayUrl, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let clock = Arc::new(LyingClock {
+            inner: clock,
+            lie: AtomicI64::new(0),
+        });
+        let push = Arc::new(RecordingPush::default());
+        let relay = assent_relay::Relay::builder()
+            .public_origin(origin.as_str())
+            .clock(clock.clone())
+            .push(push.clone())
+            .build()
+            .await
+            .expect("an in-memory relay");
+        let api_key = relay
+            .create_tenant("example.com")
+            .await
+            .expect("a tenant")
+            .as_str()
+            .to_owned();
+        Arc::new(Self {
+            router: relay.router(),
+            relay,
+            api_key,
             clock,
-            state: Mutex::new(RelayState::default()),
+            push,
+            offline: AtomicBool::new(false),
             hooks: Mutex::new(Hooks::default()),
-        }
+            forged: Mutex::new(Forgeries::default()),
+            seen: Mutex::new(Seen::default()),
+        })
+    }
+
+    /// The RP's client of this relay: the production [`HttpRelay`] over this process.
+    pub fn rp_api(self: &Arc<Self>) -> HttpRelay {
+        HttpRelay::with_wire(self.origin().clone(), &self.api_key, self.clone())
+            .expect("a printable API key")
     }
 
     /// The relay's canonical URL.
     pub fn origin(&self) -> &RelayUrl {
-        &self.origin
+        self.relay.origin()
     }
 
     /// The relay's time (its clock plus any lie).
     pub fn now(&self) -> u64 {
-        let lie = self.state().time_lie;
-        assent_core::clock::corrected(self.clock.now(), lie)
+        self.clock.now()
     }
 
-    /// Locks the state.
-    pub fn state(&self) -> MutexGuard<'_, RelayState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    // ----- hostile controls -----
+
+    /// Seconds added to the relay's clock (what it checks and what it reports).
+    pub fn set_time_lie(&self, seconds: i64) {
+        self.clock.lie.store(seconds, Ordering::SeqCst);
     }
 
-    /// Runs `f` on the state.
-    pub fn with_state<T>(&self, f: impl FnOnce(&mut RelayState) -> T) -> T {
-        f(&mut self.state())
+    /// The phone cannot reach the relay while set (no reply at all).
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::SeqCst);
     }
 
     fn hooks(&self) -> MutexGuard<'_, Hooks> {
-        self.hooks.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.hooks)
+    }
+
+    fn forged(&self) -> MutexGuard<'_, Forgeries> {
+        lock(&self.forged)
+    }
+
+    fn seen(&self) -> MutexGuard<'_, Seen> {
+        lock(&self.seen)
     }
 
     /// Rewrites (or drops) registrations on their way to the RP.
@@ -235,18 +277,51 @@ impl FakeRelay {
         self.hooks().confirmation = Some(Box::new(f));
     }
 
-    /// Back to an honest relay (state is kept).
+    /// Hostile: serves `challenge` as if the RP had made it and "pushes" it under
+    /// `push_id` (see [`InProcessRelay::last_payload`]).
+    pub fn inject_challenge(&self, challenge: Challenge, push_id: PushId) {
+        lock(&self.push.0).push(push_id);
+        self.forged().challenges.push((challenge, push_id));
+    }
+
+    /// Hostile: answers the RP's reads of `challenge_id` with `answer`.
+    pub fn serve_answer(&self, challenge_id: ChallengeId, answer: Answer) {
+        self.forged().answers.insert(challenge_id, answer);
+    }
+
+    /// Hostile: serves `confirmation` to the phone of `device_id` as its unenroll
+    /// confirmation.
+    pub fn serve_confirmation(&self, device_id: DeviceId, confirmation: UnenrollConfirmation) {
+        self.forged().confirmations.insert(device_id, confirmation);
+    }
+
+    /// Hostile: lists `request` to the RP beside the genuine unenroll requests.
+    pub fn inject_unenroll_request(&self, request: UnenrollRequest) {
+        self.forged().unenroll_requests.push(request);
+    }
+
+    /// Hostile: a later registration for an eid, which the relay refuses, is answered as
+    /// accepted and served to the RP instead of the first.
+    pub fn accept_later_registrations(&self) {
+        self.forged().accept_later_registrations = true;
+    }
+
+    /// Back to an honest relay: no hooks, no forgeries (what the relay stores is kept).
     pub fn clear_hooks(&self) {
         *self.hooks() = Hooks::default();
+        *self.forged() = Forgeries::default();
+    }
+
+    // ----- what went in -----
+
+    /// Every push sent, in order (the push id is the whole payload).
+    pub fn pushes(&self) -> Vec<PushId> {
+        lock(&self.push.0).clone()
     }
 
     /// The last push sent.
     pub fn last_push(&self) -> PushId {
-        *self
-            .state()
-            .pushes
-            .last()
-            .unwrap_or_else(|| panic!("no push was sent"))
+        *self.pushes().last().expect("a push was sent")
     }
 
     /// The push notification payload `{"p":"<push id>"}` for `push_id`.
@@ -259,364 +334,374 @@ impl FakeRelay {
         Self::payload(self.last_push())
     }
 
+    /// The expiry the RP announced `eid` with, if it did.
+    pub fn announced(&self, eid: &EnrollmentId) -> Option<u64> {
+        self.seen().announced.get(eid).copied()
+    }
+
+    /// The sealed enrollment answer the RP delivered for `eid`.
+    pub fn enrollment_answer(&self, eid: &EnrollmentId) -> Option<EnrollmentAnswer> {
+        self.seen().enrollment_answers.get(eid).cloned()
+    }
+
     /// The challenge as the RP gave it to the relay.
     pub fn challenge(&self, id: &ChallengeId) -> Challenge {
-        self.state()
-            .challenge_mut(id)
-            .map(|c| c.challenge.clone())
-            .unwrap_or_else(|| panic!("no such challenge at the relay"))
-    }
-
-    /// The answer the phone posted for `id`, as stored (before any hook).
-    pub fn stored_answer(&self, id: &ChallengeId) -> Option<Answer> {
-        self.state()
-            .challenge_mut(id)
-            .and_then(|c| c.answer.clone())
-    }
-
-    /// Hostile: stores `challenge` as if the RP had made it and "pushes" it under
-    /// `push_id` (see [`FakeRelay::last_payload`]).
-    pub fn inject_challenge(&self, challenge: Challenge, push_id: PushId) {
-        let mut st = self.state();
-        st.pushes.push(push_id);
-        st.challenges.push(StoredChallenge {
-            challenge,
-            push_id,
-            answer: None,
-        });
-    }
-
-    // ----- the device API -----
-
-    fn route(&self, call: &DeviceCall) -> Reply {
-        let path = call.path.as_str();
-        if call.method == Method::Post && path == api::REGISTER {
-            return self.register(&call.body);
-        }
-        if call.method == Method::Get {
-            if let Some(eid) = path
-                .strip_prefix("/v1/enrollments/")
-                .and_then(|p| p.strip_suffix("/answer"))
-            {
-                return self.enrollment_answer(eid);
-            }
-        }
-        let device_id = match self.authenticate(call) {
-            Ok(id) => id,
-            Err(e) => return e,
-        };
-        match (call.method, path) {
-            (Method::Get, api::CHALLENGES) => self.poll(device_id),
-            (Method::Get, p) if p.starts_with("/v1/challenges/") => {
-                self.fetch(device_id, &p["/v1/challenges/".len()..])
-            }
-            (Method::Post, api::ANSWER) => self.post_answer(device_id, &call.body),
-            (Method::Post, api::PUSH_TOKEN) => reply(200, "{}"),
-            (Method::Post, api::UNENROLL) => self.post_unenroll(device_id, &call.body),
-            (Method::Get, api::UNENROLL) => self.get_confirmation(device_id),
-            _ => error(ErrorCode::RouteNotFound),
-        }
-    }
-
-    fn register(&self, body: &[u8]) -> Reply {
-        let Ok(registration) = Registration::from_json(body) else {
-            return error(ErrorCode::InvalidBody);
-        };
-        let now = self.now();
-        let mut st = self.state();
-        let Some(&expires_at) = st.announced.get(&registration.eid) else {
-            return error(ErrorCode::UnknownEnrollment);
-        };
-        if let Some(existing) = st.registrations.get(&registration.eid) {
-            if *existing == registration {
-                return reply(200, r#"{"status":"registered"}"#);
-            }
-            if !st.accept_later_registrations {
-                return error(ErrorCode::AlreadyExists);
-            }
-        } else if now >= expires_at {
-            return error(ErrorCode::Expired);
-        }
-        st.registrations.insert(registration.eid, registration);
-        reply(201, r#"{"status":"registered"}"#)
-    }
-
-    fn enrollment_answer(&self, eid: &str) -> Reply {
-        let Ok(eid) = EnrollmentId::parse(eid) else {
-            return error(ErrorCode::UnknownEnrollment);
-        };
-        let answer = self.state().enrollment_answers.get(&eid).cloned();
-        let Some(answer) = answer else {
-            return error(ErrorCode::NotReady);
-        };
-        match apply(&mut self.hooks().enrollment_answer, answer) {
-            Some(a) => reply(200, a.to_json()),
-            None => error(ErrorCode::NotReady),
-        }
-    }
-
-    /// Checks a signed request, cheapest first; returns the signing device.
-    fn authenticate(&self, call: &DeviceCall) -> Result<DeviceId, Reply> {
-        let Some(auth) = &call.auth else {
-            return Err(error(ErrorCode::BadSignature));
-        };
-        let now = self.now();
-        if auth.check_time(now).is_err() {
-            return Err(error(ErrorCode::StaleTimestamp));
-        }
-        let device = self.state().devices.get(&auth.device_id).cloned();
-        let Some(device) = device else {
-            return Err(error(ErrorCode::UnknownDevice));
-        };
-        let confirmation_fetch = call.method == Method::Get && call.path == api::UNENROLL;
-        if device.removed && !confirmation_fetch {
-            return Err(error(ErrorCode::UnknownDevice));
-        }
-        match RequestAuth::verify(
-            auth,
-            &device.device_pub,
-            &self.origin,
-            call.method.as_str(),
-            &call.path,
-            &call.body,
-            now,
-        ) {
-            Ok(()) => Ok(auth.device_id),
-            Err(P::ClockSkew) => Err(error(ErrorCode::StaleTimestamp)),
-            Err(_) => Err(error(ErrorCode::BadSignature)),
-        }
-    }
-
-    fn pending_for(&self, device_id: DeviceId) -> Vec<Challenge> {
-        let now = self.now();
-        self.state()
+        self.seen()
             .challenges
             .iter()
-            .filter(|c| {
-                c.challenge.device_id == device_id
-                    && c.answer.is_none()
-                    && now < c.challenge.expires_at
-            })
-            .map(|c| c.challenge.clone())
+            .find(|(c, _)| c.challenge_id == *id)
+            .map(|(c, _)| c.clone())
+            .expect("the RP created that challenge at the relay")
+    }
+
+    /// Every challenge as the RP gave it to the relay, in order.
+    pub fn challenges(&self) -> Vec<Challenge> {
+        self.seen()
+            .challenges
+            .iter()
+            .map(|(c, _)| c.clone())
             .collect()
     }
 
-    fn poll(&self, device_id: DeviceId) -> Reply {
-        let listed = self.pending_for(device_id);
-        let mut hooks = self.hooks();
-        let items: Vec<String> = listed
-            .into_iter()
-            .filter_map(|c| apply(&mut hooks.challenge, c))
-            .map(|c| c.to_json())
-            .collect();
-        reply(200, format!(r#"{{"challenges":[{}]}}"#, items.join(",")))
+    /// The answer the relay accepted for `id` (the first; it refuses others).
+    pub fn stored_answer(&self, id: &ChallengeId) -> Option<Answer> {
+        self.seen().answers.get(id).cloned()
     }
 
-    fn fetch(&self, device_id: DeviceId, push_id: &str) -> Reply {
-        let Ok(push_id) = PushId::parse(push_id) else {
-            return error(ErrorCode::UnknownChallenge);
+    /// The unenroll requests the relay accepted from phones, in order.
+    pub fn unenroll_requests(&self) -> Vec<UnenrollRequest> {
+        self.seen().unenroll_requests.clone()
+    }
+
+    /// Every device call that reached the relay, in order.
+    pub fn calls(&self) -> Vec<DeviceCall> {
+        self.seen().calls.clone()
+    }
+
+    // ----- the wire -----
+
+    /// Sends one request through the relay's router.
+    async fn send(&self, request: Request<Body>) -> (Reply, Option<u64>) {
+        let response: Response<Body> = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let status = response.status().as_u16();
+        let time = response
+            .headers()
+            .get(api::headers::TIME)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the relay's reply body")
+            .to_vec();
+        ((status, body), time)
+    }
+
+    /// A phone's call, then the hostile rewrite of the reply.
+    async fn device_call(&self, call: &DeviceCall) -> (Reply, Option<u64>) {
+        let forged = self.forged_device_reply(call);
+        let mut request = Request::builder().uri(call.path.as_str());
+        request = match call.method {
+            Method::Get => request.method(http::Method::GET),
+            Method::Post => request
+                .method(http::Method::POST)
+                .header(http::header::CONTENT_TYPE, "application/json"),
         };
-        let found = self
-            .state()
+        if let Some(auth) = &call.auth {
+            for (name, value) in auth.to_headers() {
+                request = request.header(name, value);
+            }
+        }
+        let request = request
+            .body(Body::from(call.body.clone()))
+            .expect("a request");
+        let (reply, time) = self.send(request).await;
+        (
+            self.rewrite_device_reply(call, forged.unwrap_or(reply)),
+            time,
+        )
+    }
+
+    /// What a forgery serves instead of the relay's reply to `call`.
+    fn forged_device_reply(&self, call: &DeviceCall) -> Option<Reply> {
+        let device = call.auth.as_ref().map(|a| a.device_id)?;
+        let forged = self.forged();
+        if call.method != Method::Get {
+            return None;
+        }
+        if call.path == api::UNENROLL {
+            let confirmation = forged.confirmations.get(&device)?;
+            return Some((200, confirmation.to_json().into_bytes()));
+        }
+        let push_id = call.path.strip_prefix("/v1/challenges/")?;
+        let push_id = PushId::parse(push_id).ok()?;
+        let (challenge, _) = forged
             .challenges
             .iter()
-            .find(|c| c.push_id == push_id && c.challenge.device_id == device_id)
-            .map(|c| c.challenge.clone());
-        let Some(challenge) = found else {
-            return error(ErrorCode::UnknownChallenge);
-        };
-        match apply(&mut self.hooks().challenge, challenge) {
-            Some(c) => reply(200, c.to_json()),
-            None => error(ErrorCode::UnknownChallenge),
-        }
+            .find(|(c, p)| *p == push_id && c.device_id == device)?;
+        Some((200, challenge.to_json().into_bytes()))
     }
 
-    fn post_answer(&self, device_id: DeviceId, body: &[u8]) -> Reply {
-        let Ok(answer) = Answer::from_json(body) else {
-            return error(ErrorCode::InvalidBody);
-        };
-        if answer.device_id != device_id {
-            return error(ErrorCode::InvalidBody);
+    fn rewrite_device_reply(&self, call: &DeviceCall, reply: Reply) -> Reply {
+        let (status, body) = reply;
+        let path = call.path.as_str();
+        if call.method == Method::Post {
+            if status == 409 && path == api::REGISTER {
+                return self
+                    .later_registration(&call.body)
+                    .unwrap_or((status, body));
+            }
+            if status == 200 {
+                self.record_device_post(path, &call.body);
+            }
+            return (status, body);
         }
+        if status != 200 {
+            return (status, body);
+        }
+        let mut hooks = self.hooks();
+        if path == api::CHALLENGES {
+            let Ok(mut list) = serde_json::from_slice::<PendingList>(&body) else {
+                return (status, body);
+            };
+            list.challenges.extend(self.forged_pending(call));
+            list.challenges = list
+                .challenges
+                .into_iter()
+                .filter_map(|c| apply(&mut hooks.challenge, c))
+                .collect();
+            return (200, serde_json::to_vec(&list).expect("a list"));
+        }
+        if path.starts_with("/v1/challenges/") {
+            let Ok(challenge) = Challenge::from_json(&body) else {
+                return (status, body);
+            };
+            return match apply(&mut hooks.challenge, challenge) {
+                Some(c) => (200, c.to_json().into_bytes()),
+                None => error(ErrorCode::UnknownChallenge),
+            };
+        }
+        if path.starts_with("/v1/enrollments/") {
+            let Ok(answer) = EnrollmentAnswer::from_json(&body) else {
+                return (status, body);
+            };
+            return match apply(&mut hooks.enrollment_answer, answer) {
+                Some(a) => (200, a.to_json().into_bytes()),
+                None => error(ErrorCode::NotReady),
+            };
+        }
+        if path == api::UNENROLL {
+            let Ok(confirmation) = UnenrollConfirmation::from_json(&body) else {
+                return (status, body);
+            };
+            return match apply(&mut hooks.confirmation, confirmation) {
+                Some(c) => (200, c.to_json().into_bytes()),
+                None => error(ErrorCode::NotReady),
+            };
+        }
+        (status, body)
+    }
+
+    /// The forged challenges a poll of `call`'s device lists: unexpired ones.
+    fn forged_pending(&self, call: &DeviceCall) -> Vec<Challenge> {
+        let Some(device) = call.auth.as_ref().map(|a| a.device_id) else {
+            return Vec::new();
+        };
         let now = self.now();
-        let mut st = self.state();
-        let Some(stored) = st.challenge_mut(&answer.challenge_id) else {
-            return error(ErrorCode::UnknownChallenge);
-        };
-        if stored.challenge.device_id != device_id {
-            return error(ErrorCode::UnknownChallenge);
+        self.forged()
+            .challenges
+            .iter()
+            .filter(|(c, _)| c.device_id == device && now < c.expires_at)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Hostile: takes a registration the relay refused as a later one.
+    fn later_registration(&self, body: &[u8]) -> Option<Reply> {
+        let mut forged = self.forged();
+        if !forged.accept_later_registrations {
+            return None;
         }
-        match &stored.answer {
-            Some(first) if *first == answer => reply(200, r#"{"state":"answered"}"#),
-            Some(_) => error(ErrorCode::NotPending),
-            None if now >= stored.challenge.expires_at => error(ErrorCode::Expired),
-            None => {
-                stored.answer = Some(answer);
-                reply(200, r#"{"state":"answered"}"#)
+        let registration = Registration::from_json(body).ok()?;
+        forged
+            .later_registrations
+            .insert(registration.eid, registration);
+        Some((201, br#"{"status":"registered"}"#.to_vec()))
+    }
+
+    fn record_device_post(&self, path: &str, body: &[u8]) {
+        let mut seen = self.seen();
+        if path == api::ANSWER {
+            if let Ok(answer) = Answer::from_json(body) {
+                seen.answers.entry(answer.challenge_id).or_insert(answer);
+            }
+        } else if path == api::UNENROLL {
+            if let Ok(request) = UnenrollRequest::from_json(body) {
+                seen.unenroll_requests.push(request);
             }
         }
     }
 
-    fn post_unenroll(&self, device_id: DeviceId, body: &[u8]) -> Reply {
-        let Ok(request) = UnenrollRequest::from_json(body) else {
-            return error(ErrorCode::InvalidBody);
-        };
-        if request.device_id != device_id {
-            return error(ErrorCode::InvalidBody);
+    /// The RP's call, then the hostile rewrite of the reply.
+    async fn rp_call(&self, request: RpRequest<'_>) -> Reply {
+        let path = request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let forged = self.forged_rp_reply(&request.method, &path);
+        let body = request.body.clone().unwrap_or_default();
+        let mut builder = Request::builder()
+            .method(request.method.clone())
+            .uri(request.path)
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.api_key),
+            );
+        if request.body.is_some() {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
         }
-        let mut st = self.state();
-        st.unenroll_requests.retain(|r| r.device_id != device_id);
-        st.unenroll_requests.push(request);
-        reply(200, "{}")
+        let (reply, _) = self
+            .send(builder.body(Body::from(body.clone())).expect("a request"))
+            .await;
+        if request.method == http::Method::POST && (200..300).contains(&reply.0) {
+            self.record_rp_post(&path, body.as_bytes(), &reply).await;
+        }
+        let reply = forged.unwrap_or(reply);
+        if request.method != http::Method::GET || reply.0 != 200 {
+            return reply;
+        }
+        self.rewrite_rp_reply(&path, reply)
     }
 
-    fn get_confirmation(&self, device_id: DeviceId) -> Reply {
-        let found = self.state().confirmations.get(&device_id).cloned();
-        let Some(confirmation) = found else {
-            return error(ErrorCode::NotReady);
-        };
-        match apply(&mut self.hooks().confirmation, confirmation) {
-            Some(c) => reply(200, c.to_json()),
-            None => error(ErrorCode::NotReady),
+    fn forged_rp_reply(&self, method: &http::Method, path: &str) -> Option<Reply> {
+        if method != http::Method::GET {
+            return None;
+        }
+        let forged = self.forged();
+        if let Some(eid) = path
+            .strip_prefix("/v1/rp/enrollments/")
+            .and_then(|p| p.strip_suffix("/registration"))
+        {
+            let eid = EnrollmentId::parse(eid).ok()?;
+            let registration = forged.later_registrations.get(&eid)?;
+            return Some((200, registration.to_json().into_bytes()));
+        }
+        let id = path
+            .strip_prefix("/v1/rp/challenges/")
+            .and_then(|p| p.strip_suffix("/answer"))?;
+        let id = ChallengeId::parse(id).ok()?;
+        let answer = forged.answers.get(&id)?;
+        Some((200, answer.to_json().into_bytes()))
+    }
+
+    async fn record_rp_post(&self, path: &str, body: &[u8], reply: &Reply) {
+        if path == api::RP_ENROLLMENTS {
+            if let Ok(announce) = serde_json::from_slice::<api::Announce>(body) {
+                self.seen()
+                    .announced
+                    .insert(announce.eid, announce.expires_at);
+            }
+        } else if path == api::RP_CHALLENGES {
+            let Ok(created) = serde_json::from_slice::<api::CreateChallenge>(body) else {
+                return;
+            };
+            self.seen()
+                .challenges
+                .push((created.challenge, created.push_id));
+            // The relay pushes from a task of its own: let it run, so the push is
+            // recorded when the RP's call returns (as a provider would have it by then).
+            let queued = serde_json::from_slice::<api::ChallengeCreated>(&reply.1)
+                .is_ok_and(|c| c.push == PushRoute::Queued);
+            for _ in 0..1000 {
+                if !queued || self.pushes().contains(&created.push_id) {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        } else if path.starts_with("/v1/rp/enrollments/") && path.ends_with("/answer") {
+            if let Ok(answer) = EnrollmentAnswer::from_json(body) {
+                self.seen()
+                    .enrollment_answers
+                    .entry(answer.eid)
+                    .or_insert(answer);
+            }
         }
     }
 
-    fn up(&self) -> Result<MutexGuard<'_, RelayState>, RelayError> {
-        let st = self.state();
-        if st.down {
-            return Err(RelayError::Unavailable("fake relay is down".into()));
+    fn rewrite_rp_reply(&self, path: &str, reply: Reply) -> Reply {
+        let (status, body) = reply;
+        let mut hooks = self.hooks();
+        if path.starts_with("/v1/rp/enrollments/") && path.ends_with("/registration") {
+            let Ok(registration) = Registration::from_json(&body) else {
+                return (status, body);
+            };
+            return match apply(&mut hooks.registration, registration) {
+                Some(r) => (200, r.to_json().into_bytes()),
+                None => error(ErrorCode::NotReady),
+            };
         }
-        Ok(st)
+        if path.starts_with("/v1/rp/challenges/") && path.ends_with("/answer") {
+            let Ok(answer) = Answer::from_json(&body) else {
+                return (status, body);
+            };
+            return match apply(&mut hooks.answer, answer) {
+                Some(a) => (200, a.to_json().into_bytes()),
+                None => (204, Vec::new()),
+            };
+        }
+        if path == api::RP_UNENROLL_REQUESTS {
+            let Some(list) = api::UnenrollList::parse_lenient(&body) else {
+                return (status, body);
+            };
+            let mut requests: Vec<UnenrollRequest> = list
+                .into_iter()
+                .filter_map(|r| apply(&mut hooks.unenroll_request, r))
+                .collect();
+            drop(hooks);
+            requests.extend(self.forged().unenroll_requests.iter().cloned());
+            let list = api::UnenrollList { requests };
+            return (200, serde_json::to_vec(&list).expect("a list"));
+        }
+        (status, body)
     }
 }
 
 #[async_trait::async_trait]
-impl RelayTransport for FakeRelay {
+impl RelayTransport for InProcessRelay {
     async fn call(&self, relay: &RelayUrl, call: DeviceCall) -> Result<RelayReply, TransportError> {
-        if relay != &self.origin {
+        if relay != self.origin() {
             return Err(TransportError::new("no route to that relay"));
         }
-        if self.state().offline {
+        if self.offline.load(Ordering::SeqCst) {
             return Err(TransportError::new("offline"));
         }
-        let (status, body) = self.route(&call);
-        self.state().calls.push(call);
+        let ((status, body), relay_time) = self.device_call(&call).await;
+        self.seen().calls.push(call);
         Ok(RelayReply {
             status,
             body,
-            relay_time: Some(self.now()),
+            relay_time,
         })
     }
 }
 
 #[async_trait::async_trait]
-impl RelayApi for FakeRelay {
-    async fn announce_enrollment(
+impl RpWire for InProcessRelay {
+    async fn send(
         &self,
-        eid: &EnrollmentId,
-        expires_at: u64,
-    ) -> Result<(), RelayError> {
-        self.up()?.announced.insert(*eid, expires_at);
-        Ok(())
-    }
-
-    async fn registration(&self, eid: &EnrollmentId) -> Result<Option<Registration>, RelayError> {
-        let found = self.up()?.registrations.get(eid).cloned();
-        Ok(found.and_then(|r| apply(&mut self.hooks().registration, r)))
-    }
-
-    async fn deliver_enrollment_answer(&self, answer: &EnrollmentAnswer) -> Result<(), RelayError> {
-        let mut st = self.up()?;
-        if let Some(first) = st.enrollment_answers.get(&answer.eid) {
-            // A re-delivery (the RP retries): same device only.
-            if first.device_id != answer.device_id {
-                return Err(RelayError::refused(ErrorCode::AlreadyExists));
-            }
-        } else {
-            let Some(registration) = st.registrations.get(&answer.eid) else {
-                return Err(RelayError::refused(ErrorCode::UnknownEnrollment));
-            };
-            if registration.device_pub != answer.device_pub {
-                return Err(RelayError::refused(ErrorCode::InvalidBody));
-            }
+        base: &RelayUrl,
+        api_key: &str,
+        request: RpRequest<'_>,
+    ) -> Result<(u16, Vec<u8>), RelayError> {
+        if base != self.origin() || api_key != self.api_key {
+            return Err(RelayError::Unavailable("no route to that relay".into()));
         }
-        st.devices.insert(
-            answer.device_id,
-            StoredDevice {
-                device_pub: answer.device_pub.clone(),
-                removed: false,
-            },
-        );
-        st.enrollment_answers.insert(answer.eid, answer.clone());
-        Ok(())
-    }
-
-    async fn create_challenge(
-        &self,
-        challenge: &Challenge,
-        push_id: &PushId,
-    ) -> Result<(), RelayError> {
-        let mut st = self.up()?;
-        if !st
-            .devices
-            .get(&challenge.device_id)
-            .is_some_and(|d| !d.removed)
-        {
-            return Err(RelayError::refused(ErrorCode::UnknownDevice));
-        }
-        st.pushes.push(*push_id);
-        st.challenges.push(StoredChallenge {
-            challenge: challenge.clone(),
-            push_id: *push_id,
-            answer: None,
-        });
-        Ok(())
-    }
-
-    async fn answer(
-        &self,
-        challenge_id: &ChallengeId,
-        _wait: Duration,
-    ) -> Result<Option<Answer>, RelayError> {
-        // Yield once, so concurrent polls interleave as they would on a network.
-        YieldOnce(false).await;
-        let stored = self
-            .up()?
-            .challenge_mut(challenge_id)
-            .and_then(|c| c.answer.clone());
-        Ok(stored.and_then(|a| apply(&mut self.hooks().answer, a)))
-    }
-
-    async fn remove_device(&self, device_id: &DeviceId) -> Result<(), RelayError> {
-        let mut st = self.up()?;
-        if let Some(d) = st.devices.get_mut(device_id) {
-            d.removed = true;
-        }
-        st.challenges
-            .retain(|c| c.challenge.device_id != *device_id || c.answer.is_some());
-        Ok(())
-    }
-
-    async fn unenroll_requests(&self) -> Result<Vec<UnenrollRequest>, RelayError> {
-        let list = self.up()?.unenroll_requests.clone();
-        let mut hooks = self.hooks();
-        Ok(list
-            .into_iter()
-            .filter_map(|r| apply(&mut hooks.unenroll_request, r))
-            .collect())
-    }
-
-    async fn confirm_unenroll(
-        &self,
-        confirmation: &UnenrollConfirmation,
-    ) -> Result<(), RelayError> {
-        let mut st = self.up()?;
-        let device_id = confirmation.device_id;
-        if let Some(d) = st.devices.get_mut(&device_id) {
-            d.removed = true;
-        }
-        st.unenroll_requests.retain(|r| r.device_id != device_id);
-        st.confirmations.insert(device_id, confirmation.clone());
-        Ok(())
+        Ok(self.rp_call(request).await)
     }
 }

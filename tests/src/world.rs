@@ -1,5 +1,5 @@
 //! [`World`]: one RP (real [`SqliteStore`] in a temporary directory, or [`MemoryStore`])
-//! on a [`ManualClock`], one [`FakeRelay`] sharing that clock, and a phone — a real
+//! on a [`ManualClock`], the real relay in process ([`InProcessRelay`]) sharing that clock, and a phone — a real
 //! [`PushClient`] over a memory-backed vault and a software key store, with its own
 //! (possibly skewed) [`ManualClock`]. Every RNG is seeded.
 
@@ -20,7 +20,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tempfile::TempDir;
 
-use crate::relay::FakeRelay;
+use crate::relay::InProcessRelay;
 use crate::support::{context, CountingHasher, FastHasher, RecordingEvents};
 
 /// The RP id of every test.
@@ -91,7 +91,7 @@ impl std::fmt::Debug for Phone {
 
 impl Phone {
     /// A phone named `name` reaching `relay`, its clock at `now`, its RNG from `seed`.
-    pub fn new(relay: Arc<FakeRelay>, now: u64, seed: u64, name: &str) -> Self {
+    pub fn new(relay: Arc<InProcessRelay>, now: u64, seed: u64, name: &str) -> Self {
         let clock = Arc::new(ManualClock::new(now));
         let storage = Arc::new(MemoryStorage::new());
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
@@ -160,7 +160,7 @@ pub struct World {
     /// The RP's clock, which the relay shares.
     pub clock: Arc<ManualClock>,
     /// The relay.
-    pub relay: Arc<FakeRelay>,
+    pub relay: Arc<InProcessRelay>,
     /// Events the RP delivered.
     pub events: Arc<RecordingEvents>,
     /// Counts password hashes.
@@ -221,7 +221,7 @@ impl World {
             StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
         };
         let clock = Arc::new(ManualClock::new(T0));
-        let relay = Arc::new(FakeRelay::new(relay_url(), clock.clone()));
+        let relay = InProcessRelay::start(&relay_url(), clock.clone()).await;
         let events = Arc::new(RecordingEvents::default());
         let hasher = Arc::new(if config.real_argon2 {
             CountingHasher::new(Argon2idHasher::owasp())
@@ -234,7 +234,7 @@ impl World {
             .with_limiter_policy(config.limiter)
             .with_push_policy(config.push_policy)
             .with_events(events.clone())
-            .with_push(rp_id(), relay.clone());
+            .with_push(rp_id(), Arc::new(relay.rp_api()));
         let phone_now = assent_core::clock::corrected(T0, config.phone_skew);
         let phone = Phone::new(relay.clone(), phone_now, 1, "Alice's iPhone");
         Self {

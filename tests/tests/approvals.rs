@@ -10,7 +10,7 @@ use assent_protocol::ApprovalKind;
 use assent_rp::{
     AccountPolicy, ChallengeStatus, Error as RpError, Event, PushPolicy, SessionHandle,
 };
-use assent_tests::{Config, FakeRelay, StoreKind, World, ALICE};
+use assent_tests::{Config, InProcessRelay, StoreKind, World, ALICE};
 
 fn allow_simple(store: StoreKind) -> Config {
     Config {
@@ -216,7 +216,7 @@ async fn this_wasnt_me_mutes_pushes_for_twenty_minutes_and_tells_the_rp() {
                 muted_until: at + 1200,
             }]
         );
-        let pushes = w.relay.state().pushes.len();
+        let pushes = w.relay.pushes().len();
         match w.start(ALICE).await {
             Err(RpError::Muted { retry_after }) => {
                 assert_eq!(retry_after, Duration::from_secs(1200))
@@ -225,10 +225,10 @@ async fn this_wasnt_me_mutes_pushes_for_twenty_minutes_and_tells_the_rp() {
         }
         w.advance(1199);
         assert!(matches!(w.start(ALICE).await, Err(RpError::Muted { .. })));
-        assert_eq!(w.relay.state().pushes.len(), pushes, "no push while muted");
+        assert_eq!(w.relay.pushes().len(), pushes, "no push while muted");
         w.advance(1);
         let again = w.start(ALICE).await.unwrap();
-        assert_eq!(w.relay.state().pushes.len(), pushes + 1);
+        assert_eq!(w.relay.pushes().len(), pushes + 1);
         assert_eq!(
             w.deliver_push().await.unwrap().challenge_id,
             again.challenge_id
@@ -270,14 +270,14 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
             assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, round);
         }
         // Two failures with two free attempts: the next one waits, and no push is sent.
-        let pushes = w.relay.state().pushes.len();
+        let pushes = w.relay.pushes().len();
         match w.start(ALICE).await {
             Err(RpError::Throttled { retry_after }) => {
                 assert_eq!(retry_after, Duration::from_secs(60))
             }
             other => panic!("expected Throttled, got {other:?}"),
         }
-        assert_eq!(w.relay.state().pushes.len(), pushes);
+        assert_eq!(w.relay.pushes().len(), pushes);
         // TOTP shares the limiter.
         assert!(matches!(
             w.rp.verify_totp(ALICE, "123456").await.unwrap(),
@@ -352,15 +352,16 @@ async fn an_approval_is_redeemed_only_by_the_session_that_started_it() {
     // The handle never reached the relay or the phone.
     let handle = alice.handle.to_base64url();
     {
-        let st = w.relay.state();
-        assert!(st
-            .calls
+        assert!(w
+            .relay
+            .calls()
             .iter()
             .all(|c| !String::from_utf8_lossy(&c.body).contains(handle.as_str())));
-        let stored = st
-            .challenges
+        let stored = w
+            .relay
+            .challenges()
             .iter()
-            .map(|c| c.challenge.to_json())
+            .map(|c| c.to_json())
             .collect::<String>();
         assert!(!stored.contains(handle.as_str()));
     }
@@ -453,9 +454,8 @@ async fn a_second_answer_never_resolves_a_challenge_twice() {
     // The relay kept that second, genuinely signed answer (it saw the request body);
     // serving it now changes nothing: the challenge is resolved once.
     let fraud = {
-        let st = w.relay.state();
-        let call = st
-            .calls
+        let calls = w.relay.calls();
+        let call = calls
             .iter()
             .rev()
             .find(|c| c.path == assent_protocol::api::ANSWER)
@@ -627,7 +627,10 @@ async fn a_lost_push_is_caught_up_by_polling() {
     );
     // Answered: no longer listed, and the late push is refused as already seen.
     assert!(w.phone.client.pending().await.unwrap().shown.is_empty());
-    let late = w.phone.push(&FakeRelay::payload(w.relay.last_push())).await;
+    let late = w
+        .phone
+        .push(&InProcessRelay::payload(w.relay.last_push()))
+        .await;
     assert!(matches!(late, Err(PhoneError::AlreadySeen)), "{late:?}");
 }
 

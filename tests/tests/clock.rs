@@ -19,8 +19,7 @@ async fn skewed(phone_skew: i64) -> World {
 /// Every signed request the relay accepted carried a timestamp within ±60 s of its clock.
 fn signed_timestamps(w: &World) -> Vec<u64> {
     w.relay
-        .state()
-        .calls
+        .calls()
         .iter()
         .filter_map(|c| c.auth.as_ref().map(|a| a.timestamp))
         .collect()
@@ -182,7 +181,7 @@ async fn a_relay_lying_about_time_moves_codes_at_most_one_step() {
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let before = w.phone.code(&enrolled.account_id);
     // The relay claims it is an hour earlier; the RP's challenge is authentic.
-    w.relay.state().time_lie = -3600;
+    w.relay.set_time_lie(-3600);
     w.start(ALICE).await.unwrap();
     let got = w.deliver_push().await;
     assert!(got.is_ok(), "{got:?}");

@@ -19,8 +19,8 @@ async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
         // The QR carries no TOTP secret; the relay heard only the eid.
         assert!(!offer.uri.contains("secret="));
         assert_eq!(
-            w.relay.state().announced.get(&offer.offer.eid),
-            Some(&offer.offer.expires_at)
+            w.relay.announced(&offer.offer.eid),
+            Some(offer.offer.expires_at)
         );
         assert_eq!(
             w.complete(&offer.offer.eid).await.unwrap(),
@@ -99,6 +99,37 @@ async fn qr_enrollment_activates_with_the_phones_code_on_both_stores() {
             started.challenge_id
         );
     }
+}
+
+/// The login page asks again after the answer was delivered (a reload, or a reply lost on
+/// the way back): the relay keeps the first sealed answer and refuses a different one, and
+/// the RP takes that refusal as "delivered", so the page goes on and the phone opens the
+/// first answer.
+#[tokio::test]
+async fn asking_again_after_the_answer_was_delivered_keeps_the_first_answer() {
+    let mut w = World::sqlite().await;
+    let offer = w.offer(ALICE, ApprovalKind::Number).await;
+    let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
+    let eid = offer.offer.eid;
+    assert!(matches!(
+        w.complete(&eid).await.unwrap(),
+        RegistrationStatus::AwaitingActivation(_)
+    ));
+    let first = w.relay.enrollment_answer(&eid).unwrap();
+    for _ in 0..2 {
+        assert!(matches!(
+            w.complete(&eid).await.unwrap(),
+            RegistrationStatus::AwaitingActivation(_)
+        ));
+    }
+    assert_eq!(w.relay.enrollment_answer(&eid).unwrap(), first);
+    assert!(w
+        .phone
+        .client
+        .finish_enrollment(&pending)
+        .await
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
@@ -274,7 +305,7 @@ async fn qr_photographer_with_a_colluding_relay_cannot_activate_its_key() {
         );
         // … and even a relay that accepts it anyway only hands the user's phone an answer
         // for another key, which it refuses: the user never sees a code to type.
-        w.relay.state().accept_later_registrations = true;
+        w.relay.accept_later_registrations();
         let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
         let RegistrationStatus::AwaitingActivation(again) =
             w.complete(&offer.offer.eid).await.unwrap()
@@ -465,13 +496,7 @@ async fn a_relay_altering_the_enrollment_answer_is_refused_by_the_phone() {
         let offer = w.offer(ALICE, ApprovalKind::Number).await;
         let pending = w.phone.client.enroll_uri(&offer.uri).await.unwrap();
         w.complete(&offer.offer.eid).await.unwrap();
-        let mut answer = w
-            .relay
-            .state()
-            .enrollment_answers
-            .get(&offer.offer.eid)
-            .unwrap()
-            .clone();
+        let mut answer = w.relay.enrollment_answer(&offer.offer.eid).unwrap();
         alter(&mut answer, &w);
         w.relay.on_enrollment_answer(move |_| Some(answer.clone()));
         let got = w.phone.client.finish_enrollment(&pending).await;
@@ -543,7 +568,7 @@ async fn a_relay_cannot_forge_an_unenroll_confirmation() {
     let enrolled = w.enroll_phone(ApprovalKind::Number).await;
     let id = enrolled.account_id.clone();
     w.phone.client.request_unenroll(&id).await.unwrap();
-    let request: UnenrollRequest = w.relay.state().unenroll_requests[0].clone();
+    let request: UnenrollRequest = w.relay.unenroll_requests()[0].clone();
 
     // Sealed under a key of the relay's own.
     let forged = UnenrollConfirmation::seal(
@@ -554,8 +579,7 @@ async fn a_relay_cannot_forge_an_unenroll_confirmation() {
         &mut rng(2),
     )
     .unwrap();
-    w.relay
-        .with_state(|s| s.confirmations.insert(enrolled.device_id, forged));
+    w.relay.serve_confirmation(enrolled.device_id, forged);
     let got = w.phone.client.finish_unenroll(&id).await;
     assert!(
         matches!(got, Err(PhoneError::UnenrollNotConfirmed)),
@@ -564,7 +588,7 @@ async fn a_relay_cannot_forge_an_unenroll_confirmation() {
     assert_eq!(w.phone.client.vault().accounts().len(), 1);
 
     // The RP's genuine confirmation, relabelled for another request time.
-    w.relay.with_state(|s| s.confirmations.clear());
+    w.relay.clear_hooks();
     w.rp.process_unenroll_requests(&mut w.rng).await.unwrap();
     w.relay.on_confirmation(|mut c| {
         c.requested_at -= 1;
@@ -594,14 +618,14 @@ async fn a_relay_cannot_forge_or_alter_an_unenroll_request() {
         w.now(),
     )
     .unwrap();
-    w.relay.with_state(|s| s.unenroll_requests.push(forged));
+    w.relay.inject_unenroll_request(forged);
     let report = w.rp.process_unenroll_requests(&mut w.rng).await.unwrap();
     assert_eq!(
         (report.removed.len(), report.confirmed, report.refused),
         (0, 0, 1)
     );
     // The genuine request with its time changed.
-    w.relay.with_state(|s| s.unenroll_requests.clear());
+    w.relay.clear_hooks();
     w.phone
         .client
         .request_unenroll(&enrolled.account_id)
@@ -631,13 +655,13 @@ async fn a_phone_removed_by_the_rp_gets_no_more_challenges() {
         &mut w.rng,
     )
     .unwrap();
-    w.relay
-        .with_state(|s| s.confirmations.insert(enrolled.device_id, fake));
+    w.relay.serve_confirmation(enrolled.device_id, fake);
     assert!(matches!(
         w.phone.client.check_removed(&enrolled.account_id).await,
         Err(PhoneError::UnenrollNotConfirmed)
     ));
     assert!(w.phone.client.vault().account(&enrolled.account_id).is_ok());
+    w.relay.clear_hooks();
 
     assert!(w
         .rp

@@ -213,7 +213,7 @@ async fn an_old_challenge_replayed_is_refused() {
     // A relay lying about its time so the old one looks fresh still cannot get it shown:
     // the phone remembers ids until they expire by both clocks.
     let old = w.relay.challenge(&first.challenge_id);
-    w.relay.state().time_lie = -3601;
+    w.relay.set_time_lie(-3601);
     w.relay.inject_challenge(old, PushId::make(&mut rng));
     let got = w.deliver_push().await;
     assert!(
@@ -363,8 +363,7 @@ async fn an_answer_replayed_onto_another_challenge_is_refused() {
         let replay = old.clone();
         w.relay.on_answer(move |_| Some(replay.clone()));
         // Relay serves it for `target` even though nothing was answered there.
-        w.relay
-            .with_state(|s| s.challenge_mut(&target_id).unwrap().answer = Some(old.clone()));
+        w.relay.serve_answer(target_id, old.clone());
         assert!(matches!(
             w.poll(&target.handle).await,
             Err(RpError::InvalidAnswer(_))

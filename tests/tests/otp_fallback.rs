@@ -23,7 +23,7 @@ async fn the_phones_offline_totp_code_is_accepted_once() {
         let mut w = World::on(store).await;
         let enrolled = w.enroll_phone(ApprovalKind::Number).await;
         // The phone is offline: pushes cannot be fetched, codes still show.
-        w.relay.state().offline = true;
+        w.relay.set_offline(true);
         w.start(ALICE).await.unwrap();
         assert!(matches!(
             w.deliver_push().await,

@@ -7,6 +7,7 @@
 //! pinned device key), as for any relay. Error bodies are read for their stable `code`
 //! only; their messages are not trusted or logged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use assent_protocol::api::{self, ErrorBody, ErrorCode};
@@ -14,7 +15,8 @@ use assent_protocol::{
     Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, Registration,
     RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
-use reqwest::{Method, StatusCode};
+pub use reqwest::Method;
+use reqwest::StatusCode;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -26,12 +28,37 @@ const MAX_REPLY_BYTES: usize = 1024 * 1024;
 /// The longest long-poll asked of the relay (the relay caps it too).
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
-/// The relay's RP API over HTTPS.
+/// One request of the relay's RP API, as [`HttpRelay`] makes it.
+#[derive(Debug)]
+pub struct RpRequest<'a> {
+    /// The HTTP method.
+    pub method: Method,
+    /// Path and query, from the `api` templates (`/v1/rp/…`).
+    pub path: &'a str,
+    /// The JSON body, if any.
+    pub body: Option<String>,
+}
+
+/// What carries [`RpRequest`]s to the relay: HTTPS in production ([`HttpRelay::new`]),
+/// anything else in tests. It presents `api_key` as a bearer token and returns the
+/// status and body; [`HttpRelay`] reads them.
+#[async_trait::async_trait]
+pub trait RpWire: Send + Sync + 'static {
+    /// Sends `request` to the relay at `base`.
+    async fn send(
+        &self,
+        base: &RelayUrl,
+        api_key: &str,
+        request: RpRequest<'_>,
+    ) -> Result<(u16, Vec<u8>), RelayError>;
+}
+
+/// The relay's RP API over HTTPS (or over another [`RpWire`]).
 #[derive(Clone)]
 pub struct HttpRelay {
     base: RelayUrl,
     api_key: Zeroizing<String>,
-    client: reqwest::Client,
+    wire: Arc<dyn RpWire>,
 }
 
 impl std::fmt::Debug for HttpRelay {
@@ -47,7 +74,7 @@ impl HttpRelay {
     /// A client for the relay at `base` (its canonical HTTPS URL), acting for the tenant
     /// whose API key is `api_key` (`ask_…`).
     pub fn new(base: RelayUrl, api_key: &str) -> Result<Self, RelayError> {
-        Self::build(base, api_key, None)
+        Self::with_wire(base, api_key, Arc::new(HttpsWire::new(None)?))
     }
 
     /// The same, also trusting `ca_pem` (one or more PEM `CERTIFICATE` blocks) for the
@@ -60,19 +87,57 @@ impl HttpRelay {
         check_extra_ca(ca_pem)?;
         let ca = reqwest::Certificate::from_pem(ca_pem)
             .map_err(|_| RelayError::Unavailable("extra CA is not a PEM certificate".into()))?;
-        Self::build(base, api_key, Some(ca))
+        Self::with_wire(base, api_key, Arc::new(HttpsWire::new(Some(ca))?))
     }
 
-    fn build(
+    /// The same client over `wire` instead of HTTPS (an in-process relay in tests).
+    pub fn with_wire(
         base: RelayUrl,
         api_key: &str,
-        ca: Option<reqwest::Certificate>,
+        wire: Arc<dyn RpWire>,
     ) -> Result<Self, RelayError> {
         if api_key.is_empty() || !api_key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(RelayError::Unavailable(
                 "API key is not printable ASCII".into(),
             ));
         }
+        Ok(Self {
+            base,
+            api_key: Zeroizing::new(api_key.to_owned()),
+            wire,
+        })
+    }
+
+    /// One call: `(status, body)`; 2xx and the statuses in `ok` pass, others become
+    /// [`RelayError::Rejected`] with the relay's error code.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        ok: &[StatusCode],
+    ) -> Result<(StatusCode, Vec<u8>), RelayError> {
+        let request = RpRequest { method, path, body };
+        let (status, bytes) = self.wire.send(&self.base, &self.api_key, request).await?;
+        let status = StatusCode::from_u16(status)
+            .map_err(|_| RelayError::Unavailable("relay reply has no valid status".into()))?;
+        if status.is_success() || ok.contains(&status) {
+            return Ok((status, bytes));
+        }
+        Err(RelayError::Rejected {
+            status: status.as_u16(),
+            code: ErrorBody::code_of(&bytes),
+        })
+    }
+}
+
+/// The production wire: reqwest + rustls, HTTPS only, no redirects, bounded replies.
+struct HttpsWire {
+    client: reqwest::Client,
+}
+
+impl HttpsWire {
+    fn new(ca: Option<reqwest::Certificate>) -> Result<Self, RelayError> {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .https_only(true)
@@ -86,34 +151,30 @@ impl HttpRelay {
         let client = builder
             .build()
             .map_err(|_| RelayError::Unavailable("cannot build the HTTPS client".into()))?;
-        Ok(Self {
-            base,
-            api_key: Zeroizing::new(api_key.to_owned()),
-            client,
-        })
+        Ok(Self { client })
     }
+}
 
-    /// One call: `(status, body)`; 2xx and the statuses in `ok` pass, others become
-    /// [`RelayError::Rejected`] with the relay's error code.
-    async fn call(
+#[async_trait::async_trait]
+impl RpWire for HttpsWire {
+    async fn send(
         &self,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-        ok: &[StatusCode],
-    ) -> Result<(StatusCode, Vec<u8>), RelayError> {
-        let url = format!("{}{}", self.base.as_str(), path);
-        let mut request = self
+        base: &RelayUrl,
+        api_key: &str,
+        request: RpRequest<'_>,
+    ) -> Result<(u16, Vec<u8>), RelayError> {
+        let url = format!("{}{}", base.as_str(), request.path);
+        let mut builder = self
             .client
-            .request(method, url)
-            .bearer_auth(self.api_key.as_str());
-        if let Some(body) = body {
-            request = request
+            .request(request.method, url)
+            .bearer_auth(api_key);
+        if let Some(body) = request.body {
+            builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let mut response = request.send().await.map_err(describe)?;
-        let status = response.status();
+        let mut response = builder.send().await.map_err(describe)?;
+        let status = response.status().as_u16();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(describe)? {
             if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
@@ -121,13 +182,7 @@ impl HttpRelay {
             }
             bytes.extend_from_slice(&chunk);
         }
-        if status.is_success() || ok.contains(&status) {
-            return Ok((status, bytes));
-        }
-        Err(RelayError::Rejected {
-            status: status.as_u16(),
-            code: ErrorBody::code_of(&bytes),
-        })
+        Ok((status, bytes))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Taking a phone's registration (docs/protocol.md §3.2) and answering it (§3.3).
 
+use assent_protocol::api::ErrorCode;
 use assent_protocol::{
     DeviceId, Enrolled, EnrollmentAnswer, EnrollmentId, Offer, OfferSecrets, Registration,
     RpKeyPair, TotpParams as WireTotp,
@@ -9,6 +10,7 @@ use rand_core::CryptoRng;
 use super::{DeviceInfo, RegistrationStatus};
 use crate::error::{Error, Result};
 use crate::push::PushSetup;
+use crate::relay::RelayError;
 use crate::store::{DeviceRecord, DeviceState, EnrollmentState};
 use crate::totp_verify::{make_totp_secret, TotpParams};
 use crate::Rp;
@@ -45,7 +47,17 @@ impl Rp {
                     .await?
                     .ok_or(Error::UnknownDevice)?;
                 let answer = seal_answer(setup, eid, &device, rng)?;
-                setup.relay.deliver_enrollment_answer(&answer).await?;
+                match setup.relay.deliver_enrollment_answer(&answer).await {
+                    Ok(()) => {}
+                    // An earlier delivery arrived (its reply may have been lost): the
+                    // relay keeps the first answer, and only this tenant delivers for
+                    // its eid.
+                    Err(RelayError::Rejected {
+                        code: Some(ErrorCode::AlreadyExists),
+                        ..
+                    }) => {}
+                    Err(e) => return Err(e.into()),
+                }
                 return Ok(RegistrationStatus::AwaitingActivation((&device).into()));
             }
             _ => return Err(Error::EnrollmentUsed),
