@@ -1,5 +1,5 @@
 //! Shared harness for Assent's cross-crate flow tests: the phone ([`assent_core`]), the
-//! relying party ([`assent_rp`]) and the real relay in process ([`InProcessRelay`]) behind hooks
+//! relying party ([`assent_rp`]) and the real relay in process ([`HookedRelay`]) behind hooks
 //! that can turn it hostile, wired together in a [`World`]; and the real relay served over TLS on loopback
 //! ([`real_relay`]) for end-to-end tests.
 //!
@@ -11,7 +11,7 @@ pub mod relay;
 pub mod support;
 pub mod world;
 
-pub use relay::{Hook, Hooks, InProcessRelay};
+pub use relay::{Hook, HookedRelay, Hooks};
 pub use support::{context, high_s_twin, CountingHasher, FastHasher, RecordingEvents};
 pub use world::{
     relay_url, rp_id, Config, Enrolled, Phone, StoreKind, World, ALICE, RELAY_URL, RP_ID, T0,

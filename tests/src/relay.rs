@@ -1,4 +1,4 @@
-//! [`InProcessRelay`]: the real relay (`assent_relay`, on an in-memory database) in this
+//! [`HookedRelay`]: the real relay (`assent_relay`, on an in-memory database) in this
 //! process, reached without a socket: phones call it as their [`RelayTransport`], the RP
 //! through [`HttpRelay`] over an [`RpWire`], and every request goes through the relay's
 //! own router (`oneshot`). So every cross-crate test runs against the real relay's
@@ -7,12 +7,12 @@
 //! answers exactly once.
 //!
 //! Between the relay and its clients sit the hostile parts: hooks
-//! ([`InProcessRelay::on_registration`] and friends) rewrite or drop what the relay
-//! hands out, forgeries ([`InProcessRelay::inject_challenge`] and friends) serve what the
-//! relay never stored, and the relay's clock can lie ([`InProcessRelay::set_time_lie`]).
+//! ([`HookedRelay::on_registration`] and friends) rewrite or drop what the relay
+//! hands out, forgeries ([`HookedRelay::inject_challenge`] and friends) serve what the
+//! relay never stored, and the relay's clock can lie ([`HookedRelay::set_time_lie`]).
 //! What went in (announcements, challenges as the RP made them, the answers and unenroll
 //! requests the relay accepted, every device call) is recorded for tests to read.
-//! Pushes go to a recording provider: [`InProcessRelay::pushes`].
+//! Pushes go to a recording provider: [`HookedRelay::pushes`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -139,9 +139,9 @@ fn error(code: ErrorCode) -> Reply {
     )
 }
 
-/// The real relay in process, with hostile hooks. Share it as `Arc<InProcessRelay>`
-/// between the RP ([`InProcessRelay::rp_api`]) and the phones.
-pub struct InProcessRelay {
+/// The real relay in process, with hostile hooks. Share it as `Arc<HookedRelay>`
+/// between the RP ([`HookedRelay::rp_api`]) and the phones.
+pub struct HookedRelay {
     relay: assent_relay::Relay,
     router: axum::Router,
     api_key: String,
@@ -153,15 +153,15 @@ pub struct InProcessRelay {
     seen: Mutex<Seen>,
 }
 
-impl std::fmt::Debug for InProcessRelay {
+impl std::fmt::Debug for HookedRelay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InProcessRelay")
+        f.debug_struct("HookedRelay")
             .field("origin", &self.origin().as_str())
             .finish_non_exhaustive()
     }
 }
 
-impl InProcessRelay {
+impl HookedRelay {
     /// A relay at `origin` whose clock is `clock` (usually the RP's), with one tenant.
     pub async fn start(origin: &RelayUrl, clock: Arc<dyn Clock>) -> Arc<Self> {
         let clock = Arc::new(LyingClock {
@@ -278,7 +278,7 @@ impl InProcessRelay {
     }
 
     /// Hostile: serves `challenge` as if the RP had made it and "pushes" it under
-    /// `push_id` (see [`InProcessRelay::last_payload`]).
+    /// `push_id` (see [`HookedRelay::last_payload`]).
     pub fn inject_challenge(&self, challenge: Challenge, push_id: PushId) {
         lock(&self.push.0).push(push_id);
         self.forged().challenges.push((challenge, push_id));
@@ -673,7 +673,7 @@ impl InProcessRelay {
 }
 
 #[async_trait::async_trait]
-impl RelayTransport for InProcessRelay {
+impl RelayTransport for HookedRelay {
     async fn call(&self, relay: &RelayUrl, call: DeviceCall) -> Result<RelayReply, TransportError> {
         if relay != self.origin() {
             return Err(TransportError::new("no route to that relay"));
@@ -692,7 +692,7 @@ impl RelayTransport for InProcessRelay {
 }
 
 #[async_trait::async_trait]
-impl RpWire for InProcessRelay {
+impl RpWire for HookedRelay {
     async fn send(
         &self,
         base: &RelayUrl,

@@ -1,5 +1,5 @@
 //! [`World`]: one RP (real [`SqliteStore`] in a temporary directory, or [`MemoryStore`])
-//! on a [`ManualClock`], the real relay in process ([`InProcessRelay`]) sharing that clock, and a phone — a real
+//! on a [`ManualClock`], the real relay in process ([`HookedRelay`]) sharing that clock, and a phone — a real
 //! [`PushClient`] over a memory-backed vault and a software key store, with its own
 //! (possibly skewed) [`ManualClock`]. Every RNG is seeded.
 
@@ -20,7 +20,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tempfile::TempDir;
 
-use crate::relay::InProcessRelay;
+use crate::relay::HookedRelay;
 use crate::support::{context, CountingHasher, FastHasher, RecordingEvents};
 
 /// The RP id of every test.
@@ -91,7 +91,7 @@ impl std::fmt::Debug for Phone {
 
 impl Phone {
     /// A phone named `name` reaching `relay`, its clock at `now`, its RNG from `seed`.
-    pub fn new(relay: Arc<InProcessRelay>, now: u64, seed: u64, name: &str) -> Self {
+    pub fn new(relay: Arc<HookedRelay>, now: u64, seed: u64, name: &str) -> Self {
         let clock = Arc::new(ManualClock::new(now));
         let storage = Arc::new(MemoryStorage::new());
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
@@ -160,7 +160,7 @@ pub struct World {
     /// The RP's clock, which the relay shares.
     pub clock: Arc<ManualClock>,
     /// The relay.
-    pub relay: Arc<InProcessRelay>,
+    pub relay: Arc<HookedRelay>,
     /// Events the RP delivered.
     pub events: Arc<RecordingEvents>,
     /// Counts password hashes.
@@ -221,7 +221,7 @@ impl World {
             StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
         };
         let clock = Arc::new(ManualClock::new(T0));
-        let relay = InProcessRelay::start(&relay_url(), clock.clone()).await;
+        let relay = HookedRelay::start(&relay_url(), clock.clone()).await;
         let events = Arc::new(RecordingEvents::default());
         let hasher = Arc::new(if config.real_argon2 {
             CountingHasher::new(Argon2idHasher::owasp())

@@ -10,7 +10,7 @@ use assent_protocol::ApprovalKind;
 use assent_rp::{
     AccountPolicy, ChallengeStatus, Error as RpError, Event, PushPolicy, SessionHandle,
 };
-use assent_tests::{Config, InProcessRelay, StoreKind, World, ALICE};
+use assent_tests::{Config, HookedRelay, StoreKind, World, ALICE};
 
 fn allow_simple(store: StoreKind) -> Config {
     Config {
@@ -629,7 +629,7 @@ async fn a_lost_push_is_caught_up_by_polling() {
     assert!(w.phone.client.pending().await.unwrap().shown.is_empty());
     let late = w
         .phone
-        .push(&InProcessRelay::payload(w.relay.last_push()))
+        .push(&HookedRelay::payload(w.relay.last_push()))
         .await;
     assert!(matches!(late, Err(PhoneError::AlreadySeen)), "{late:?}");
 }

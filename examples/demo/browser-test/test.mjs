@@ -8,8 +8,7 @@
 //
 // Usage: node test.mjs   (ASSENT_DEMO_BIN: the built binary; default
 // ../../../target/debug/assent-demo, or $CARGO_TARGET_DIR/debug/assent-demo;
-// DEMO_ARGS: extra flags, e.g. "--simulated-relay" for the demo-only
-// in-memory relay instead of the real one)
+// DEMO_ARGS: extra flags for the demo)
 // Screenshots go to docs/screenshots/ (SCREENSHOTS=0 to skip).
 
 import { spawn } from 'node:child_process';

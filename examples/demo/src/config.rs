@@ -46,15 +46,6 @@ pub struct Config {
     #[arg(long, env = "ASSENT_DEMO_RELAY_URL")]
     pub relay_url: Option<String>,
 
-    /// Use the simulated in-process relay (no TLS, demo only) instead of the
-    /// embedded real relay. Its files go to `<data dir>/simulated/`.
-    #[arg(
-        long,
-        env = "ASSENT_DEMO_SIMULATED_RELAY",
-        conflicts_with = "relay_url"
-    )]
-    pub simulated_relay: bool,
-
     /// Loopback address of the embedded relay. Keep it fixed: enrolled
     /// phones remember the relay's URL.
     #[arg(

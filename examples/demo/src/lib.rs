@@ -8,9 +8,9 @@
 //!
 //! The site is the RP: it uses `assent-rp` for everything second-factor, and
 //! talks to the relay through an injected [`assent_rp::RelayApi`]: the real
-//! relay started in process ([`embedded`], the default), a running relay
-//! (`--relay-url`), or the simulated one ([`sim`], `--simulated-relay`). A
-//! simulated phone is served at `/phone` unless a running relay is used.
+//! relay started in process ([`embedded`], the default) or a running relay
+//! (`--relay-url`). A simulated phone ([`sim`]) is served at `/phone` unless a
+//! running relay is used.
 //!
 //! Layout: [`routes`] (one file per page group), [`session`] and [`csrf`]
 //! (cookies, tokens), [`db`] (users, sessions, notices), [`html`] (escaping and

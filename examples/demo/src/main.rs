@@ -9,13 +9,14 @@ use std::time::Duration;
 use assent_core::https::HttpsTransport;
 use assent_demo::config::Config;
 use assent_demo::db::Db;
+use assent_demo::embedded::EmbeddedRelay;
 use assent_demo::error::AppError;
 use assent_demo::routes::second_step::parse_kind;
-use assent_demo::sim::{SimPhone, SimRelay, SIM_RELAY_URL};
+use assent_demo::sim::SimPhone;
 use assent_demo::{app, make_rp, AppState, Settings};
 use assent_protocol::{RelayUrl, RpId};
 use assent_rp::relay_http::HttpRelay;
-use assent_rp::{Argon2idHasher, RelayApi, SqliteStore, SystemClock};
+use assent_rp::{Argon2idHasher, RelayApi, SqliteStore};
 use clap::Parser;
 
 #[derive(Debug, thiserror::Error)]
@@ -54,23 +55,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// The relay the RP talks to, the URL offers name, and the simulated phone
-/// when there is one.
+/// The relay the RP talks to, the URL offers name, the simulated phone when
+/// there is one, and the embedded relay when the demo runs it.
 struct RelaySetup {
     api: Arc<dyn RelayApi>,
     url: RelayUrl,
     phone: Option<SimPhone>,
+    embedded: Option<EmbeddedRelay>,
 }
 
 async fn relay(config: &Config, data_dir: &Path) -> Result<RelaySetup, StartError> {
-    if config.relay_url.is_none() && !config.simulated_relay {
-        let relay = assent_demo::embedded::start(
-            &data_dir.join("relay"),
-            config.embedded_relay_listen,
-            shutdown(),
-        )
-        .await
-        .map_err(StartError::Config)?;
+    let Some(url) = &config.relay_url else {
+        let relay =
+            assent_demo::embedded::start(&data_dir.join("relay"), config.embedded_relay_listen)
+                .await
+                .map_err(StartError::Config)?;
         let api = HttpRelay::with_extra_ca(relay.url.clone(), &relay.api_key, &relay.ca_pem)
             .map_err(|e| StartError::Config(format!("relay client: {e}")))?;
         let transport = HttpsTransport::with_extra_ca(&relay.ca_pem)
@@ -83,23 +82,9 @@ async fn relay(config: &Config, data_dir: &Path) -> Result<RelaySetup, StartErro
         );
         return Ok(RelaySetup {
             api: Arc::new(api),
-            url: relay.url,
+            url: relay.url.clone(),
             phone: Some(phone),
-        });
-    }
-    let Some(url) = &config.relay_url else {
-        let url = RelayUrl::parse(SIM_RELAY_URL)
-            .map_err(|e| StartError::Config(format!("simulated relay URL: {e}")))?;
-        let relay = Arc::new(SimRelay::new(
-            url.clone(),
-            Arc::new(SystemClock),
-            Some(data_dir.join("sim-relay-devices.jsonl")),
-        ));
-        let phone = SimPhone::open(&data_dir.join("phone"), relay.clone())?;
-        return Ok(RelaySetup {
-            api: relay,
-            url,
-            phone: Some(phone),
+            embedded: Some(relay),
         });
     };
     let url = RelayUrl::parse(url).map_err(|e| StartError::Config(format!("--relay-url: {e}")))?;
@@ -116,15 +101,12 @@ async fn relay(config: &Config, data_dir: &Path) -> Result<RelaySetup, StartErro
         api: Arc::new(api),
         url,
         phone: None,
+        embedded: None,
     })
 }
 
 async fn run(config: Config) -> Result<(), StartError> {
-    let mut data_dir = config.data_dir();
-    if config.simulated_relay {
-        // Users, RP state and phone of this mode stay apart from the real relay's.
-        data_dir = data_dir.join("simulated");
-    }
+    let data_dir = config.data_dir();
     std::fs::create_dir_all(&data_dir)?;
     let approval = parse_kind(&config.approval)
         .ok_or_else(|| StartError::Config("--approval must be number or code".into()))?;
@@ -136,6 +118,7 @@ async fn run(config: Config) -> Result<(), StartError> {
         api,
         url: relay_url,
         phone,
+        embedded,
     } = relay(&config, &data_dir).await?;
     let hasher = Arc::new(Argon2idHasher::owasp());
     let rp = make_rp(store, rp_id, api, db.clone(), hasher.clone());
@@ -148,9 +131,6 @@ async fn run(config: Config) -> Result<(), StartError> {
     };
     let mut state = AppState::new(db.clone(), rp, settings, hasher);
     let simulated = phone.is_some();
-    if config.simulated_relay {
-        println!("Simulated relay (in process, no TLS; demo only)");
-    }
     if let Some(phone) = phone {
         state = state.with_sim(Arc::new(phone));
     }
@@ -170,6 +150,9 @@ async fn run(config: Config) -> Result<(), StartError> {
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    if let Some(embedded) = embedded {
+        embedded.running.shutdown().await;
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! [`AppState`]: everything a handler needs, built once at start. The relay
-//! the RP talks to is injected ([`Arc<dyn RelayApi>`]): the simulated relay,
-//! a test fake, or the HTTP client of a real relay.
+//! the RP talks to is injected ([`Arc<dyn RelayApi>`]): the HTTP client of the
+//! embedded or a running relay, or the real relay in process in tests.
 
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Hashes user passwords (argon2id in production).
     pub hasher: Arc<dyn SecretHasher>,
-    /// The simulated phone, in simulated mode.
+    /// The simulated phone (with the embedded relay).
     pub sim: Option<Arc<SimPhone>>,
 }
 

@@ -1,6 +1,5 @@
 //! The simulated phone at `/phone`: the same core an app embeds
-//! ([`PushClient`]), over the in-process simulated relay or HTTPS to the
-//! embedded relay, with its vault and
+//! ([`PushClient`]), over HTTPS to the embedded relay, with its vault and
 //! device keys in `<data dir>/phone/`. It enrolls from an offer URI ("scan the
 //! QR code"), shows the activation code, lists requests with their context and
 //! answers them, and shows the accounts' TOTP codes. Demo only: a real phone
@@ -47,7 +46,7 @@ impl std::fmt::Debug for SimPhone {
 
 impl SimPhone {
     /// The phone whose vault and keys live in `dir`, reaching its relay
-    /// through `relay` (the simulated relay, or HTTPS to a real one).
+    /// through `relay` (HTTPS to the embedded relay).
     pub fn open(dir: &Path, relay: Arc<dyn RelayTransport>) -> Result<Self> {
         let fail = |_| AppError::Internal("simulated phone storage");
         std::fs::create_dir_all(dir).map_err(|_| AppError::Internal("simulated phone dir"))?;

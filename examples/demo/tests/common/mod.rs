@@ -1,7 +1,7 @@
 //! The site in process for tests: the real router over an in-memory site DB
-//! and a SQLite RP store, the demo's honest in-process relay injected as the
-//! RP's `Arc<dyn RelayApi>`, a core `PushClient` phone (memory vault, software
-//! keys) on the same relay, and one manual clock for all of them. [`Browser`]
+//! and a SQLite RP store, the real relay in process (`assent_tests::HookedRelay`)
+//! behind the RP's `Arc<dyn RelayApi>`, a core `PushClient` phone (memory vault,
+//! software keys) on the same relay, and one manual clock for all of them. [`Browser`]
 //! keeps a cookie and the last CSRF token, and drives the router with
 //! `oneshot`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
@@ -13,48 +13,21 @@ use assent_core::{
     PushClient, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
 };
 use assent_demo::db::Db;
-use assent_demo::sim::SimRelay;
 use assent_demo::{app, make_rp, AppState, Settings};
 use assent_protocol::{ApprovalKind, RelayUrl, RpId};
-use assent_rp::{Clock, SecretHasher, SqliteStore, SALT_LEN};
+use assent_rp::{Clock, SqliteStore};
+use assent_tests::{FastHasher, HookedRelay};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt as _;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use tower::ServiceExt as _;
 
 /// A TOTP step boundary.
 pub const T0: u64 = 1_700_000_010;
-
-/// A salted SHA-256 stand-in for argon2id, so tests that issue backup codes
-/// stay fast. Tests only: the binary uses argon2id.
-#[derive(Debug)]
-pub struct FastHasher;
-
-impl SecretHasher for FastHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
-        let digest = Sha256::new()
-            .chain_update(salt)
-            .chain_update(secret)
-            .finalize();
-        Ok(format!(
-            "test${}${}",
-            hex::encode(salt),
-            hex::encode(digest)
-        ))
-    }
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        let salt = encoded.split('$').nth(1).and_then(|s| hex::decode(s).ok());
-        let salt: [u8; SALT_LEN] = salt
-            .and_then(|s| s.try_into().ok())
-            .ok_or(assent_rp::Error::Corrupt("test hash"))?;
-        Ok(self.hash(secret, &salt)? == encoded)
-    }
-}
 
 /// The phone: the app's push client over memory storage, on its own clock.
 pub struct Phone {
@@ -63,7 +36,7 @@ pub struct Phone {
 }
 
 impl Phone {
-    pub fn new(relay: Arc<SimRelay>, now: u64, name: &str) -> Self {
+    pub fn new(relay: Arc<HookedRelay>, now: u64, name: &str) -> Self {
         let clock = Arc::new(ManualClock::new(now));
         let env = VaultEnv::new(
             Arc::new(MemoryStorage::new()),
@@ -102,7 +75,7 @@ impl Phone {
 pub struct Site {
     pub router: Router,
     pub state: AppState,
-    pub relay: Arc<SimRelay>,
+    pub relay: Arc<HookedRelay>,
     pub clock: Arc<ManualClock>,
     pub phone: Phone,
     _dir: TempDir,
@@ -126,7 +99,7 @@ impl Site {
     pub async fn with_kind(approval: ApprovalKind) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(T0));
-        let relay = Arc::new(SimRelay::new(relay_url(), clock.clone(), None));
+        let relay = HookedRelay::start(&relay_url(), clock.clone()).await;
         let db = Arc::new(Db::open_in_memory().unwrap());
         let store = Arc::new(
             SqliteStore::open(dir.path().join("rp.sqlite"))
@@ -135,8 +108,14 @@ impl Site {
         );
         let hasher = Arc::new(FastHasher);
         let rp_id = RpId::parse("example.com").unwrap();
-        let rp = make_rp(store, rp_id, relay.clone(), db.clone(), hasher.clone())
-            .with_clock(clock.clone());
+        let rp = make_rp(
+            store,
+            rp_id,
+            Arc::new(relay.rp_api()),
+            db.clone(),
+            hasher.clone(),
+        )
+        .with_clock(clock.clone());
         let settings = Settings {
             issuer: "Assent demo".into(),
             relay_url: relay_url(),
