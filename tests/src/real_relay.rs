@@ -25,11 +25,7 @@ use assent_core::{
     RelayTransport, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
 };
 use assent_protocol::{ApprovalKind, DeviceId, EnrollmentId, Platform, RelayUrl};
-use assent_relay::cli::{Cli, Command};
-use assent_relay::config::{Config, ConfigArgs};
-use assent_relay::store::sqlite::SqliteStore;
-use assent_relay::store::StoreOptions;
-use assent_relay::AppState;
+use assent_relay::{Relay, RunningRelay};
 use assent_rp::relay_http::HttpRelay;
 use assent_rp::{
     AccountPolicy, ActivationResult, EnrollmentAuthorization, NewOffer, OfferRequest, PushPolicy,
@@ -41,9 +37,7 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsage
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tempfile::TempDir;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::support::{context, FastHasher};
@@ -156,70 +150,6 @@ impl TestCa {
     }
 }
 
-/// An [`axum::serve::Listener`] that hands over TLS connections; handshakes run in their
-/// own tasks, so a slow or failing client never blocks the others.
-pub struct TlsListener {
-    addr: SocketAddr,
-    rx: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    _accept: AbortOnDrop,
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl TlsListener {
-    /// Wraps a bound listener.
-    pub fn new(listener: TcpListener, tls: Arc<rustls::ServerConfig>) -> Self {
-        let addr = listener.local_addr().unwrap();
-        let acceptor = TlsAcceptor::from(tls);
-        let (tx, rx) = mpsc::channel(64);
-        let accept = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, peer)) = listener.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    if let Ok(Ok(tls)) =
-                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                    {
-                        let _ = tx.send((tls, peer)).await;
-                    }
-                });
-            }
-        });
-        Self {
-            addr,
-            rx,
-            _accept: AbortOnDrop(accept),
-        }
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.rx.recv().await {
-            Some(connection) => connection,
-            // The accept task is gone (the listener is being dropped): never return.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.addr)
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The relay, in process
 
@@ -236,7 +166,9 @@ pub struct RelayOptions {
     pub uncached: bool,
 }
 
-/// `assent_relay::app` served over TLS on `127.0.0.1:<port>`, on a SQLite file.
+/// The real relay served over TLS on `127.0.0.1:<port>` through its embedding API
+/// (`assent_relay::Relay::builder()…start()`), on a SQLite file, with the test CA's
+/// certificate.
 pub struct RealRelay {
     /// `https://127.0.0.1:<port>`: the public origin the relay signs requests over.
     pub origin: RelayUrl,
@@ -246,14 +178,11 @@ pub struct RealRelay {
     pub ca: TestCa,
     /// The relay's (and the tests') clock.
     pub clock: TestClock,
-    /// The relay's state (store, config, waiters).
-    pub state: AppState,
     /// The SQLite database file.
     pub db_path: PathBuf,
     /// The temporary directory holding the database and the CA files.
     pub dir: TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
+    running: Option<RunningRelay>,
 }
 
 impl std::fmt::Debug for RealRelay {
@@ -274,60 +203,31 @@ impl RealRelay {
     pub async fn start_with(options: RelayOptions) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("relay.db");
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let origin = format!("https://127.0.0.1:{}", addr.port());
-        let database_url = format!("sqlite://{}", db_path.display());
-        let config = Config::resolve(&ConfigArgs {
-            listen: Some(addr),
-            public_origin: Some(origin.clone()),
-            database_url: Some(database_url.clone()),
-            max_pending_per_device: options.max_pending_per_device,
-            max_wait_secs: options.max_wait_secs,
-            ..ConfigArgs::default()
-        })
-        .unwrap();
-        let cache_ttl = if options.uncached {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(config.cache_ttl_ms)
-        };
-        let store = SqliteStore::open_with(
-            &database_url,
-            StoreOptions {
-                max_connections: 4,
-                cache_ttl,
-            },
-        )
-        .await
-        .unwrap();
-        let store = Arc::new(store);
-        let clock = TestClock::at(wall_now());
-        let state = AppState::new(store, config).with_clock(Arc::new(clock.clone()));
         let ca = TestCa::make("Assent e2e test CA");
         ca.write_to(dir.path());
-        let listener = TlsListener::new(listener, ca.server_config());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let waiters = state.waiters.clone();
-        let router = assent_relay::app(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                    waiters.shut_down();
-                })
-                .await;
-        });
+        let clock = TestClock::at(wall_now());
+        let mut builder = Relay::builder()
+            .database_url(format!("sqlite://{}", db_path.display()))
+            .tls_files(dir.path().join("cert.pem"), dir.path().join("key.pem"))
+            .clock(Arc::new(clock.clone()));
+        if let Some(limit) = options.max_pending_per_device {
+            builder = builder.max_pending_per_device(limit);
+        }
+        if let Some(secs) = options.max_wait_secs {
+            builder = builder.max_wait_secs(secs);
+        }
+        if options.uncached {
+            builder = builder.cache_ttl(Duration::ZERO);
+        }
+        let running = builder.start().await.unwrap();
         Self {
-            origin: RelayUrl::parse(&origin).unwrap(),
-            addr,
+            origin: running.url().clone(),
+            addr: running.addr(),
             ca,
             clock,
-            state,
             db_path,
             dir,
-            stop: Some(stop),
-            server: Some(server),
+            running: Some(running),
         }
     }
 
@@ -336,36 +236,33 @@ impl RealRelay {
         self.dir.path().join("ca.pem")
     }
 
-    /// Creates tenant `name` and one API key for it with the relay's admin code; returns
-    /// the key (`ask_…`).
+    /// Creates tenant `name` and one API key for it; returns the key (`ask_…`).
     pub async fn tenant(&self, name: &str) -> String {
-        self.admin(&["tenant", "create", name]).await;
-        self.admin(&["key", "create", name])
-            .await
-            .lines()
-            .find(|l| l.starts_with("ask_"))
-            .expect("the key is printed once")
-            .to_owned()
+        let running = self.running.as_ref().expect("the relay is running");
+        let key = running.create_tenant(name).await.unwrap();
+        key.as_str().to_owned()
     }
 
-    /// Runs `assent-relay admin <args>` on the relay's store (parsed by the binary's own
-    /// command line); returns its output.
+    /// Runs `assent-relay admin <args>` (the operator's command, the real binary) on the
+    /// relay's database; returns its output.
     pub async fn admin(&self, args: &[&str]) -> String {
-        let argv = ["assent-relay", "admin"].iter().chain(args);
-        let cli = <Cli as clap::Parser>::try_parse_from(argv).unwrap();
-        let Some(Command::Admin(command)) = cli.command else {
-            panic!("not an admin command: {args:?}");
-        };
-        let mut out = Vec::new();
-        assent_relay::admin::run(
-            self.state.store.as_ref(),
-            &command,
-            self.clock.now(),
-            &mut out,
-        )
-        .await
-        .unwrap();
-        String::from_utf8(out).unwrap()
+        let mut command = std::process::Command::new(binary("assent-relay"));
+        command
+            .arg("--database-url")
+            .arg(format!("sqlite://{}", self.db_path.display()))
+            .arg("admin")
+            .args(args)
+            .stdin(std::process::Stdio::null());
+        let out = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "assent-relay admin {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
     }
 
     /// A direct connection to the relay's database file: the relay's own disk, as an
@@ -383,20 +280,18 @@ impl RealRelay {
 
     /// Stops serving (open long-polls are answered at once).
     pub async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
         }
     }
 }
 
-impl Drop for RealRelay {
+/// Aborts its task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+        self.0.abort();
     }
 }
 
