@@ -31,16 +31,14 @@ impl HttpsTransport {
         Self::build(None)
     }
 
-    /// A client that also trusts `ca_pem` (a PEM certificate), for relays on
-    /// a private CA and for tests on loopback with a generated test CA.
+    /// A client that also trusts `ca_pem` (one or more PEM certificates), for
+    /// relays on a private CA and for tests on loopback with a generated test
+    /// CA. A bundle with anything but certificates that parse is refused
+    /// ([`assent_protocol::ca_pem::check_ca_pem`]).
     pub fn with_extra_ca(ca_pem: &[u8]) -> Result<Self, TransportError> {
-        use rustls_pki_types::pem::PemObject;
-        // reqwest parses PEM lazily and skips what it cannot read; check here
-        // so a bad file is an error, not a client that silently trusts nothing.
-        let mut certificates = rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem);
-        if !matches!(certificates.next(), Some(Ok(_))) {
-            return Err(TransportError::new("extra CA is not a PEM certificate"));
-        }
+        // Every block must be a certificate that parses (reqwest would skip the rest).
+        assent_protocol::ca_pem::check_ca_pem(ca_pem)
+            .map_err(|e| TransportError::new(e.to_string()))?;
         let ca = reqwest::Certificate::from_pem(ca_pem)
             .map_err(|_| TransportError::new("extra CA is not a PEM certificate"))?;
         Self::build(Some(ca))
@@ -151,5 +149,22 @@ mod tests {
     #[test]
     fn extra_ca_must_be_pem() {
         assert!(HttpsTransport::with_extra_ca(b"not a certificate").is_err());
+    }
+
+    /// Every block counts, not only the first: a CA followed by its private key (a
+    /// file put together by mistake) is refused, by the same check as the RP's.
+    #[test]
+    fn extra_ca_with_a_private_key_after_the_certificate_is_refused() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).unwrap().pem();
+        assert!(HttpsTransport::with_extra_ca(ca.as_bytes()).is_ok());
+        let both = format!("{ca}{}", key.serialize_pem());
+        let refused = HttpsTransport::with_extra_ca(both.as_bytes()).unwrap_err();
+        assert!(
+            refused.to_string().contains("only CERTIFICATE blocks"),
+            "{refused}"
+        );
     }
 }

@@ -36,6 +36,8 @@
 
 mod answer;
 pub mod api;
+#[cfg(feature = "ca-pem")]
+pub mod ca_pem;
 mod challenge;
 pub mod clock;
 mod context;

@@ -84,7 +84,8 @@ impl HttpRelay {
     /// PEM, a block of another kind (such as a private key) or a certificate that does not
     /// parse is a [`RelayError::Unavailable`] naming the problem.
     pub fn with_extra_ca(base: RelayUrl, api_key: &str, ca_pem: &[u8]) -> Result<Self, RelayError> {
-        check_extra_ca(ca_pem)?;
+        assent_protocol::ca_pem::check_ca_pem(ca_pem)
+            .map_err(|e| RelayError::Unavailable(e.to_string()))?;
         let ca = reqwest::Certificate::from_pem(ca_pem)
             .map_err(|_| RelayError::Unavailable("extra CA is not a PEM certificate".into()))?;
         Self::with_wire(base, api_key, Arc::new(HttpsWire::new(Some(ca))?))
@@ -298,48 +299,6 @@ impl RelayApi for HttpRelay {
     }
 }
 
-/// Checks an extra CA as reqwest will use it, but now and with a clear error: reqwest
-/// reads the PEM only when the client is built, skips blocks that are not certificates
-/// (so a wrong file would leave a client that trusts nothing extra), and reports a
-/// certificate that does not parse only as a failure to build the client.
-fn check_extra_ca(ca_pem: &[u8]) -> Result<(), RelayError> {
-    use rustls::pki_types::pem::{PemObject, SectionKind};
-    use rustls::pki_types::CertificateDer;
-
-    let refuse = |why: String| RelayError::Unavailable(format!("extra CA {why}"));
-    if ca_pem.iter().all(u8::is_ascii_whitespace) {
-        return Err(refuse("is empty".into()));
-    }
-    // What reqwest does with each certificate: add it to a rustls root store.
-    let mut roots = rustls::RootCertStore::empty();
-    let mut count = 0usize;
-    for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(ca_pem) {
-        // The PEM error can quote the input; name the kind of failure only.
-        let (kind, der) = section.map_err(|_| refuse("is not valid PEM".into()))?;
-        // The block may be a private key put here by mistake: wipe it once checked.
-        let der = Zeroizing::new(der);
-        if kind != SectionKind::Certificate {
-            return Err(refuse(format!(
-                "holds a {kind:?} block; only CERTIFICATE blocks are allowed"
-            )));
-        }
-        count += 1;
-        roots
-            .add(CertificateDer::from(der.as_slice()))
-            .map_err(|_| {
-                refuse(format!(
-                    "certificate {count} is not a valid X.509 certificate"
-                ))
-            })?;
-    }
-    if count == 0 {
-        return Err(refuse(
-            "is not a PEM certificate (no CERTIFICATE block found)".into(),
-        ));
-    }
-    Ok(())
-}
-
 fn to_json(value: &impl Serialize) -> Result<String, RelayError> {
     serde_json::to_string(value)
         .map_err(|_| RelayError::Unavailable("cannot encode the request".into()))
@@ -375,78 +334,14 @@ mod tests {
         assert!(!format!("{relay:?}").contains("secret"));
     }
 
-    /// A self-signed CA certificate and its private key, both in PEM.
-    fn test_ca() -> (String, String) {
-        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-        let key = KeyPair::generate().unwrap_or_else(|_| unreachable!());
-        let mut params =
-            CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|_| unreachable!());
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let cert = params.self_signed(&key).unwrap_or_else(|_| unreachable!());
-        (cert.pem(), key.serialize_pem())
-    }
-
-    fn with_ca(ca_pem: &[u8]) -> Result<HttpRelay, RelayError> {
+    /// The RP's client runs the one CA check (`assent_protocol::ca_pem`, where its
+    /// cases are tested) and reports its refusal as such.
+    #[test]
+    fn extra_ca_is_checked_with_the_shared_check() {
         let base = RelayUrl::parse("https://relay.example.com").unwrap_or_else(|_| unreachable!());
-        HttpRelay::with_extra_ca(base, "ask_0123_secret", ca_pem)
-    }
-
-    /// The message of the error `with_extra_ca` returns for `ca_pem`.
-    fn refusal(ca_pem: &[u8]) -> String {
-        match with_ca(ca_pem) {
-            Err(RelayError::Unavailable(message)) => message,
+        match HttpRelay::with_extra_ca(base, "ask_0123_secret", b" \n") {
+            Err(RelayError::Unavailable(message)) => assert_eq!(message, "extra CA is empty"),
             other => unreachable!("expected a refusal, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn extra_ca_accepts_pem_certificates() {
-        let (ca, _) = test_ca();
-        assert!(with_ca(ca.as_bytes()).is_ok());
-        let (other, _) = test_ca();
-        assert!(with_ca(format!("{ca}{other}").as_bytes()).is_ok());
-    }
-
-    #[test]
-    fn extra_ca_refuses_empty_input() {
-        assert_eq!(refusal(b""), "extra CA is empty");
-        assert_eq!(refusal(b" \n\t\n"), "extra CA is empty");
-    }
-
-    #[test]
-    fn extra_ca_refuses_what_is_not_pem() {
-        let message = refusal(b"not a certificate");
-        assert!(message.contains("no CERTIFICATE block"), "{message}");
-        let message = refusal(&[0x30, 0x82, 0x01, 0x0a, 0xff, 0x00]);
-        assert!(message.contains("no CERTIFICATE block"), "{message}");
-        let message = refusal(b"-----BEGIN CERTIFICATE-----\nMIIB\n");
-        assert_eq!(message, "extra CA is not valid PEM");
-    }
-
-    #[test]
-    fn extra_ca_refuses_blocks_that_are_not_certificates() {
-        let (ca, key) = test_ca();
-        let message = refusal(key.as_bytes());
-        assert!(message.contains("only CERTIFICATE blocks"), "{message}");
-        // A certificate does not excuse a private key beside it.
-        let message = refusal(format!("{ca}{key}").as_bytes());
-        assert!(message.contains("only CERTIFICATE blocks"), "{message}");
-    }
-
-    #[test]
-    fn extra_ca_refuses_a_certificate_block_that_does_not_parse() {
-        // Valid PEM and base64, but the DER inside is not a certificate.
-        let pem = b"-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n";
-        assert_eq!(
-            refusal(pem),
-            "extra CA certificate 1 is not a valid X.509 certificate"
-        );
-        let (ca, _) = test_ca();
-        let mut both = ca.into_bytes();
-        both.extend_from_slice(pem);
-        assert_eq!(
-            refusal(&both),
-            "extra CA certificate 2 is not a valid X.509 certificate"
-        );
     }
 }
