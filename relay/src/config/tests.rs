@@ -1,8 +1,6 @@
 //! Tests of configuration resolution: precedence, defaults, TLS modes and
 //! refused input.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use super::*;
 
 #[test]

@@ -1,8 +1,6 @@
 //! Tests of the [`Vault`](super::Vault): opening and creating, the account
 //! list, codes and the TOTP offset, and that a failed save changes nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use assent_otp::{Algorithm, Secret};
