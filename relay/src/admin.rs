@@ -142,7 +142,6 @@ pub async fn run_with(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::auth::verify_api_key;
     use crate::store::sqlite::SqliteStore;

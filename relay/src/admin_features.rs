@@ -94,7 +94,6 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::admin::run_with;
     use crate::cli::AdminCommand;

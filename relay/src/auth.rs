@@ -131,7 +131,6 @@ impl FromRequestParts<AppState> for RpAuth {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::store::sqlite::SqliteStore;
     use crate::store::{Tenant, TenantStore};

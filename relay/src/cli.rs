@@ -108,7 +108,6 @@ pub enum KeyCommand {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use clap::CommandFactory;
 

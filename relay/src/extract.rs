@@ -106,7 +106,6 @@ where
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use axum::body::Body;
     use axum::extract::DefaultBodyLimit;

@@ -23,7 +23,6 @@ pub fn random_id() -> Result<String, RandomError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

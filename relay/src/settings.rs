@@ -167,7 +167,6 @@ impl SettingsStore for SqliteSettings {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::store::{Tenant, TenantStore};
 

@@ -154,7 +154,6 @@ impl Waiters {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use std::convert::Infallible;
     use std::time::Instant;

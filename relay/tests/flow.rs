@@ -1,6 +1,5 @@
 //! Enrollment, challenge, answer and unenrollment through the relay, with
 //! the real protocol on both sides.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

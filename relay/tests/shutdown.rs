@@ -1,6 +1,5 @@
 //! Graceful shutdown: an in-flight long-poll is answered (204, no answer
 //! yet; not cut) and the server then stops.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -14,7 +14,7 @@ use assent_protocol::{
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
 use rand_chacha::ChaCha20Rng;
-use rand_core::RngCore as _;
+use rand_core::{RngCore as _, SeedableRng as _};
 
 use crate::http::Conn;
 use crate::Error;
@@ -24,6 +24,11 @@ pub fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// A fresh random generator for one task, seeded from the OS.
+pub fn rng() -> Result<ChaCha20Rng, Error> {
+    ChaCha20Rng::try_from_os_rng().map_err(|e| format!("OS random source failed: {e}").into())
 }
 
 /// What every lane shares.

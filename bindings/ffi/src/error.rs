@@ -177,7 +177,6 @@ pub(crate) fn to_key_store_error(alias: &str, e: AssentError) -> KeyStoreError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

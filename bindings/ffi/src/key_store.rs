@@ -101,7 +101,6 @@ impl assent_core::KeyStore for HostKeyStore {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::storage::memory_storage;

@@ -13,7 +13,6 @@ pub fn corrected(unix: u64, offset: i64) -> u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

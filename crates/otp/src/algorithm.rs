@@ -65,7 +65,6 @@ impl FromStr for Algorithm {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -55,7 +55,6 @@ pub(crate) fn encode(bytes: &[u8]) -> Zeroizing<String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -74,7 +74,6 @@ impl fmt::Debug for Hotp {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn rfc_secret() -> Secret {

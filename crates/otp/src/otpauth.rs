@@ -113,7 +113,6 @@ impl FromStr for OtpAuth {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn account(kind: OtpKind) -> OtpAuth {

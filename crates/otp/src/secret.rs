@@ -68,7 +68,6 @@ impl Eq for Secret {}
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

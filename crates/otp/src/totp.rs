@@ -97,7 +97,6 @@ impl fmt::Debug for Totp {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn totp(digits: u8, period: u64) -> Totp {

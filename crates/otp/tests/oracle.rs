@@ -1,7 +1,6 @@
 //! Cross-checks the engine against totp-rs, an independent implementation.
 //! totp-rs' `new_unchecked` is used because its checked constructor refuses
 //! the 80-bit secrets Assent must accept.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use assent_otp::{Algorithm, Secret, Totp};
 use proptest::prelude::*;

@@ -232,7 +232,6 @@ pub fn verify_answer(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::challenge::tests::{fixture, NOW};
     use crate::ids::ChallengeId;

@@ -245,7 +245,6 @@ impl Activation {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::registration::tests::{setup, NOW};
     use crate::signer::{Signer as _, SoftwareSigner};

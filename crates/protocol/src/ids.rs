@@ -73,7 +73,6 @@ id_type!(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

@@ -351,7 +351,6 @@ pub(crate) fn check_display(field: &'static str, text: &str, max: usize) -> Resu
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use proptest::prelude::*;
     use rand_chacha::rand_core::SeedableRng;

@@ -65,7 +65,6 @@ impl PushTokenUpdate {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

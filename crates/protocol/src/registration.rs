@@ -253,7 +253,6 @@ pub(crate) fn check_push_token(platform: Platform, token: &str) -> Result<()> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::kinds::{ApprovalKind, Custody};
     use crate::offer::OfferParams;

@@ -69,7 +69,6 @@ pub fn open(key: &ChannelKey, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

@@ -173,7 +173,6 @@ impl UnenrollConfirmation {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::signer::SoftwareSigner;
     use rand_chacha::rand_core::SeedableRng;

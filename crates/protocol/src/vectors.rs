@@ -2,7 +2,6 @@
 //! document does not contain every `name = value` line exactly, so spec and code cannot
 //! drift. Regenerate the lines with
 //! `cargo test -p assent-protocol print_vectors -- --ignored --nocapture`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hpke::{aead::AesGcm256, kdf::HkdfSha256, OpModeS, Serializable as _};
 use p256::ecdsa::signature::Signer as _;

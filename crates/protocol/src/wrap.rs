@@ -92,7 +92,6 @@ pub fn unwrap_channel_key(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::signer::{Signer as _, SoftwareSigner};
     use rand_chacha::rand_core::SeedableRng;

@@ -1,6 +1,5 @@
 //! One whole enrollment, challenge, answer and unenroll through the public API only, as
 //! the RP library, the relay and the mobile core will drive it (JSON at every hop).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use assent_protocol::*;
 use rand_chacha::rand_core::SeedableRng;

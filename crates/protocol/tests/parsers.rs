@@ -1,6 +1,5 @@
 //! Every parser of untrusted input returns an error, never panics, on arbitrary input and
 //! on single-character mutations of valid messages.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use assent_protocol::*;
 use proptest::prelude::*;

@@ -1,7 +1,6 @@
 //! Every Wycheproof ECDSA P-256/SHA-256 (DER) vector through the crate's verification path
 //! (`DevicePublicKey::from_sec1` then `DevicePublicKey::verify`). Data: tests/data/, copied
 //! unchanged from C2SP/wycheproof (see tests/data/WYCHEPROOF.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use assent_protocol::DevicePublicKey;
 use serde::Deserialize;

@@ -3,7 +3,8 @@
 //! Run: `cargo bench -p assent-push --features mock --bench push_throughput`.
 //! `PUSH_BENCH_N` sets the pushes per provider (default 20000), `PUSH_BENCH_C` the
 //! pushes in flight (default 256).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Benches are not cfg(test), so clippy.toml's allow-unwrap-in-tests does not cover them.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

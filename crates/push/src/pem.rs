@@ -24,7 +24,6 @@ pub(crate) fn pkcs8_der(pem: &str) -> Option<Zeroizing<Vec<u8>>> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

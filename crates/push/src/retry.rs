@@ -169,7 +169,6 @@ pub(crate) fn parse_retry_after(value: Option<&reqwest::header::HeaderValue>) ->
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::clock::ManualClock;
     use crate::metrics::PushCounters;

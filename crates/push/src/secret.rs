@@ -52,7 +52,6 @@ impl std::fmt::Debug for Bearer {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

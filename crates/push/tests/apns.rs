@@ -1,5 +1,4 @@
 //! The APNs client against the mock APNs on loopback: one test per provider answer.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

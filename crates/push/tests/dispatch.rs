@@ -1,6 +1,5 @@
 //! The dispatcher: platform routing, poll-only, one task per push, the
 //! concurrency limit, metrics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! The FCM HTTP v1 client against the mock FCM on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Benchmarks of the RP library's hot paths.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(missing_docs)]
+// Benches are not cfg(test), so clippy.toml's allow-unwrap-in-tests does not cover them.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 

@@ -113,7 +113,6 @@ impl Qr {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     const URI: &str =

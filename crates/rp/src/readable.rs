@@ -71,7 +71,6 @@ pub(crate) fn make_salt<R: TryCryptoRng + ?Sized>(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;

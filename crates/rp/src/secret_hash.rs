@@ -71,7 +71,6 @@ impl Argon2idHasher {
     /// Cheap parameters, for unit tests only; never compiled into the library.
     #[cfg(test)]
     pub(crate) fn fast_for_tests() -> Self {
-        #[allow(clippy::unwrap_used)]
         let params = Params::new(64, 1, 1, None).unwrap();
         Self { params }
     }
@@ -128,7 +127,6 @@ impl<H: SecretHasher + ?Sized> SecretHasher for std::sync::Arc<H> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -1,7 +1,6 @@
 //! Test support for enrollment and challenges: an in-memory fake relay, a software phone
 //! built from `assent-protocol` alone, a recording event sink, and a fixture wiring them
 //! to an [`Rp`] with a manual clock.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};

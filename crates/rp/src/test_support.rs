@@ -1,5 +1,4 @@
 //! Shared helpers for the unit tests.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -142,7 +142,6 @@ fn write_code(out: &mut impl Write, code: Code) -> io::Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

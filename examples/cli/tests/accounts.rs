@@ -1,5 +1,4 @@
 //! `assent accounts …` on a vault in a temporary home.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

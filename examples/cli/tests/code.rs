@@ -1,5 +1,4 @@
 //! `assent code` against RFC 6238 / RFC 4226 values.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

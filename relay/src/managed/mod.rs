@@ -318,7 +318,6 @@ async fn managed_tenant(settings: &dyn SettingsStore, tenant_id: &str) -> Option
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

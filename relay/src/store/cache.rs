@@ -205,7 +205,6 @@ impl<V: Clone> LookupCache<V> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn cache() -> LookupCache<u32> {

@@ -314,7 +314,6 @@ impl Worker {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

@@ -130,7 +130,6 @@ pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

@@ -57,7 +57,6 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: u64, tolerance: u64)
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

@@ -94,7 +94,6 @@ impl KeyStore for SoftwareKeyStore {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::storage::MemoryStorage;

@@ -149,7 +149,6 @@ fn protocol_error(e: assent_protocol::Error) -> Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

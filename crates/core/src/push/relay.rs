@@ -79,7 +79,6 @@ fn is_stale_timestamp(reply: &RelayReply) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

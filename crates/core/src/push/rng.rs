@@ -52,7 +52,6 @@ pub(crate) fn with_rng<T>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

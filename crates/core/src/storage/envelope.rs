@@ -139,7 +139,6 @@ pub(crate) fn open(key: &VaultKey, bytes: &[u8]) -> Result<Opened> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;

@@ -150,7 +150,6 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StorageError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

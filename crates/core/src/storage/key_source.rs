@@ -119,7 +119,6 @@ impl VaultKeySource for KeyFile {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;

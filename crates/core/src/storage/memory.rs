@@ -62,7 +62,6 @@ impl SecureStorage for MemoryStorage {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

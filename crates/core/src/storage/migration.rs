@@ -104,7 +104,6 @@ fn v1_to_v2(v1: &Value, _rng: &mut dyn RandomSource) -> Result<Value> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::storage::record::decode;

@@ -68,7 +68,6 @@ pub(crate) fn check_name(name: &str) -> Result<(), StorageError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -151,7 +151,6 @@ pub(crate) fn decode(payload: &[u8]) -> Result<VaultData> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

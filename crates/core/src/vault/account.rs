@@ -173,7 +173,6 @@ pub(crate) fn check_otp(otp: &OtpAuth) -> Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;

@@ -2,16 +2,22 @@
 //! holds them.
 
 mod account;
+mod account_list;
 mod codes;
+mod env;
+mod generate;
 mod push;
+#[cfg(test)]
+mod tests;
 #[allow(clippy::module_inception)]
 mod vault;
 
 pub(crate) use account::default_name;
 pub use account::{Account, AccountFields, AccountId, AccountKind, MAX_NAME_CHARS};
 pub use codes::{CodeTiming, CodeView};
+pub use env::{VaultEnv, DEFAULT_VAULT_NAME};
 #[cfg(test)]
 pub(crate) use push::sample_enrollment;
 pub use push::PushEnrollment;
 pub(crate) use push::{PushState, SeenChallenge};
-pub use vault::{Vault, VaultEnv, DEFAULT_VAULT_NAME};
+pub use vault::Vault;

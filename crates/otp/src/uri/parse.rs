@@ -187,7 +187,6 @@ fn number(raw: &str, field: &str) -> Result<Option<u64>, UriError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     const S: &str = "JBSWY3DPEHPK3PXP";

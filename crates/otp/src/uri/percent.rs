@@ -62,7 +62,6 @@ pub(crate) fn decode(input: &str) -> Result<String, BadEncoding> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

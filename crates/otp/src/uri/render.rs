@@ -68,7 +68,6 @@ fn write_label(out: &mut String, issuer: Option<&str>, account: &str) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::{Algorithm, Secret};
 

@@ -29,7 +29,6 @@ pub fn ios_payload(push_id: PushId) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

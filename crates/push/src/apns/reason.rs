@@ -63,7 +63,6 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> (Verdict, String) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn v(status: u16, body: &str) -> Verdict {

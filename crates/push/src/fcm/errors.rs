@@ -85,7 +85,6 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> (Verdict, String) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn body(code: u16, status: &str, message: &str, details: &str) -> String {

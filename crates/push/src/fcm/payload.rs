@@ -26,7 +26,6 @@ pub fn android_message(token: &str, push_id: PushId, ttl: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
 

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::sync::Arc;
 
 use assent_protocol::{ApprovalKind, DevicePublicKey, Signer as _, UnenrollRequest};

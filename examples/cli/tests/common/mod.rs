@@ -1,5 +1,7 @@
 //! Helpers shared by the CLI tests: run the built `assent` binary.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)]
+// Shared helpers, not #[test] fns: clippy.toml's allow-unwrap-in-tests misses them.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -225,7 +225,6 @@ async fn begin(conn: &mut SqliteConnection) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use std::str::FromStr;
 
     use sqlx::sqlite::SqliteConnectOptions;

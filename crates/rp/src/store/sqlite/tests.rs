@@ -1,5 +1,4 @@
 //! What only the SQLite backend has: files, WAL, migrations, values written by hand.
-#![allow(clippy::unwrap_used)]
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _};

@@ -1,5 +1,4 @@
 //! The store suite for per-account push settings, and deleting an account from every family.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

@@ -1,5 +1,4 @@
 //! The store suite for application passwords.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

@@ -1,5 +1,4 @@
 //! The store suite for challenges: admission under the limits, exactly-once resolution.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

@@ -1,5 +1,4 @@
 //! The store suite for backup codes.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

@@ -1,5 +1,4 @@
 //! The store suite for devices.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

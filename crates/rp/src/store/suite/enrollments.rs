@@ -1,5 +1,4 @@
 //! The store suite for enrollment offers.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

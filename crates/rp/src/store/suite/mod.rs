@@ -1,7 +1,6 @@
 //! The store test suite, run against every [`RpStore`] backend (the memory store, an
 //! in-memory SQLite database and an SQLite file), one file per record family. The
 //! records it stores are made here.
-#![allow(clippy::unwrap_used)]
 
 mod accounts;
 mod app_passwords;

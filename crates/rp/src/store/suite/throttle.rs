@@ -1,5 +1,4 @@
 //! The store suite for the limiter state shared by the credentials.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 

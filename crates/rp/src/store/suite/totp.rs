@@ -1,5 +1,4 @@
 //! The store suite for TOTP credentials and their replay guard.
-#![allow(clippy::unwrap_used)]
 
 use super::*;
 
