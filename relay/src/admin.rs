@@ -37,6 +37,7 @@ pub(crate) async fn find_tenant(store: &dyn Store, id_or_name: &str) -> Result<T
 
 /// Runs one admin command, writing its human-readable output to `out`
 /// (without tenant settings: managed mode and webhooks are refused).
+#[cfg(test)]
 pub async fn run(
     store: &dyn Store,
     command: &AdminCommand,

@@ -1,8 +1,12 @@
 //! Command line of the `assent-relay` binary.
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
-use crate::config::ConfigArgs;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigArgs};
+use crate::{admin, server, settings, store};
 
 /// Assent relay: carries push-approval challenges between login servers and
 /// phones. Without a subcommand it serves HTTPS (see `--tls-cert`) or, with
@@ -104,6 +108,56 @@ pub enum KeyCommand {
         /// Tenant id or name.
         tenant: String,
     },
+}
+
+/// Runs the binary's command line: serve (the default) or one admin command. Exit
+/// status 2 is a configuration error, 1 a failure while running.
+pub async fn run(cli: Cli) -> ExitCode {
+    let config = match Config::resolve(&cli.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("assent-relay: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    server::init_logging(&config);
+    match cli.command {
+        None | Some(Command::Serve) => match server::run(config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "assent-relay failed");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Admin(command)) => run_admin(&config, &command).await,
+    }
+}
+
+async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
+    let store = match store::connect(&config.database_url, store::StoreOptions::single()).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("assent-relay: cannot open database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = settings::open(&config.database_url).await.ok();
+    let mut out = std::io::stdout();
+    match admin::run_with(
+        store.as_ref(),
+        settings.as_deref(),
+        command,
+        SystemClock.now(),
+        &mut out,
+    )
+    .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("assent-relay: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]

@@ -281,7 +281,7 @@ impl Relay {
 
     /// The HTTP application (both APIs), for `tower::ServiceExt::oneshot` or any server.
     pub fn router(&self) -> axum::Router {
-        crate::app(self.state.clone())
+        crate::routes::app(self.state.clone())
     }
 
     /// Whether some long-poll is parked right now.

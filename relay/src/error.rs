@@ -47,11 +47,6 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         self.code
     }
-
-    /// The error's message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
 }
 
 impl std::fmt::Display for AppError {

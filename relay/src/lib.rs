@@ -1,38 +1,42 @@
 //! Assent relay: the untrusted store-and-forward server that carries
 //! protocol messages between relying parties (login servers) and phones.
 //!
-//! [`app`] builds the HTTP application from an [`AppState`]; [`server`] runs
-//! it with graceful shutdown and the expiry purge; [`admin`] manages tenants
-//! and API keys.
+//! Embed it with [`Relay::builder`] (in process through its router, or served
+//! over TLS as a [`RunningRelay`]); bring a push provider of your own through
+//! [`PushProvider`]. [`cli`] is the binary's command line ([`cli::run`]) and
+//! [`config`] its configuration. Everything else is internal: see
+//! ARCHITECTURE.md for the layout (routes → exchange → store).
 
-pub mod admin;
-pub mod admin_features;
-pub mod auth;
+pub(crate) mod admin;
+pub(crate) mod admin_features;
+pub(crate) mod auth;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
 pub mod embed;
-pub mod error;
-pub mod exchange;
-pub mod extract;
-pub mod features;
-pub mod managed;
-pub mod metrics;
-pub mod openapi;
-pub mod purge;
-pub mod push;
-pub mod random;
-pub mod rate;
-pub mod routes;
-pub mod server;
-pub mod settings;
-pub mod signed;
-pub mod state;
-pub mod store;
-pub mod tls;
-pub mod waiters;
-pub mod webhook;
+pub(crate) mod error;
+pub(crate) mod exchange;
+pub(crate) mod extract;
+pub(crate) mod features;
+pub(crate) mod managed;
+pub(crate) mod metrics;
+pub(crate) mod openapi;
+pub(crate) mod purge;
+pub(crate) mod push;
+pub(crate) mod random;
+pub(crate) mod rate;
+pub(crate) mod routes;
+pub(crate) mod server;
+pub(crate) mod settings;
+pub(crate) mod signed;
+pub(crate) mod state;
+pub(crate) mod store;
+pub(crate) mod tls;
+pub(crate) mod waiters;
+pub(crate) mod webhook;
+
+#[cfg(test)]
+mod tests;
 
 pub use embed::{ApiKey, EmbedError, Relay, RelayBuilder, RunningRelay};
-pub use routes::app;
-pub use state::AppState;
+pub use push::{PushOutcome, PushProvider, PushTarget};

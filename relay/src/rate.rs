@@ -123,6 +123,7 @@ impl DeviceRates {
     }
 
     /// Devices currently tracked.
+    #[cfg(test)]
     pub fn tracked(&self) -> usize {
         self.lock().len()
     }

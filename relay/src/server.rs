@@ -9,11 +9,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Config, LogFormat};
+use crate::purge;
 use crate::push::providers::{Providers, PushSetupError};
+use crate::routes::app;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 use crate::tls::{self, DevFiles, Identity, TlsError, TlsMode};
-use crate::{app, purge};
 
 /// The server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]

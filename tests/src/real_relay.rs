@@ -1,4 +1,4 @@
-//! The real relay, end to end: [`RealRelay`] serves `assent_relay::app` over TLS (a
+//! The real relay, end to end: [`RealRelay`] serves the real relay (`assent_relay::Relay`) over TLS (a
 //! throwaway rcgen CA, rustls with the ring provider) on a loopback port, with its public
 //! origin set to `https://127.0.0.1:<port>`, a SQLite file in a temporary directory and
 //! tenants + API keys made by the relay's own admin code. [`Site`] is a login server on
@@ -76,7 +76,7 @@ impl TestClock {
 }
 
 /// The one clock trait of phone, RP and relay (`assent_protocol::Clock`).
-impl assent_relay::clock::Clock for TestClock {
+impl assent_protocol::clock::Clock for TestClock {
     fn now(&self) -> u64 {
         TestClock::now(self)
     }

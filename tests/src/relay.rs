@@ -24,7 +24,7 @@ use assent_protocol::{
     Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, PushPayload,
     Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
-use assent_relay::push::{PushOutcome, PushProvider, PushTarget};
+use assent_relay::{PushOutcome, PushProvider, PushTarget};
 use assent_rp::relay_http::{HttpRelay, RpRequest, RpWire};
 use assent_rp::{Clock, RelayError};
 use axum::body::Body;

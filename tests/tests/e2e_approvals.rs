@@ -1,4 +1,4 @@
-//! Full approvals through the REAL relay (`assent_relay::app` over TLS on loopback, SQLite
+//! Full approvals through the REAL relay (`assent_relay::Relay` over TLS on loopback, SQLite
 //! on disk): the RP library over HTTPS with an API key, the phone's core over HTTPS with
 //! the test CA, poll mode. Every approval kind, a denial, and what the relay keeps.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -103,14 +103,9 @@ impl Managed {
     }
 
     /// Replaces the backup-code hasher (tests use a fast one).
+    #[cfg(test)]
     pub fn with_hasher(mut self, hasher: Arc<dyn SecretHasher>) -> Self {
         self.hasher = Some(hasher);
-        self
-    }
-
-    /// Replaces the push policy (challenge expiry, limits).
-    pub fn with_push_policy(mut self, policy: PushPolicy) -> Self {
-        self.push_policy = policy;
         self
     }
 

@@ -62,6 +62,7 @@ fn routes() -> Routes {
 }
 
 /// Every (method, path template) the router serves.
+#[cfg(test)]
 pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().table
 }

@@ -34,8 +34,6 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Default lifetime of a cached record.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
 /// Default cap on the entries of one cache.
 pub const DEFAULT_CAPACITY: usize = 65_536;
 
@@ -193,11 +191,13 @@ impl<V: Clone> LookupCache<V> {
     }
 
     /// Number of entries (fresh or not).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }
 
     /// Whether no entry is held.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -222,6 +222,7 @@ impl Webhooks {
     }
 
     /// Delivery counters.
+    #[cfg(test)]
     pub fn stats(&self) -> &WebhookStats {
         &self.stats
     }

@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::random::{random_bytes, RandomError};
 
-pub use dispatch::{HttpTransport, RetryPolicy, WebhookStats, WebhookTransport, Webhooks};
+pub use dispatch::{HttpTransport, RetryPolicy, Webhooks};
 
 /// Something a tenant may want to hear about at once.
 #[derive(Debug, Clone, PartialEq, Eq)]

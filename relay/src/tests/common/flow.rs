@@ -139,7 +139,7 @@ impl Phone {
 
 impl TestApp {
     pub fn clock_now(&self) -> u64 {
-        use assent_relay::clock::Clock;
+        use crate::clock::Clock;
         self.clock.now()
     }
 

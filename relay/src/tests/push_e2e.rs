@@ -15,6 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::auth::make_api_key;
+use crate::config::{Config, ConfigArgs};
+use crate::push::metrics::PushProm;
+use crate::push::providers::Providers;
+use crate::server;
+use crate::state::AppState;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Tenant;
+use crate::store::TenantStore;
+use crate::tls::TlsMode;
 use assent_core::https::HttpsTransport;
 use assent_core::{
     DeviceInfo, MemoryStorage, PushClient, RelayTransport, SoftwareKeyStore, StaticKey, Vault,
@@ -22,15 +32,6 @@ use assent_core::{
 };
 use assent_protocol::{sha256, ApprovalKind, LoginContext, Platform, RelayUrl, RpId};
 use assent_push::mock::{apns_reason, fcm_error, MockApns, MockFcm};
-use assent_relay::auth::make_api_key;
-use assent_relay::config::{Config, ConfigArgs};
-use assent_relay::push::metrics::PushProm;
-use assent_relay::push::providers::Providers;
-use assent_relay::store::sqlite::SqliteStore;
-use assent_relay::store::Tenant;
-use assent_relay::store::TenantStore;
-use assent_relay::tls::TlsMode;
-use assent_relay::{server, AppState};
 use assent_rp::relay_http::HttpRelay;
 use assent_rp::{
     AccountPolicy, ActivationResult, ChallengeStatus, EnrollmentAuthorization, OfferRequest,
@@ -60,7 +61,7 @@ impl TestClock {
 }
 
 /// The one clock trait of phone, RP and relay (`assent_protocol::Clock`).
-impl assent_relay::clock::Clock for TestClock {
+impl crate::clock::Clock for TestClock {
     fn now(&self) -> u64 {
         TestClock::now(self)
     }

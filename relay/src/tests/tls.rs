@@ -4,13 +4,13 @@
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use super::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use assent_relay::server::{self, ServerError};
-use assent_relay::tls::{DevFiles, TlsMode};
+use crate::server::{self, ServerError};
+use crate::tls::{DevFiles, TlsMode};
 use common::TestApp;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;

@@ -2,12 +2,12 @@
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use super::common;
 
 use std::collections::BTreeSet;
 
-use assent_relay::routes::{route_table, TIME_HEADER};
-use assent_relay::store::TenantStore;
+use crate::routes::{route_table, TIME_HEADER};
+use crate::store::TenantStore;
 use axum::http::{Method, StatusCode};
 use common::{request, TestApp, T0};
 
@@ -109,7 +109,7 @@ async fn metrics_count_requests_by_route_template() {
 }
 
 fn documented_routes() -> BTreeSet<(String, String)> {
-    let doc = serde_json::to_value(assent_relay::openapi::document()).unwrap();
+    let doc = serde_json::to_value(crate::openapi::document()).unwrap();
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

@@ -4,13 +4,13 @@
 // Helper fns (not #[test]) unwrap and expect too, which clippy.toml's allow-*-in-tests misses.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod features_support;
+use super::common;
+use super::features_support;
 
 use std::collections::BTreeSet;
 
+use crate::routes::route_table;
 use assent_core::{Custody, Decision};
-use assent_relay::routes::route_table;
 use axum::http::{Method, StatusCode};
 use common::{request, TestApp};
 use features_support::{advance, fast_retries, featured, managed_tenant, CorePhone};
@@ -467,7 +467,7 @@ async fn end_to_end_tenants_never_get_a_verdict() {
 
     // No other route documents a verdict: only /v1/managed/* mention one, and
     // the end-to-end answer route returns the phone's signed Answer.
-    let doc = serde_json::to_value(assent_relay::openapi::document()).unwrap();
+    let doc = serde_json::to_value(crate::openapi::document()).unwrap();
     let mut verdict_paths = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         let text = item.to_string();

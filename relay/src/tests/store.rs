@@ -2,12 +2,12 @@
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
-use assent_relay::store::sqlite::SqliteStore;
-use assent_relay::store::{
+use crate::store::sqlite::SqliteStore;
+use crate::store::{
     AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord, EnrollmentRecord,
     RemovalRecord, Store, StoreError, StoreOptions, Tenant,
 };
-use assent_relay::store::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
+use crate::store::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
 
 async fn file_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -448,8 +448,8 @@ async fn cached_devices_follow_the_stores_own_writes_at_once() {
     assert!(store.device("d1").await.unwrap().is_none());
 }
 
-fn api_key(id: &str) -> assent_relay::store::ApiKeyRecord {
-    assent_relay::store::ApiKeyRecord {
+fn api_key(id: &str) -> crate::store::ApiKeyRecord {
+    crate::store::ApiKeyRecord {
         id: id.into(),
         tenant_id: "t1".into(),
         secret_hash: vec![7; 32],

@@ -6,13 +6,14 @@
 
 use std::sync::Arc;
 
-use assent_relay::auth::make_api_key;
-use assent_relay::clock::ManualClock;
-use assent_relay::config::Config;
-use assent_relay::store::sqlite::SqliteStore;
-use assent_relay::store::Tenant;
-use assent_relay::store::TenantStore;
-use assent_relay::{app, AppState};
+use crate::auth::make_api_key;
+use crate::clock::ManualClock;
+use crate::config::Config;
+use crate::routes::app;
+use crate::state::AppState;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Tenant;
+use crate::store::TenantStore;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -51,7 +52,7 @@ impl Reply {
 
 impl TestApp {
     pub async fn new() -> Self {
-        let args = assent_relay::config::ConfigArgs {
+        let args = crate::config::ConfigArgs {
             public_origin: Some(flow::ORIGIN.to_owned()),
             ..Default::default()
         };

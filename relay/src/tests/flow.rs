@@ -1,16 +1,16 @@
 //! Enrollment, challenge, answer and unenrollment through the relay, with
 //! the real protocol on both sides.
 
-mod common;
+use super::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::store::DeviceStore;
 use assent_protocol::{
     verify_answer, Answer, Challenge, Decision, EnrollmentAnswer, Platform, PushTokenUpdate,
     UnenrollConfirmation, UnenrollRequest,
 };
-use assent_relay::store::DeviceStore;
 use axum::http::{Method, StatusCode};
 use common::flow::{make_offer, make_phone, rp_id, signed};
 use common::TestApp;
@@ -291,7 +291,7 @@ async fn expiry_is_by_the_relay_clock_and_purged() {
 
     app.clock
         .advance(app.state.config.limits.retention_secs + 1);
-    let counts = assent_relay::purge::purge_once(&app.state).await.unwrap();
+    let counts = crate::purge::purge_once(&app.state).await.unwrap();
     assert_eq!(counts.challenges, 1);
     assert_eq!(counts.unanswered_challenges, 1);
     let reply = app
@@ -550,20 +550,20 @@ async fn protocol_api_paths_are_routed() {
         }
     }
     assert!(assent_protocol::api::headers::TIME
-        .eq_ignore_ascii_case(assent_relay::routes::TIME_HEADER.as_str()));
+        .eq_ignore_ascii_case(crate::routes::TIME_HEADER.as_str()));
 }
 
 #[tokio::test]
 async fn limits_on_challenges_per_device_per_window() {
     // 3 per 600 s, and room for many pending: the window cap is what stops.
-    let args = assent_relay::config::ConfigArgs {
+    let args = crate::config::ConfigArgs {
         public_origin: Some(common::flow::ORIGIN.to_owned()),
         max_pending_per_device: Some(100),
         device_challenge_limit: Some(3),
         device_challenge_window_secs: Some(600),
         ..Default::default()
     };
-    let app = TestApp::with_config(assent_relay::config::Config::resolve(&args).unwrap()).await;
+    let app = TestApp::with_config(crate::config::Config::resolve(&args).unwrap()).await;
     let (_, key) = app.tenant("example.com").await;
     let (rp, phone) = app.enroll(&key, 80).await;
     let (_, other) = app.enroll(&key, 81).await;
@@ -587,13 +587,13 @@ async fn limits_on_challenges_per_device_per_window() {
 
 #[tokio::test]
 async fn a_challenge_refused_for_another_reason_costs_no_window_token() {
-    let args = assent_relay::config::ConfigArgs {
+    let args = crate::config::ConfigArgs {
         public_origin: Some(common::flow::ORIGIN.to_owned()),
         max_pending_per_device: Some(1),
         device_challenge_limit: Some(2),
         ..Default::default()
     };
-    let app = TestApp::with_config(assent_relay::config::Config::resolve(&args).unwrap()).await;
+    let app = TestApp::with_config(crate::config::Config::resolve(&args).unwrap()).await;
     let (_, key) = app.tenant("example.com").await;
     let (rp, phone) = app.enroll(&key, 90).await;
     let (challenge, _) = app.challenge(&rp, &phone, 700).await;

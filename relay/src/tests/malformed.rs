@@ -3,7 +3,7 @@
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use super::common;
 
 use assent_protocol::{ChallengeId, Decision, DeviceId, PushId, SoftwareSigner, UnenrollRequest};
 use axum::body::Body;

@@ -7,16 +7,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::features::Features;
+use crate::managed::{Managed, ManagedDb};
+use crate::routes::app;
+use crate::settings::{SettingsStore, SqliteSettings};
+use crate::state::AppState;
+use crate::webhook::{HttpTransport, RetryPolicy, Webhooks};
 use assent_core::{
     DeviceCall, DeviceInfo, ManualClock, MemoryStorage, Platform, PushClient, RelayReply,
     RelayTransport, SoftwareKeyStore, StaticKey, TransportError, Vault, VaultEnv, VaultKey,
 };
 use assent_protocol::{sha256, RelayUrl};
-use assent_relay::features::Features;
-use assent_relay::managed::{Managed, ManagedDb};
-use assent_relay::settings::{SettingsStore, SqliteSettings};
-use assent_relay::webhook::{HttpTransport, RetryPolicy, Webhooks};
-use assent_relay::{app, AppState};
 use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
@@ -24,7 +25,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use tower::ServiceExt;
 
-use crate::common::{TestApp, T0};
+use crate::tests::common::{TestApp, T0};
 
 /// Salted SHA-256 instead of argon2id (debug builds make argon2id slow).
 pub struct FastHasher;

@@ -4,15 +4,15 @@
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod features_support;
+use super::common;
+use super::features_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::webhook::sign::verify;
 use assent_protocol::Decision;
-use assent_relay::webhook::sign::verify;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::post;

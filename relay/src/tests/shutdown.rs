@@ -1,11 +1,11 @@
 //! Graceful shutdown: an in-flight long-poll is answered (204, no answer
 //! yet; not cut) and the server then stops.
 
-mod common;
+use super::common;
 
 use std::time::{Duration, Instant};
 
-use assent_relay::server;
+use crate::server;
 use common::TestApp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

@@ -1,0 +1,18 @@
+//! The relay's tests that need its insides (the store, the exchange, the push
+//! providers, the webhook signer, the route table): a relay over an in-memory store
+//! driven through its router (`common::TestApp`), the managed-mode and webhook
+//! features (`features_support`), and one file per area. They live in the crate so
+//! that its modules stay `pub(crate)`; the tests in `relay/tests/` run the binary.
+
+mod common;
+mod features_support;
+
+mod flow;
+mod malformed;
+mod managed;
+mod ops;
+mod push_e2e;
+mod shutdown;
+mod store;
+mod tls;
+mod webhooks;
