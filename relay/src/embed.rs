@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use crate::auth::make_api_key;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
-use crate::push::PushProvider;
+use crate::notify::PushProvider;
 use crate::random::random_id;
 use crate::server::{self, ServerError};
 use crate::state::AppState;

@@ -20,9 +20,9 @@ pub(crate) mod extract;
 pub(crate) mod features;
 pub(crate) mod managed;
 pub(crate) mod metrics;
+pub(crate) mod notify;
 pub(crate) mod openapi;
 pub(crate) mod purge;
-pub(crate) mod push;
 pub(crate) mod random;
 pub(crate) mod rate;
 pub(crate) mod routes;
@@ -39,4 +39,4 @@ pub(crate) mod webhook;
 mod tests;
 
 pub use embed::{ApiKey, EmbedError, Relay, RelayBuilder, RunningRelay};
-pub use push::{PushOutcome, PushProvider, PushTarget};
+pub use notify::{PushOutcome, PushProvider, PushTarget};

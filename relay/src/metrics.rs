@@ -73,7 +73,7 @@ pub struct Metrics {
     latency: HistogramFamily,
     challenges: Family<OutcomeLabels, Counter>,
     /// Push metrics per provider (`assent_relay_push_*`).
-    pub push: std::sync::Arc<crate::push::metrics::PushProm>,
+    pub push: std::sync::Arc<crate::notify::metrics::PushProm>,
 }
 
 impl Default for Metrics {
@@ -104,7 +104,7 @@ impl Metrics {
             "Challenges by outcome (created, answered, expired)",
             challenges.clone(),
         );
-        let push = std::sync::Arc::new(crate::push::metrics::PushProm::register(&mut registry));
+        let push = std::sync::Arc::new(crate::notify::metrics::PushProm::register(&mut registry));
         Self {
             registry,
             push,

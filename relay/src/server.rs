@@ -9,8 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Config, LogFormat};
+use crate::notify::providers::{Providers, PushSetupError};
 use crate::purge;
-use crate::push::providers::{Providers, PushSetupError};
 use crate::routes::app;
 use crate::state::AppState;
 use crate::store::{self, StoreError};

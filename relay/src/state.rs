@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::exchange::{Exchange, NoEvents};
 use crate::features::Features;
 use crate::metrics::Metrics;
-use crate::push::{PollOnly, PushProvider};
+use crate::notify::{PollOnly, PushProvider};
 use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::Waiters;

@@ -18,7 +18,7 @@ use assent_protocol::{
     EnrollmentAnswer, LoginContext, Offer, OfferParams, Platform, PushId, Registration, RelayUrl,
     RpId, Secret, SoftwareSigner, TotpParams,
 };
-use assent_push::mock::{MockApns, MockFcm, MOCK_TOPIC};
+use assent_push_providers::mock::{MockApns, MockFcm, MOCK_TOPIC};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -223,10 +223,10 @@ async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_flags_reach_mock_apns_and_fcm() {
-    let apns = MockApns::start(Arc::new(assent_push::SystemClock))
+    let apns = MockApns::start(Arc::new(assent_push_providers::SystemClock))
         .await
         .unwrap();
-    let fcm = MockFcm::start(Arc::new(assent_push::SystemClock))
+    let fcm = MockFcm::start(Arc::new(assent_push_providers::SystemClock))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

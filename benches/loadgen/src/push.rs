@@ -1,12 +1,12 @@
-//! `--push`: mock APNs and mock FCM (from `assent-push`'s `mock` feature)
+//! `--push`: mock APNs and mock FCM (from `assent-push-providers`'s `mock` feature)
 //! in this process, their CA, `.p8` key and service-account JSON written to
 //! a temporary directory, and the relay flags that point at them.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use assent_push::mock::{MockApns, MockFcm, MOCK_TOPIC};
-use assent_push::SystemClock;
+use assent_push_providers::mock::{MockApns, MockFcm, MOCK_TOPIC};
+use assent_push_providers::SystemClock;
 
 use crate::Error;
 

@@ -6,7 +6,7 @@
 use assent_protocol::{ApprovalKind, SignError};
 
 use crate::keys::KeyStoreError;
-use crate::push::Entry;
+use crate::push_client::Entry;
 use crate::storage::StorageError;
 use crate::transport::TransportError;
 use crate::vault::AccountId;

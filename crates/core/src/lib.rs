@@ -44,7 +44,7 @@ mod error;
 #[cfg(feature = "https")]
 pub mod https;
 pub mod keys;
-pub mod push;
+pub mod push_client;
 mod random;
 pub mod storage;
 pub mod transport;
@@ -53,7 +53,7 @@ pub mod vault;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
-pub use push::{
+pub use push_client::{
     ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
     PushClient, Refused,
 };

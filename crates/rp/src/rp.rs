@@ -10,7 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::events::{EventSink, LogEvents};
 use crate::limiter::{self, Admission, LimiterPolicy, LimiterState};
-use crate::push::{PushPolicy, PushSetup};
+use crate::push_policy::{PushPolicy, PushSetup};
 use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
 use crate::store::RpStore;

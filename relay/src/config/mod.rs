@@ -23,7 +23,7 @@ pub use args::ConfigArgs;
 pub use error::ConfigError;
 pub use limits::Limits;
 
-use crate::push::settings::PushSettings;
+use crate::notify::settings::PushSettings;
 use crate::tls::TlsMode;
 
 /// Default listen address.

@@ -13,7 +13,7 @@ use assent_protocol::{Answer, Challenge, ChallengeId, PushId, SEALED_CONTEXT_LEN
 use super::{to_u64, Exchange};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::ChallengeOutcome;
-use crate::push::{PushOutcome, PushTarget};
+use crate::notify::{PushOutcome, PushTarget};
 use crate::store::{
     db_time, AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord,
     StoreError,

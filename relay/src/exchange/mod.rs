@@ -23,7 +23,7 @@ pub use events::{Events, NoEvents};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::push::PushProvider;
+use crate::notify::PushProvider;
 use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::Waiters;

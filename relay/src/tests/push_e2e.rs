@@ -1,6 +1,6 @@
 //! Push end to end, for both platforms: the RP library (over HTTPS with an
 //! API key) → the relay (served with TLS on loopback) → mock APNs / mock FCM
-//! (`assent-push` mocks, HTTP/2 + TLS) → the test takes the push id from what
+//! (`assent-push-providers` mocks, HTTP/2 + TLS) → the test takes the push id from what
 //! the mock recorded and hands the payload to the phone's core, which fetches
 //! the sealed challenge over TLS and answers → the RP's poll says Approved.
 //! Also: a dead token (APNs 410 / FCM UNREGISTERED) drops the device's token
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::auth::make_api_key;
 use crate::config::{Config, ConfigArgs};
-use crate::push::metrics::PushProm;
-use crate::push::providers::Providers;
+use crate::notify::metrics::PushProm;
+use crate::notify::providers::Providers;
 use crate::server;
 use crate::state::AppState;
 use crate::store::sqlite::SqliteStore;
@@ -31,7 +31,7 @@ use assent_core::{
     VaultEnv, VaultKey,
 };
 use assent_protocol::{sha256, ApprovalKind, LoginContext, Platform, RelayUrl, RpId};
-use assent_push::mock::{apns_reason, fcm_error, MockApns, MockFcm};
+use assent_push_providers::mock::{apns_reason, fcm_error, MockApns, MockFcm};
 use assent_rp::relay_http::HttpRelay;
 use assent_rp::{
     AccountPolicy, ActivationResult, ChallengeStatus, EnrollmentAuthorization, OfferRequest,
@@ -322,7 +322,7 @@ async fn push_state(site: &Site, relay: &Relay, challenge_id: &str) -> Option<St
     assert_eq!(response.status(), 204);
     response
         .headers()
-        .get("assent-push")
+        .get("assent-push-providers")
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
@@ -350,10 +350,10 @@ fn assert_no_context(payload: &str) {
 async fn approve_through_push(platform: Platform) {
     let clock = TestClock::wall();
     let (apns, fcm) = (
-        MockApns::start(Arc::new(assent_push::SystemClock))
+        MockApns::start(Arc::new(assent_push_providers::SystemClock))
             .await
             .unwrap(),
-        MockFcm::start(Arc::new(assent_push::SystemClock))
+        MockFcm::start(Arc::new(assent_push_providers::SystemClock))
             .await
             .unwrap(),
     );
@@ -456,10 +456,10 @@ async fn android_push_approval_end_to_end() {
 /// polling.
 async fn dead_token(platform: Platform) {
     let clock = TestClock::wall();
-    let apns = MockApns::start(Arc::new(assent_push::SystemClock))
+    let apns = MockApns::start(Arc::new(assent_push_providers::SystemClock))
         .await
         .unwrap();
-    let fcm = MockFcm::start(Arc::new(assent_push::SystemClock))
+    let fcm = MockFcm::start(Arc::new(assent_push_providers::SystemClock))
         .await
         .unwrap();
     let relay = relay(&clock, Some(&apns), Some(&fcm)).await;

@@ -7,4 +7,4 @@ pub const TIME: &str = "assent-time";
 /// On the RP's answer read while no answer is there: what happened to the challenge's
 /// push, as a [`super::PushState`] word (`sent`, `failed`, `dead_token`); absent while in
 /// flight or when no push was tried.
-pub const PUSH: &str = "assent-push";
+pub const PUSH: &str = "assent-push-providers";

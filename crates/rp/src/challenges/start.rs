@@ -8,7 +8,7 @@ use rand_core::CryptoRng;
 use super::display::draw_display;
 use super::{SessionHandle, StartedChallenge};
 use crate::error::{Error, Result};
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 use crate::store::{
     ChallengeAdmission, ChallengeLimits, ChallengeRecord, ChallengeState, DeviceRecord, DeviceState,
 };

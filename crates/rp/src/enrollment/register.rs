@@ -9,7 +9,7 @@ use rand_core::CryptoRng;
 
 use super::{DeviceInfo, RegistrationStatus};
 use crate::error::{Error, Result};
-use crate::push::PushSetup;
+use crate::push_policy::PushSetup;
 use crate::relay::RelayError;
 use crate::store::{DeviceRecord, DeviceState, EnrollmentState};
 use crate::totp_verify::{make_totp_secret, TotpParams};

@@ -42,7 +42,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::limiter::LimiterState;
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 
 /// Storage of everything the RP keeps per account. Accounts are opaque
 /// strings chosen by the login server.

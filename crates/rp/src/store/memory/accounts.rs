@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 
 #[derive(Debug, Default)]
 struct PushAccount {

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::limiter::LimiterState;
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 
 #[derive(Debug, Default)]
 struct Tables {

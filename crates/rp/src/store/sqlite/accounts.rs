@@ -5,7 +5,7 @@ use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{kind, opt_u64, to_i64};
 use crate::error::Result;
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 
 /// Every table keyed by account, for [`delete_everything`].
 const ACCOUNT_TABLES: [&str; 8] = [

@@ -35,7 +35,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::limiter::LimiterState;
-use crate::push::AccountPolicy;
+use crate::push_policy::AccountPolicy;
 use crate::totp_verify::TotpParams;
 
 /// How long a statement waits for another connection's write lock.

@@ -3,7 +3,7 @@
 //! Delivery is best effort: phones can always poll.
 //!
 //! [`PollOnly`] is the zero-config provider; [`providers::Providers`] sends
-//! through APNs and FCM with the `assent-push` crate, configured by
+//! through APNs and FCM with the `assent-push-providers` crate, configured by
 //! [`settings::PushSettings`], and counts into the relay's Prometheus
 //! registry ([`metrics::PushProm`]).
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use assent_push::metrics::PushMetrics;
-use assent_push::{Failure, ProviderKind};
+use assent_push_providers::metrics::PushMetrics;
+use assent_push_providers::{Failure, ProviderKind};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

@@ -1,4 +1,4 @@
-//! APNs and FCM through `assent-push`: the [`Dispatcher`] picks the provider
+//! APNs and FCM through `assent-push-providers`: the [`Dispatcher`] picks the provider
 //! by the device's platform; each client retries transient errors until the
 //! challenge's deadline and reports dead tokens.
 
@@ -6,10 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use assent_push::apns::{ApnsClient, ApnsConfig, ApnsEndpoint, ApnsKey};
-use assent_push::fcm::{FcmClient, FcmConfig, ServiceAccount};
-use assent_push::metrics::PushMetrics;
-use assent_push::{DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushId};
+use assent_push_providers::apns::{ApnsClient, ApnsConfig, ApnsEndpoint, ApnsKey};
+use assent_push_providers::fcm::{FcmClient, FcmConfig, ServiceAccount};
+use assent_push_providers::metrics::PushMetrics;
+use assent_push_providers::{
+    DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushId,
+};
 use async_trait::async_trait;
 
 use super::settings::{ApnsEnvironment, PushSettings};
@@ -116,17 +118,17 @@ impl Providers {
             (false, false) => "poll-only",
         };
         let rng = || Box::new(rand_core::OsRng);
-        let clock = Arc::new(assent_push::SystemClock);
+        let clock = Arc::new(assent_push_providers::SystemClock);
         let apns = apns
             .map(|c| ApnsClient::with_parts(c, clock.clone(), rng(), metrics.clone()))
             .transpose()
             .map_err(|e| PushSetupError(format!("APNs client: {e}")))?
-            .map(|c| Arc::new(c) as Arc<dyn assent_push::PushProvider>);
+            .map(|c| Arc::new(c) as Arc<dyn assent_push_providers::PushProvider>);
         let fcm = fcm
             .map(|c| FcmClient::with_parts(c, clock.clone(), rng(), metrics.clone()))
             .transpose()
             .map_err(|e| PushSetupError(format!("FCM client: {e}")))?
-            .map(|c| Arc::new(c) as Arc<dyn assent_push::PushProvider>);
+            .map(|c| Arc::new(c) as Arc<dyn assent_push_providers::PushProvider>);
         let dispatcher = Dispatcher::new(
             DispatcherConfig {
                 max_in_flight_per_provider: max_in_flight,
@@ -165,7 +167,7 @@ impl PushProvider for Providers {
         else {
             return PushOutcome::NotSent;
         };
-        let mut to = assent_push::PushTarget::new(DeviceToken::new(target.token.clone()));
+        let mut to = assent_push_providers::PushTarget::new(DeviceToken::new(target.token.clone()));
         to.registered_at = Some(unix(target.registered_at));
         match self
             .dispatcher

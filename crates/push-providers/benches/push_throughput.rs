@@ -1,6 +1,6 @@
 //! Pushes per second through the APNs and FCM clients to the mock providers on
 //! loopback (HTTP/2 over TLS, one connection per client, requests multiplexed).
-//! Run: `cargo bench -p assent-push --features mock --bench push_throughput`.
+//! Run: `cargo bench -p assent-push-providers --features mock --bench push_throughput`.
 //! `PUSH_BENCH_N` sets the pushes per provider (default 20000), `PUSH_BENCH_C` the
 //! pushes in flight (default 256).
 // Benches are not cfg(test), so clippy.toml's allow-unwrap-in-tests does not cover them.
@@ -9,11 +9,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assent_push::apns::ApnsClient;
-use assent_push::fcm::FcmClient;
-use assent_push::metrics::NoMetrics;
-use assent_push::mock::{MockApns, MockFcm};
-use assent_push::{Clock, DeviceToken, Outcome, PushId, PushProvider, PushTarget, SystemClock};
+use assent_push_providers::apns::ApnsClient;
+use assent_push_providers::fcm::FcmClient;
+use assent_push_providers::metrics::NoMetrics;
+use assent_push_providers::mock::{MockApns, MockFcm};
+use assent_push_providers::{
+    Clock, DeviceToken, Outcome, PushId, PushProvider, PushTarget, SystemClock,
+};
 use rand_chacha::rand_core::SeedableRng;
 
 fn env(name: &str, default: usize) -> usize {

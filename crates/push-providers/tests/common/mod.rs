@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use assent_push::apns::{ApnsClient, ApnsConfig};
-use assent_push::fcm::{FcmClient, FcmConfig};
-use assent_push::metrics::PushCounters;
-use assent_push::mock::{MockApns, MockFcm};
-use assent_push::{Clock, DeviceToken, ManualClock, PushId, PushTarget};
+use assent_push_providers::apns::{ApnsClient, ApnsConfig};
+use assent_push_providers::fcm::{FcmClient, FcmConfig};
+use assent_push_providers::metrics::PushCounters;
+use assent_push_providers::mock::{MockApns, MockFcm};
+use assent_push_providers::{Clock, DeviceToken, ManualClock, PushId, PushTarget};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 

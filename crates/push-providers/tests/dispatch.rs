@@ -6,9 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assent_push::metrics::PushCounters;
-use assent_push::mock::{apns_reason, fcm_error, Answer};
-use assent_push::{
+use assent_push_providers::metrics::PushCounters;
+use assent_push_providers::mock::{apns_reason, fcm_error, Answer};
+use assent_push_providers::{
     Clock, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, ProviderKind, Push,
     PushProvider, SystemClock,
 };

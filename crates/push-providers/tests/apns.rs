@@ -4,9 +4,11 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use assent_push::apns::{ApnsKey, ALERT_BODY, ALERT_TITLE, APNS_PAYLOAD_LEN};
-use assent_push::mock::{apns_reason, Answer, MOCK_TOPIC};
-use assent_push::{Clock, Failure, Outcome, ProviderKind, PushProvider, PushTarget, SystemClock};
+use assent_push_providers::apns::{ApnsKey, ALERT_BODY, ALERT_TITLE, APNS_PAYLOAD_LEN};
+use assent_push_providers::mock::{apns_reason, Answer, MOCK_TOPIC};
+use assent_push_providers::{
+    Clock, Failure, Outcome, ProviderKind, PushProvider, PushTarget, SystemClock,
+};
 use common::*;
 use std::sync::Arc;
 

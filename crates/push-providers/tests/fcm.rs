@@ -5,9 +5,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use assent_push::fcm::DATA_LEN;
-use assent_push::mock::{fcm_error, Answer};
-use assent_push::{Clock, Failure, Outcome, ProviderKind, PushProvider, SystemClock};
+use assent_push_providers::fcm::DATA_LEN;
+use assent_push_providers::mock::{fcm_error, Answer};
+use assent_push_providers::{Clock, Failure, Outcome, ProviderKind, PushProvider, SystemClock};
 use common::*;
 
 const TOK: &str = "fcm-token-1:APA91bExampleExampleExample";
@@ -233,12 +233,12 @@ async fn the_mock_verifies_the_assertion() {
         .service_account_json()
         .replace("relay@", "someone-else@");
     let mut config = f.mock.config().unwrap();
-    config.service_account = assent_push::fcm::ServiceAccount::from_json(&json).unwrap();
-    let client = assent_push::fcm::FcmClient::with_parts(
+    config.service_account = assent_push_providers::fcm::ServiceAccount::from_json(&json).unwrap();
+    let client = assent_push_providers::fcm::FcmClient::with_parts(
         config,
         clock.clone(),
         Box::new(rand_core::OsRng),
-        Arc::new(assent_push::metrics::NoMetrics),
+        Arc::new(assent_push_providers::metrics::NoMetrics),
     )
     .unwrap();
     let out = client
