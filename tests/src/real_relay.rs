@@ -33,8 +33,6 @@ use assent_rp::{
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tempfile::TempDir;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -85,70 +83,12 @@ impl assent_protocol::clock::Clock for TestClock {
 // ---------------------------------------------------------------------------------------
 // TLS
 
-/// A throwaway CA and its server certificate for `127.0.0.1` and `localhost`.
-pub struct TestCa {
-    /// The CA certificate (PEM): what phones and RPs add to their trust.
-    pub ca_pem: String,
-    /// The server certificate (PEM).
-    pub cert_pem: String,
-    /// The server key (PKCS#8 PEM).
-    pub key_pem: String,
-    chain: Vec<CertificateDer<'static>>,
-    key_der: Vec<u8>,
-}
+/// The workspace's one test CA (from the mock providers): a throwaway CA and its server
+/// certificate for `127.0.0.1` and `localhost`.
+pub use assent_push_providers::mock::TestCa;
 
-impl std::fmt::Debug for TestCa {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TestCa")
-    }
-}
-
-impl TestCa {
-    /// A fresh CA (named `name`) and loopback server certificate.
-    pub fn make(name: &str) -> Self {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(DnType::CommonName, name);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let leaf_key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca_cert, &ca_key)
-            .unwrap();
-        Self {
-            ca_pem: ca_cert.pem(),
-            cert_pem: format!("{}{}", leaf.pem(), ca_cert.pem()),
-            key_pem: leaf_key.serialize_pem(),
-            chain: vec![leaf.der().clone(), ca_cert.der().clone()],
-            key_der: leaf_key.serialize_der(),
-        }
-    }
-
-    /// Writes `ca.pem`, `cert.pem` and `key.pem` into `dir`; returns the CA's path.
-    pub fn write_to(&self, dir: &Path) -> PathBuf {
-        std::fs::write(dir.join("cert.pem"), &self.cert_pem).unwrap();
-        std::fs::write(dir.join("key.pem"), &self.key_pem).unwrap();
-        let ca = dir.join("ca.pem");
-        std::fs::write(&ca, &self.ca_pem).unwrap();
-        ca
-    }
-
-    /// A rustls server config (ring), offering h2 and http/1.1.
-    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(self.chain.clone(), key)
-            .unwrap();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Arc::new(config)
-    }
-}
+/// The ALPN protocols the test servers offer.
+pub const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 
 // ---------------------------------------------------------------------------------------
 // The relay, in process
@@ -203,8 +143,8 @@ impl RealRelay {
     pub async fn start_with(options: RelayOptions) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("relay.db");
-        let ca = TestCa::make("Assent e2e test CA");
-        ca.write_to(dir.path());
+        let ca = TestCa::named("Assent e2e test CA").unwrap();
+        ca.write_to(dir.path()).unwrap();
         let clock = TestClock::at(wall_now());
         let mut builder = Relay::builder()
             .database_url(format!("sqlite://{}", db_path.display()))
@@ -275,7 +215,7 @@ impl RealRelay {
 
     /// An HTTPS client trusting the test CA (for raw requests).
     pub fn http(&self) -> reqwest::Client {
-        https_client(&self.ca.ca_pem)
+        https_client(self.ca.ca_pem())
     }
 
     /// Stops serving (open long-polls are answered at once).
@@ -336,7 +276,7 @@ impl Site {
     pub async fn new(relay: &RealRelay, api_key: &str, policy: PushPolicy, seed: u64) -> Self {
         Self::on(
             relay.origin.clone(),
-            &relay.ca.ca_pem,
+            relay.ca.ca_pem(),
             relay.clock.clone(),
             api_key,
             policy,

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use assent_protocol::{sha256, LoginContext};
+use assent_protocol::LoginContext;
 use assent_rp::{Event, EventSink, SecretHasher, SALT_LEN};
 use p256::ecdsa::Signature;
 
@@ -29,43 +29,7 @@ impl EventSink for RecordingEvents {
     }
 }
 
-/// A salted SHA-256 stand-in for argon2id, so flows that issue backup codes stay fast.
-/// Test builds only: [`assent_rp::Argon2idHasher`] is what servers use.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FastHasher;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-impl SecretHasher for FastHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
-        let mut input = salt.to_vec();
-        input.extend_from_slice(secret);
-        Ok(format!(
-            "test-sha256${}${}",
-            hex(salt),
-            hex(&sha256(&input))
-        ))
-    }
-
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        let mut parts = encoded.split('$');
-        let (Some("test-sha256"), Some(salt), Some(_), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(assent_rp::Error::Corrupt("test hash"));
-        };
-        let salt: Vec<u8> = (0..salt.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&salt[i..i + 2], 16).unwrap_or(0))
-            .collect();
-        let salt: [u8; SALT_LEN] = salt
-            .try_into()
-            .map_err(|_| assent_rp::Error::Corrupt("test hash salt"))?;
-        Ok(self.hash(secret, &salt)? == encoded)
-    }
-}
+pub use assent_rp::testing::FastHasher;
 
 /// Counts the hashes computed (by `hash` and by `verify`) through an inner hasher.
 #[derive(Debug)]

@@ -23,7 +23,7 @@ async fn approve_once(kind: ApprovalKind) {
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, policy(kind == ApprovalKind::Simple), 1).await;
-    let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 2, "Alice's phone");
+    let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 2, "Alice's phone");
     let enrolled = site.enroll(&mut phone, "alice", kind).await;
 
     let started = site.start("alice").await.unwrap();
@@ -104,7 +104,7 @@ async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeem
     let relay = RealRelay::start().await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, policy(false), 3).await;
-    let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 4, "Alice's phone");
+    let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 4, "Alice's phone");
     site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
 
     // Wrong number typed: a denial, through the relay, charged to the limiter.

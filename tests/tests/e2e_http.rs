@@ -20,7 +20,7 @@ async fn setup(options: RelayOptions) -> (RealRelay, String, Site, RealPhone, Re
     let relay = RealRelay::start_with(options).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, PushPolicy::default(), 1).await;
-    let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 2, "Alice's phone");
+    let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 2, "Alice's phone");
     let enrolled = site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     (relay, key, site, phone, enrolled)
 }
@@ -328,7 +328,7 @@ async fn a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window
     let mut site = Site::new(&relay, &key, PushPolicy::default(), 5).await;
     // The phone's own clock is 10 minutes slow; it learns the relay's time from replies.
     let phone_clock = TestClock::at(relay.clock.now() - 600);
-    let mut phone = RealPhone::new(&relay.ca.ca_pem, phone_clock, 6, "Slow phone");
+    let mut phone = RealPhone::new(relay.ca.ca_pem(), phone_clock, 6, "Slow phone");
     site.enroll(&mut phone, "alice", ApprovalKind::Code).await;
     let started = site.start("alice").await.unwrap();
     let view = phone.the_pending().await;

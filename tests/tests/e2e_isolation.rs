@@ -81,7 +81,7 @@ async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing
     let key_a = relay.tenant("a.example").await;
     let key_b = relay.tenant("b.example").await;
     let mut a = Site::new(&relay, &key_a, PushPolicy::default(), 1).await;
-    let mut phone = RealPhone::new(&relay.ca.ca_pem, relay.clock.clone(), 2, "A's phone");
+    let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 2, "A's phone");
     let mut rng = ChaCha20Rng::seed_from_u64(3);
 
     // A: an active device with a pending challenge, and an offer registered but not yet

@@ -18,7 +18,7 @@ use assent_protocol::{ApprovalKind, Challenge, RelayUrl};
 use assent_rp::{ChallengeStatus, PushPolicy};
 use assent_tests::real_relay::{
     binary, https_client, signed_request, wall_now, RealPhone, RelayProcess, Site, TestCa,
-    TestClock, TlsProxy,
+    TestClock, TlsProxy, ALPN,
 };
 
 fn admin(dir: &Path, database_url: &str, args: &[&str]) -> String {
@@ -74,8 +74,8 @@ fn start(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = TestCa::make("Assent restart test CA");
-    ca.write_to(dir.path());
+    let ca = TestCa::named("Assent restart test CA").unwrap();
+    ca.write_to(dir.path()).unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("relay.db").display());
 
     // ASSENT_TEST_RELAY_TLS=proxy forces the proxy even when the binary does TLS.
@@ -91,7 +91,7 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
         let listen = SocketAddr::from(([127, 0, 0, 1], port));
         (None, Some(listen), format!("https://127.0.0.1:{port}"))
     } else {
-        let proxy = TlsProxy::start(ca.server_config()).await;
+        let proxy = TlsProxy::start(ca.server_config(ALPN).unwrap()).await;
         let origin = format!("https://127.0.0.1:{}", proxy.addr.port());
         (Some(proxy), None, origin)
     };
@@ -121,14 +121,14 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
     let clock = TestClock::at(wall_now());
     let mut site = Site::on(
         origin.clone(),
-        &ca.ca_pem,
+        ca.ca_pem(),
         clock.clone(),
         &key,
         PushPolicy::default(),
         1,
     )
     .await;
-    let mut phone = RealPhone::new(&ca.ca_pem, clock.clone(), 2, "Alice's phone");
+    let mut phone = RealPhone::new(ca.ca_pem(), clock.clone(), 2, "Alice's phone");
     let alice = site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     let _bob = site.enroll(&mut phone, "bob", ApprovalKind::Code).await;
 
@@ -144,7 +144,7 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
         .find(|v| v.challenge_id == a.challenge_id)
         .unwrap()
         .clone();
-    let http = https_client(&ca.ca_pem);
+    let http = https_client(ca.ca_pem());
     let reply = signed_request(
         &http,
         &phone,

@@ -27,7 +27,7 @@ async fn setup(seed: u64) -> (RealRelay, Site, RealPhone) {
     let key = relay.tenant("example.com").await;
     let site = Site::new(&relay, &key, PushPolicy::default(), seed).await;
     let phone = RealPhone::new(
-        &relay.ca.ca_pem,
+        relay.ca.ca_pem(),
         relay.clock.clone(),
         seed + 1,
         "Alice's phone",

@@ -73,6 +73,8 @@ pub mod relay_http;
 mod rp;
 mod secret_hash;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod totp_verify;
 mod verification;
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use assent_protocol::{ApprovalKind, RelayUrl, RpId};
-use assent_rp::{RelayApi, Rp, RpStore, SecretHasher, SALT_LEN};
+use assent_rp::{RelayApi, Rp, RpStore, SecretHasher};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, SeedableRng, TryRngCore};
 
@@ -51,19 +51,6 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// A [`SecretHasher`] behind an `Arc`, to hand to [`Rp::with_hasher`].
-#[derive(Clone)]
-pub struct SharedHasher(pub Arc<dyn SecretHasher>);
-
-impl SecretHasher for SharedHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
-        self.0.hash(secret, salt)
-    }
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        self.0.verify(secret, encoded)
-    }
-}
-
 /// The RP: `store`, push through `relay` as `rp_id`, events to the
 /// security page's notices, secrets hashed by `hasher`.
 pub fn make_rp(
@@ -74,7 +61,7 @@ pub fn make_rp(
     hasher: Arc<dyn SecretHasher>,
 ) -> Rp {
     Rp::from_arc(store)
-        .with_hasher(SharedHasher(hasher))
+        .with_hasher(hasher)
         .with_events(Arc::new(NoticeSink::new(db)))
         .with_push(rp_id, relay)
 }

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher, SALT_LEN};
+use assent_rp::{PushPolicy, RelayUrl, Rp, RpId, RpStore, SecretHasher};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand_chacha::ChaCha20Rng;
@@ -79,17 +79,6 @@ impl std::fmt::Debug for Managed {
     }
 }
 
-struct SharedHasher(Arc<dyn SecretHasher>);
-
-impl SecretHasher for SharedHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
-        self.0.hash(secret, salt)
-    }
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        self.0.verify(secret, encoded)
-    }
-}
-
 impl Managed {
     /// Managed state in `db` (opened on first use), argon2id at OWASP's
     /// parameters, the default push policy.
@@ -140,7 +129,7 @@ impl Managed {
             .with_push_policy(self.push_policy)
             .with_push(tenant.rp_id.clone(), Arc::new(relay));
         if let Some(hasher) = &self.hasher {
-            rp = rp.with_hasher(SharedHasher(hasher.clone()));
+            rp = rp.with_hasher(hasher.clone());
         }
         Ok(rp)
     }

@@ -30,12 +30,13 @@ use assent_core::{
     DeviceInfo, MemoryStorage, PushClient, RelayTransport, SoftwareKeyStore, StaticKey, Vault,
     VaultEnv, VaultKey,
 };
-use assent_protocol::{sha256, ApprovalKind, LoginContext, Platform, RelayUrl, RpId};
+use assent_protocol::{ApprovalKind, LoginContext, Platform, RelayUrl, RpId};
 use assent_push_providers::mock::{apns_reason, fcm_error, MockApns, MockFcm};
 use assent_rp::relay_http::HttpRelay;
+use assent_rp::testing::FastHasher;
 use assent_rp::{
     AccountPolicy, ActivationResult, ChallengeStatus, EnrollmentAuthorization, OfferRequest,
-    PushPolicy, RegistrationStatus, Rp, SecretHasher, SALT_LEN,
+    PushPolicy, RegistrationStatus, Rp,
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -64,33 +65,6 @@ impl TestClock {
 impl crate::clock::Clock for TestClock {
     fn now(&self) -> u64 {
         TestClock::now(self)
-    }
-}
-
-/// Test builds only: SHA-256 instead of Argon2id, so enrollment is fast.
-struct FastHasher;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-impl SecretHasher for FastHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; SALT_LEN]) -> assent_rp::Result<String> {
-        let mut input = salt.to_vec();
-        input.extend_from_slice(secret);
-        Ok(format!("t${}${}", hex(salt), hex(&sha256(&input))))
-    }
-
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        let salt_hex = encoded.split('$').nth(1).unwrap_or("");
-        let salt: Vec<u8> = (0..salt_hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&salt_hex[i..i + 2], 16).unwrap_or(0))
-            .collect();
-        let salt: [u8; SALT_LEN] = salt
-            .try_into()
-            .map_err(|_| assent_rp::Error::Corrupt("test hash salt"))?;
-        Ok(self.hash(secret, &salt)? == encoded)
     }
 }
 

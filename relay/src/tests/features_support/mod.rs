@@ -17,7 +17,7 @@ use assent_core::{
     DeviceCall, DeviceInfo, ManualClock, MemoryStorage, Platform, PushClient, RelayReply,
     RelayTransport, SoftwareKeyStore, StaticKey, TransportError, Vault, VaultEnv, VaultKey,
 };
-use assent_protocol::{sha256, RelayUrl};
+use assent_protocol::RelayUrl;
 use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
@@ -27,31 +27,7 @@ use tower::ServiceExt;
 
 use crate::tests::common::{TestApp, T0};
 
-/// Salted SHA-256 instead of argon2id (debug builds make argon2id slow).
-pub struct FastHasher;
-
-impl assent_rp::SecretHasher for FastHasher {
-    fn hash(&self, secret: &[u8], salt: &[u8; assent_rp::SALT_LEN]) -> assent_rp::Result<String> {
-        let mut input = salt.to_vec();
-        input.extend_from_slice(secret);
-        Ok(format!("test${}${}", hex(salt), hex(&sha256(&input))))
-    }
-
-    fn verify(&self, secret: &[u8], encoded: &str) -> assent_rp::Result<bool> {
-        let salt_hex = encoded.split('$').nth(1).unwrap_or("");
-        let salt: Vec<u8> = (0..salt_hex.len() / 2)
-            .map(|i| u8::from_str_radix(&salt_hex[2 * i..2 * i + 2], 16).unwrap_or(0))
-            .collect();
-        let salt: [u8; assent_rp::SALT_LEN] = salt
-            .try_into()
-            .map_err(|_| assent_rp::Error::Corrupt("test hash"))?;
-        Ok(self.hash(secret, &salt)? == encoded)
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use assent_rp::testing::FastHasher;
 
 /// Fast retries for tests.
 pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
