@@ -8,7 +8,6 @@
 //! ARCHITECTURE.md for the layout (routes → exchange → store).
 
 pub(crate) mod admin;
-pub(crate) mod admin_features;
 pub(crate) mod auth;
 pub mod cli;
 pub(crate) mod clock;
@@ -21,7 +20,6 @@ pub(crate) mod features;
 pub(crate) mod managed;
 pub(crate) mod metrics;
 pub(crate) mod notify;
-pub(crate) mod openapi;
 pub(crate) mod purge;
 pub(crate) mod random;
 pub(crate) mod rate;

@@ -1,20 +1,13 @@
-//! Prometheus metrics and the middleware that records every request.
+//! Prometheus metrics (the middleware that records every request is `routes/track.rs`).
 //!
 //! Routes are labelled by their template (`/v1/challenges/{id}`), never by
 //! the concrete path, so ids never reach the metrics or the request log.
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
 
 /// Labels of the request counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -132,7 +125,7 @@ impl Metrics {
             .inc_by(n);
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    pub(crate) fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
@@ -154,30 +147,4 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
     }
-}
-
-/// Middleware: records count and latency of every request and logs one line
-/// per request with method, route template, status and latency only.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let response = next.run(request).await;
-    let elapsed = start.elapsed();
-    let status = response.status().as_u16();
-    state
-        .metrics
-        .observe(&method, &route, status, elapsed.as_secs_f64());
-    tracing::info!(
-        method = %method,
-        route = %route,
-        status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
-    response
 }

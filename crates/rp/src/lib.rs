@@ -90,7 +90,7 @@ pub use enrollment::{
 };
 pub use error::{Error, Result};
 pub use events::{Event, EventSink, LogEvents};
-pub use limiter::{Admission, LimiterPolicy, LimiterState};
+pub use limiter::{Admission, LimiterPolicy};
 pub use proof::{EnrollmentAuthorization, ProofResult, ProvenBy, SecondFactorProof};
 pub use push_policy::{AccountPolicy, PushPolicy, PushSetup};
 pub use qr::Qr;
@@ -100,11 +100,9 @@ pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
-    EnrollmentState, MemoryStore, RpStore, SqliteStore, TotpRecord,
+    EnrollmentState, LimiterState, MemoryStore, RpStore, SqliteStore, TotpParams, TotpRecord,
 };
-pub use totp_verify::{
-    make_totp_secret, match_step, otpauth_uri, TotpParams, TOTP_SECRET_LEN, TOTP_WINDOW,
-};
+pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
 pub use verification::{Factor, Verification};
 
 /// Re-exported from `assent-otp`: the TOTP secret and algorithm types used in

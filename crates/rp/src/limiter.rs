@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::store::RpStore;
+use crate::store::{LimiterState, RpStore};
 
 /// How failures are throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +36,6 @@ impl Default for LimiterPolicy {
             max_delay: 15 * 60,
         }
     }
-}
-
-/// The stored limiter state of one account.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LimiterState {
-    /// Consecutive failed (or still unresolved) attempts.
-    pub failures: u32,
-    /// Unix seconds before which no attempt is admitted.
-    pub next_allowed: u64,
 }
 
 /// Whether an attempt may go ahead.

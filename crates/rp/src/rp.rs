@@ -9,10 +9,11 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::events::{EventSink, LogEvents};
-use crate::limiter::{self, Admission, LimiterPolicy, LimiterState};
+use crate::limiter::{self, Admission, LimiterPolicy};
 use crate::push_policy::{PushPolicy, PushSetup};
 use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
+use crate::store::LimiterState;
 use crate::store::RpStore;
 
 /// The relying party's entry point. Clone it freely (it is a few `Arc`s).

@@ -6,7 +6,7 @@
 //! a conditional update: each code works at most once, even under concurrent
 //! logins, and after a code for step `s` no code for `s` or earlier works.
 
-use assent_otp::{Algorithm, OtpAuth, OtpKind, Secret, Totp};
+use assent_otp::{OtpAuth, OtpKind, Secret, Totp};
 use rand_core::TryCryptoRng;
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroizing;
@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::fill;
-use crate::store::TotpRecord;
+use crate::store::{TotpParams, TotpRecord};
 use crate::{Factor, Rp, Verification};
 
 /// Length of the secrets the RP generates: 20 bytes, 160 bits (RFC 4226's
@@ -23,36 +23,6 @@ pub const TOTP_SECRET_LEN: usize = 20;
 
 /// Steps accepted on each side of the current one.
 pub const TOTP_WINDOW: u64 = 1;
-
-/// Algorithm, digits and period of a TOTP credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TotpParams {
-    /// HMAC hash function.
-    pub algorithm: Algorithm,
-    /// Code length, 6..=8.
-    pub digits: u8,
-    /// Step length in seconds.
-    pub period: u64,
-}
-
-impl Default for TotpParams {
-    /// SHA1 / 6 digits / 30 s: the only parameters every OTP app honours
-    /// (Google Authenticator ignores the others).
-    fn default() -> Self {
-        Self {
-            algorithm: Algorithm::Sha1,
-            digits: 6,
-            period: 30,
-        }
-    }
-}
-
-impl TotpParams {
-    /// The generator for `secret` with these parameters.
-    pub fn totp(&self, secret: Secret) -> Result<Totp> {
-        Ok(Totp::new(secret, self.algorithm, self.digits, self.period)?)
-    }
-}
 
 /// A fresh 160-bit TOTP secret.
 pub fn make_totp_secret<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Secret> {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use assent_otp::{OtpAuth, Totp};
+use assent_otp::{Algorithm, OtpAuth, Totp};
 
 use super::*;
 use crate::test_support::{accepted_at_once, fixture, on_both_stores, rng, Fixture};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::LogFormat;
-use crate::notify::settings::PushArgs;
+use crate::config::push::PushArgs;
 
 /// Configuration options as flags and environment variables. Every field is
 /// optional here; [`Config::resolve`](super::Config::resolve) fills the gaps from the file and the

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::{ConfigError, LogFormat};
-use crate::notify::settings::{PushArgs, PUSH_KEYS};
+use crate::config::push::{PushArgs, PUSH_KEYS};
 
 /// The TOML file's contents; the same keys as the flags.
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +46,7 @@ pub(super) fn read_file(path: &Path) -> Result<(FileConfig, PushArgs), ConfigErr
     };
     let mut table: toml::Table =
         toml::from_str(&text).map_err(|e| parse(e.message().to_owned()))?;
-    // The push keys go to their own struct (crate::notify::settings).
+    // The push keys go to their own struct (crate::config::push).
     let push: toml::Table = PUSH_KEYS
         .iter()
         .filter_map(|key| table.remove(*key).map(|value| ((*key).to_owned(), value)))

@@ -11,6 +11,7 @@ mod args;
 mod error;
 mod file;
 mod limits;
+pub mod push;
 mod resolve;
 
 use std::net::SocketAddr;
@@ -23,7 +24,7 @@ pub use args::ConfigArgs;
 pub use error::ConfigError;
 pub use limits::Limits;
 
-use crate::notify::settings::PushSettings;
+use crate::config::push::PushSettings;
 use crate::tls::TlsMode;
 
 /// Default listen address.

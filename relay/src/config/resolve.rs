@@ -7,7 +7,7 @@ use assent_protocol::RelayUrl;
 
 use super::file::{read_file, FileConfig};
 use super::{Config, ConfigArgs, ConfigError, Limits, DEFAULT_DATABASE_URL};
-use crate::notify::settings::{PushArgs, PushSettings};
+use crate::config::push::{PushArgs, PushSettings};
 use crate::tls::TlsMode;
 
 impl Config {

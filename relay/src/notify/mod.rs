@@ -4,12 +4,11 @@
 //!
 //! [`PollOnly`] is the zero-config provider; [`providers::Providers`] sends
 //! through APNs and FCM with the `assent-push-providers` crate, configured by
-//! [`settings::PushSettings`], and counts into the relay's Prometheus
+//! [`crate::config::push::PushSettings`], and counts into the relay's Prometheus
 //! registry ([`metrics::PushProm`]).
 
 pub mod metrics;
 pub mod providers;
-pub mod settings;
 
 use assent_protocol::api::PushState;
 use async_trait::async_trait;

@@ -14,8 +14,8 @@ use assent_push_providers::{
 };
 use async_trait::async_trait;
 
-use super::settings::{ApnsEnvironment, PushSettings};
 use super::{PushOutcome, PushProvider, PushTarget};
+use crate::config::push::{ApnsEnvironment, PushSettings};
 
 /// A push provider could not be set up (bad credentials file, URL or CA).
 /// The text names files and settings, never their secret contents.

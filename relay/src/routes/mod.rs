@@ -3,8 +3,10 @@
 
 pub mod device;
 pub mod managed;
+pub mod openapi;
 pub mod ops;
 pub mod rp;
+mod track;
 
 use axum::extract::{Request, State};
 use axum::handler::Handler;
@@ -15,7 +17,6 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 
 use crate::error::{AppError, ErrorCode};
-use crate::metrics;
 use crate::state::AppState;
 
 /// Response header carrying the relay's clock (Unix seconds) on every
@@ -105,9 +106,6 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), stamp_time))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), track::track))
         .with_state(state)
 }

@@ -65,5 +65,5 @@ pub async fn metrics(State(state): State<AppState>) -> AppResult<impl IntoRespon
 #[utoipa::path(get, path = api::OPENAPI, tag = "ops",
     responses((status = 200, description = "OpenAPI document", body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
-    axum::Json(crate::openapi::document())
+    axum::Json(crate::routes::openapi::document())
 }

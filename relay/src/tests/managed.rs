@@ -467,7 +467,7 @@ async fn end_to_end_tenants_never_get_a_verdict() {
 
     // No other route documents a verdict: only /v1/managed/* mention one, and
     // the end-to-end answer route returns the phone's signed Answer.
-    let doc = serde_json::to_value(crate::openapi::document()).unwrap();
+    let doc = serde_json::to_value(crate::routes::openapi::document()).unwrap();
     let mut verdict_paths = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         let text = item.to_string();

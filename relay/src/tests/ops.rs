@@ -109,7 +109,7 @@ async fn metrics_count_requests_by_route_template() {
 }
 
 fn documented_routes() -> BTreeSet<(String, String)> {
-    let doc = serde_json::to_value(crate::openapi::document()).unwrap();
+    let doc = serde_json::to_value(crate::routes::openapi::document()).unwrap();
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

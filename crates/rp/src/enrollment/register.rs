@@ -11,8 +11,9 @@ use super::{DeviceInfo, RegistrationStatus};
 use crate::error::{Error, Result};
 use crate::push_policy::PushSetup;
 use crate::relay::RelayError;
+use crate::store::TotpParams;
 use crate::store::{DeviceRecord, DeviceState, EnrollmentState};
-use crate::totp_verify::{make_totp_secret, TotpParams};
+use crate::totp_verify::make_totp_secret;
 use crate::Rp;
 
 impl Rp {

@@ -33,7 +33,7 @@ pub use memory::MemoryStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, TotpRecord,
+    EnrollmentState, LimiterState, TotpParams, TotpRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -41,7 +41,6 @@ use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::limiter::LimiterState;
 use crate::push_policy::AccountPolicy;
 
 /// Storage of everything the RP keeps per account. Accounts are opaque

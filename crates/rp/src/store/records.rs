@@ -9,8 +9,48 @@ use assent_protocol::{
 };
 use zeroize::Zeroizing;
 
+use assent_otp::{Algorithm, Secret, Totp};
+
 use crate::error::{Error, Result};
-use crate::totp_verify::TotpParams;
+
+/// Algorithm, digits and period of a TOTP credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TotpParams {
+    /// HMAC hash function.
+    pub algorithm: Algorithm,
+    /// Code length, 6..=8.
+    pub digits: u8,
+    /// Step length in seconds.
+    pub period: u64,
+}
+
+impl Default for TotpParams {
+    /// SHA1 / 6 digits / 30 s: the only parameters every OTP app honours
+    /// (Google Authenticator ignores the others).
+    fn default() -> Self {
+        Self {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+        }
+    }
+}
+
+impl TotpParams {
+    /// The generator for `secret` with these parameters.
+    pub fn totp(&self, secret: Secret) -> Result<Totp> {
+        Ok(Totp::new(secret, self.algorithm, self.digits, self.period)?)
+    }
+}
+
+/// The stored limiter state of one account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimiterState {
+    /// Consecutive failed (or still unresolved) attempts.
+    pub failures: u32,
+    /// Unix seconds before which no attempt is admitted.
+    pub next_allowed: u64,
+}
 
 /// The TOTP credential of one account.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,8 +21,8 @@ use super::{
     EnrollmentState, RpStore, TotpRecord,
 };
 use crate::error::Result;
-use crate::limiter::LimiterState;
 use crate::push_policy::AccountPolicy;
+use crate::store::LimiterState;
 
 #[derive(Debug, Default)]
 struct Tables {

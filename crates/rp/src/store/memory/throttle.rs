@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::limiter::LimiterState;
+use crate::store::LimiterState;
 
 /// Account → its limiter state; absent means the default state.
 #[derive(Debug, Default)]

@@ -34,9 +34,9 @@ use super::{
     EnrollmentState, RpStore, TotpRecord,
 };
 use crate::error::{Error, Result};
-use crate::limiter::LimiterState;
 use crate::push_policy::AccountPolicy;
-use crate::totp_verify::TotpParams;
+use crate::store::LimiterState;
+use crate::store::TotpParams;
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -5,7 +5,7 @@ use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{to_i64, to_u64};
 use crate::error::{Error, Result};
-use crate::limiter::LimiterState;
+use crate::store::LimiterState;
 
 /// The account's state (the default one when none is stored).
 pub(super) async fn get(conn: &mut SqliteConnection, account: &str) -> Result<LimiterState> {

@@ -1,5 +1,7 @@
 //! `assent-relay admin ...`: tenants and API keys, straight on the store.
 
+pub(crate) mod features;
+
 use std::io::Write;
 
 use crate::auth::make_api_key;
@@ -83,8 +85,7 @@ pub async fn run_with(
             }
             writeln!(out, "created tenant {} ({})", tenant.id, tenant.name)?;
             if *managed {
-                crate::admin_features::make_managed(settings, &tenant, rp_id.as_deref(), now, out)
-                    .await?;
+                features::make_managed(settings, &tenant, rp_id.as_deref(), now, out).await?;
             }
             writeln!(out, "next: assent-relay admin key create {}", tenant.id)?;
         }
@@ -92,7 +93,7 @@ pub async fn run_with(
             other @ (TenantCommand::SetManaged { .. }
             | TenantCommand::SetWebhook { .. }
             | TenantCommand::ClearWebhook { .. }),
-        ) => crate::admin_features::run(store, settings, other, now, out).await?,
+        ) => features::run(store, settings, other, now, out).await?,
         AdminCommand::Tenant(TenantCommand::List) => {
             let tenants = store.list_tenants().await?;
             if tenants.is_empty() {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use assent_protocol::RpId;
 
-use crate::admin::{find_tenant, AdminError};
+use super::{find_tenant, AdminError};
 use crate::cli::TenantCommand;
 use crate::settings::{SettingsStore, WebhookConfig};
 use crate::store::{DbTime, Store, Tenant};
