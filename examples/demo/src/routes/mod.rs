@@ -3,11 +3,13 @@
 //! - `signup`: create an account.
 //! - `login`: password step, logout.
 //! - `second_step`: push approval (waiting page + long-poll), TOTP, backup code.
-//! - `security`: enable two-step verification (QR + activation), backup codes,
-//!   phones, notices.
+//! - `security`: the security page: phones (list, remove), backup codes, notices.
+//! - `connect_phone`: turn on two-step verification or add a phone (QR, wait,
+//!   activation code).
 //! - `app_passwords`: create / list / revoke, and `/api/whoami` that accepts them.
 
 pub mod app_passwords;
+mod connect_phone;
 pub mod login;
 pub mod second_step;
 pub mod security;
