@@ -8,7 +8,7 @@ use std::time::Duration;
 use assent_core::{Decision, Entry, Error as PhoneError};
 use assent_protocol::ApprovalKind;
 use assent_rp::{
-    AccountPolicy, ChallengeStatus, Error as RpError, Event, PushPolicy, SessionHandle,
+    AccountPolicy, ChallengeStatus, Error as RpError, Event, Guess, PushPolicy, SessionHandle,
 };
 use assent_tests::{Config, HookedRelay, StoreKind, World, ALICE};
 
@@ -174,7 +174,13 @@ async fn deny_resolves_denied_and_cannot_be_redeemed() {
         Err(RpError::NotRedeemable)
     ));
     // A plain denial is not a failed credential: the limiter is untouched.
-    assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 0);
+    assert_eq!(
+        w.rp.limiter_state(ALICE, Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        0
+    );
     // The next login may push again at once.
     w.start(ALICE).await.unwrap();
 }
@@ -267,7 +273,13 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
                 w.rp.redeem(&started.handle).await,
                 Err(RpError::NotRedeemable)
             ));
-            assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, round);
+            assert_eq!(
+                w.rp.limiter_state(ALICE, Guess::PushEntry)
+                    .await
+                    .unwrap()
+                    .failures,
+                round
+            );
         }
         // Two failures with two free attempts: the next one waits, and no push is sent.
         let pushes = w.relay.pushes().len();
@@ -278,11 +290,20 @@ async fn wrong_number_or_code_is_a_denial_charged_to_the_limiter() {
             other => panic!("expected Throttled, got {other:?}"),
         }
         assert_eq!(w.relay.pushes().len(), pushes);
-        // TOTP shares the limiter.
-        assert!(matches!(
+        // Wrong entries on the phone throttle push only: TOTP has its own count.
+        assert_eq!(
+            w.rp.limiter_state(ALICE, Guess::Totp)
+                .await
+                .unwrap()
+                .failures,
+            0
+        );
+        assert_ne!(
             w.rp.verify_totp(ALICE, "123456").await.unwrap(),
-            assent_rp::Verification::Throttled { .. }
-        ));
+            assent_rp::Verification::Throttled {
+                retry_after: Duration::from_secs(60)
+            }
+        );
     }
 }
 
@@ -566,7 +587,13 @@ async fn concurrent_wrong_entries_charge_the_limiter_once() {
     let (a, b) = tokio::join!(w.poll(&started.handle), w.poll(&started.handle));
     assert_eq!(a.unwrap(), ChallengeStatus::Denied);
     assert_eq!(b.unwrap(), ChallengeStatus::Denied);
-    assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 1);
+    assert_eq!(
+        w.rp.limiter_state(ALICE, Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        1
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use assent_core::{Decision, Error as PhoneError};
 use assent_protocol::{
     Answer, ApprovalKind, Challenge, ChallengeId, ChallengeParams, ChannelKey, DeviceId, PushId,
 };
-use assent_rp::{ChallengeStatus, Error as RpError, Event};
+use assent_rp::{ChallengeStatus, Error as RpError, Event, Guess};
 use assent_tests::{context, rp_id, StoreKind, World, ALICE};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -295,7 +295,13 @@ async fn any_change_to_an_answer_is_refused_and_the_challenge_stays_pending() {
             .all()
             .iter()
             .all(|e| !matches!(e, Event::FraudReported { .. })));
-        assert_eq!(w.rp.limiter_state(ALICE).await.unwrap().failures, 0);
+        assert_eq!(
+            w.rp.limiter_state(ALICE, Guess::PushEntry)
+                .await
+                .unwrap()
+                .failures,
+            0
+        );
         w.relay.clear_hooks();
         assert_eq!(
             w.poll(&started.handle).await.unwrap(),

@@ -16,11 +16,12 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::{draw_chars, make_salt, normalize};
+use crate::store::Guess;
 use crate::store::{AppPasswordInfo, AppPasswordRecord};
 use crate::{Rp, Verification};
 
 /// Characters of the public id at the start of each password (≈ 29.7 bits).
-pub const APP_PASSWORD_ID_LEN: usize = 6;
+pub use crate::store::APP_PASSWORD_ID_LEN;
 /// Secret characters after the id (≈ 128.8 bits).
 pub const APP_PASSWORD_SECRET_LEN: usize = 26;
 /// Longest accepted name, in characters.
@@ -119,26 +120,40 @@ impl Rp {
         self.store.list_app_passwords(account).await
     }
 
-    /// Checks an application password (case, dashes and spaces ignored)
-    /// through the account's limiter.
+    /// Checks an application password (case, dashes and spaces ignored). A password
+    /// whose id names a live one is throttled on that password's own count; any other
+    /// (a guess at the ids) on the account's count of such guesses. So a client that
+    /// holds a password is never held up by an attacker who only knows the username,
+    /// and the limiter still decides before any hash.
     pub async fn verify_app_password(&self, account: &str, typed: &str) -> Result<Verification> {
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
+        let raw = normalize(typed, LEN);
+        let id = raw.as_deref().map(|raw| &raw[..APP_PASSWORD_ID_LEN]);
+        let record = match id {
+            Some(id) => self
+                .store
+                .app_password(account, id)
+                .await?
+                .filter(|r| r.info.revoked_at.is_none()),
+            None => None,
+        };
+        let guess = match (&record, id.and_then(Guess::app_password)) {
+            (Some(_), Some(own)) => own,
+            _ => Guess::AppPasswords,
+        };
+        if let Admission::Throttled { retry_after } = self.admit(account, guess, now).await? {
             return Ok(Verification::Throttled { retry_after });
         }
-        let Some(raw) = normalize(typed, LEN) else {
+        let (Some(raw), Some(record)) = (raw, record) else {
             return Ok(Verification::Rejected);
-        };
-        let id = &raw[..APP_PASSWORD_ID_LEN];
-        let record = match self.store.app_password(account, id).await? {
-            Some(r) if r.info.revoked_at.is_none() => r,
-            _ => return Ok(Verification::Rejected),
         };
         if !self.hasher.verify(raw.as_bytes(), &record.hash)? {
             return Ok(Verification::Rejected);
         }
-        self.store.touch_app_password(account, id, now).await?;
-        self.succeed(account).await?;
+        self.store
+            .touch_app_password(account, &raw[..APP_PASSWORD_ID_LEN], now)
+            .await?;
+        self.succeed(account, guess).await?;
         Ok(Verification::Accepted)
     }
 

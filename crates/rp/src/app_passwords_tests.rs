@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::test_support::{fixture, on_both_stores, rng};
+use crate::Guess;
 use crate::RpStore;
 
 const T: u64 = 1_700_000_000;
@@ -136,7 +137,9 @@ async fn revoke_one_and_all(s: Arc<dyn RpStore>) {
     assert!(list.iter().all(|p| p.revoked_at == Some(T + 5)));
 }
 
-async fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
+/// Guesses that name no live password are counted together; they never hold up a client
+/// that holds a real password.
+async fn guesses_at_ids_never_hold_up_a_real_password(s: Arc<dyn RpStore>) {
     let f = fixture(s, T);
     let new =
         f.rp.create_app_password("alice", "mail", &mut rng(1))
@@ -144,6 +147,46 @@ async fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
             .unwrap();
     for _ in 0..5 {
         let _ = f.rp.verify_app_password("alice", "wrong").await.unwrap();
+        let _ =
+            f.rp.verify_app_password("alice", "zzzzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zz")
+                .await
+                .unwrap();
+    }
+    assert!(matches!(
+        f.rp.verify_app_password("alice", "wrong").await.unwrap(),
+        Verification::Throttled { .. }
+    ));
+    assert!(f
+        .rp
+        .verify_app_password("alice", new.password())
+        .await
+        .unwrap()
+        .is_accepted());
+    let group =
+        f.rp.limiter_state("alice", Guess::AppPasswords)
+            .await
+            .unwrap();
+    assert!(
+        group.next_allowed > f.rp.now(),
+        "the guesses stay throttled: {group:?}"
+    );
+}
+
+/// Wrong passwords that name a live password's id (an attacker who saw the id) are
+/// counted on that password, throttled before any hash; a success resets its count only.
+async fn guesses_naming_an_id_are_throttled_on_that_password(s: Arc<dyn RpStore>) {
+    let f = fixture(s, T);
+    let new =
+        f.rp.create_app_password("alice", "mail", &mut rng(1))
+            .await
+            .unwrap();
+    let id = new.info.id.clone();
+    let wrong = format!("{id}{}", "a".repeat(APP_PASSWORD_SECRET_LEN));
+    for _ in 0..5 {
+        assert_eq!(
+            f.rp.verify_app_password("alice", &wrong).await.unwrap(),
+            Verification::Rejected
+        );
     }
     let before = f.hasher.total();
     assert!(matches!(
@@ -152,7 +195,7 @@ async fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
             .unwrap(),
         Verification::Throttled { .. }
     ));
-    assert_eq!(f.hasher.total(), before);
+    assert_eq!(f.hasher.total(), before, "throttled before any hash");
     f.clock.advance(1);
     assert!(f
         .rp
@@ -160,9 +203,17 @@ async fn verification_goes_through_the_limiter(s: Arc<dyn RpStore>) {
         .await
         .unwrap()
         .is_accepted());
+    let own = Guess::app_password(&id).unwrap();
     assert_eq!(
-        f.rp.limiter_state("alice").await.unwrap(),
+        f.rp.limiter_state("alice", own).await.unwrap(),
         Default::default()
+    );
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::AppPasswords)
+            .await
+            .unwrap(),
+        Default::default(),
+        "guesses naming a live id are not charged to the group"
     );
 }
 
@@ -170,7 +221,8 @@ on_both_stores!(
     create_list_verify,
     wrong_passwords_cost_one_hash_or_none,
     revoke_one_and_all,
-    verification_goes_through_the_limiter,
+    guesses_at_ids_never_hold_up_a_real_password,
+    guesses_naming_an_id_are_throttled_on_that_password,
 );
 
 #[tokio::test]

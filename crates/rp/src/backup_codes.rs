@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::{draw_char, draw_chars, make_salt, normalize};
 use crate::store::BackupCodeRecord;
+use crate::store::Guess;
 use crate::{Rp, Verification};
 
 /// Codes per set.
@@ -124,7 +125,9 @@ impl Rp {
     /// the account's limiter; an accepted code is spent.
     pub async fn verify_backup_code(&self, account: &str, typed: &str) -> Result<Verification> {
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
+        if let Admission::Throttled { retry_after } =
+            self.admit(account, Guess::BackupCode, now).await?
+        {
             return Ok(Verification::Throttled { retry_after });
         }
         let Some(code) = normalize(typed, BACKUP_CODE_LEN) else {
@@ -145,7 +148,7 @@ impl Rp {
         {
             return Ok(Verification::Rejected);
         }
-        self.succeed(account).await?;
+        self.succeed(account, Guess::BackupCode).await?;
         tracing::info!(account, "backup code used");
         Ok(Verification::Accepted)
     }

@@ -4,6 +4,7 @@ use std::time::Duration;
 use super::*;
 use crate::readable::ALPHABET;
 use crate::test_support::{accepted_at_once, fixture, on_both_stores, rng, Fixture};
+use crate::Guess;
 use crate::{LimiterPolicy, RpStore, SqliteStore};
 
 const T: u64 = 1_700_000_000;
@@ -85,7 +86,10 @@ async fn each_check_costs_at_most_one_hash(s: Arc<dyn RpStore>) {
         async move {
             let n = f.hasher.total();
             let _ = f.rp.verify_backup_code("alice", &typed).await.unwrap();
-            f.rp.store().reset_limiter("alice").await.unwrap();
+            f.rp.store()
+                .reset_limiter("alice", Guess::BackupCode)
+                .await
+                .unwrap();
             f.hasher.total() - n
         }
     };
@@ -166,19 +170,32 @@ async fn regenerating_invalidates_the_old_set(s: Arc<dyn RpStore>) {
         .is_accepted());
 }
 
-async fn the_limiter_is_shared_with_totp(s: Arc<dyn RpStore>) {
+/// Wrong TOTP codes (an attacker who knows the username) throttle TOTP only: the
+/// user's backup code is accepted at once, and it does not wipe the TOTP count.
+async fn wrong_totp_codes_never_throttle_backup_codes(s: Arc<dyn RpStore>) {
     let (f, codes) = setup(s).await;
     let secret = crate::make_totp_secret(&mut rng(9)).unwrap();
     f.rp.set_totp("alice", &secret, crate::TotpParams::default())
         .await
         .unwrap();
-    for _ in 0..5 {
+    for _ in 0..8 {
         let _ = f.rp.verify_totp("alice", "000000").await.unwrap();
     }
     assert!(matches!(
-        f.rp.verify_backup_code("alice", &codes[0]).await.unwrap(),
+        f.rp.verify_totp("alice", "000000").await.unwrap(),
         Verification::Throttled { .. }
     ));
+    assert!(f
+        .rp
+        .verify_backup_code("alice", &codes[0])
+        .await
+        .unwrap()
+        .is_accepted());
+    let totp = f.rp.limiter_state("alice", Guess::Totp).await.unwrap();
+    assert!(
+        totp.failures == 5 && totp.next_allowed > f.rp.now(),
+        "{totp:?}"
+    );
 }
 
 on_both_stores!(
@@ -187,7 +204,7 @@ on_both_stores!(
     each_check_costs_at_most_one_hash,
     the_limiter_refuses_before_any_hash,
     regenerating_invalidates_the_old_set,
-    the_limiter_is_shared_with_totp,
+    wrong_totp_codes_never_throttle_backup_codes,
 );
 
 #[tokio::test]

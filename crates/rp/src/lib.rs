@@ -12,10 +12,13 @@
 //!   (≈ 49.5 bits each), stored as salted argon2id hashes.
 //! - **Application passwords** ([`Rp::create_app_password`] and friends):
 //!   named, listed, revocable, ≈ 129-bit, stored as salted argon2id hashes.
-//! - **Throttling** ([`LimiterPolicy`]): one limiter per account shared by all
-//!   three; after 5 free failures each attempt waits 1 s, 2 s, 4 s … up to
-//!   15 minutes, never a hard lock; a success resets it. The limiter decides
-//!   before any hash is computed or code compared.
+//! - **Throttling** ([`LimiterPolicy`], [`Guess`]): one count per account and
+//!   kind of guess (TOTP, backup codes, each live application password, guesses at
+//!   application-password ids, numbers typed in push answers); after 5 free
+//!   failures each attempt of that kind waits 1 s, 2 s, 4 s … up to 15 minutes,
+//!   never a hard lock; a success resets its own count only, and no kind delays
+//!   another. The limiter decides before any hash is computed or code compared.
+//!   The model is in docs/security.md.
 //! - **Phones** (enable with [`Rp::with_push`], giving the RP id and a [`RelayApi`]
 //!   client): [`Rp::make_offer`] (authorized by an [`EnrollmentAuthorization`]: a
 //!   [`SecondFactorProof`] from [`Rp::prove_with_totp`], [`Rp::prove_with_backup_code`] or
@@ -100,7 +103,8 @@ pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
-    EnrollmentState, LimiterState, MemoryStore, RpStore, SqliteStore, TotpParams, TotpRecord,
+    EnrollmentState, Guess, LimiterState, MemoryStore, RpStore, SqliteStore, TotpParams,
+    TotpRecord,
 };
 pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
 pub use verification::{Factor, Verification};

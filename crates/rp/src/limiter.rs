@@ -1,8 +1,13 @@
-//! Per-account throttling shared by TOTP, backup codes and application passwords.
+//! Throttling, per account and per kind of guess ([`Guess`]: TOTP codes, backup codes,
+//! application passwords, the number or code typed in a push answer).
 //!
 //! The limiter never locks an account for good: after a few free attempts each
-//! further failure doubles the wait before the next attempt, up to a cap. A
-//! success resets it.
+//! further failure doubles the wait before the next attempt, up to a cap. Each kind
+//! counts alone: a success resets only its own count, and wrong guesses at one kind
+//! never delay another (so an attacker who knows a username and sends wrong
+//! application passwords cannot hold up the user's TOTP code or push, and a mail
+//! client's stream of good application passwords does not wipe the count of TOTP
+//! guesses). The model and its figures are in docs/security.md.
 //!
 //! An attempt is *charged before it is checked*: admission atomically counts
 //! the attempt as a failure and moves the next-allowed instant, and a success
@@ -13,7 +18,7 @@
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::store::{LimiterState, RpStore};
+use crate::store::{Guess, LimiterState, RpStore};
 
 /// How failures are throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,38 +83,40 @@ impl LimiterPolicy {
     }
 }
 
-/// Atomically decides on and charges one attempt for `account`.
+/// Atomically decides on and charges one attempt at `guess` for `account`.
 pub(crate) async fn admit(
     store: &dyn RpStore,
     policy: &LimiterPolicy,
     account: &str,
+    guess: Guess,
     now: u64,
 ) -> Result<Admission> {
     let mut admission = Admission::Allowed;
     store
-        .update_limiter(account, &mut |state| {
+        .update_limiter(account, guess, &mut |state| {
             let (decision, next) = policy.admit(state, now);
             admission = decision;
             next
         })
         .await?;
     if let Admission::Throttled { retry_after } = admission {
-        tracing::debug!(account, ?retry_after, "attempt throttled");
+        tracing::debug!(account, guess = %guess.key(), ?retry_after, "attempt throttled");
     }
     Ok(admission)
 }
 
-/// Charges one failure to `account` at `now` without an admission decision (a wrong
-/// number or code in a push answer): the failure count grows and the next attempt waits
-/// as if this failure had been a checked attempt.
+/// Charges one failure at `guess` to `account` at `now` without an admission decision
+/// (a wrong number or code in a push answer): the failure count grows and the next
+/// attempt waits as if this failure had been a checked attempt.
 pub(crate) async fn charge(
     store: &dyn RpStore,
     policy: &LimiterPolicy,
     account: &str,
+    guess: Guess,
     now: u64,
 ) -> Result<()> {
     store
-        .update_limiter(account, &mut |state| {
+        .update_limiter(account, guess, &mut |state| {
             let failures = state.failures.saturating_add(1);
             LimiterState {
                 failures,

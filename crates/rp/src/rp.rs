@@ -13,8 +13,8 @@ use crate::limiter::{self, Admission, LimiterPolicy};
 use crate::push_policy::{PushPolicy, PushSetup};
 use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
-use crate::store::LimiterState;
 use crate::store::RpStore;
+use crate::store::{Guess, LimiterState};
 
 /// The relying party's entry point. Clone it freely (it is a few `Arc`s).
 #[derive(Clone)]
@@ -116,9 +116,9 @@ impl Rp {
         self.clock.now()
     }
 
-    /// The account's throttling state (for an admin page or metrics).
-    pub async fn limiter_state(&self, account: &str) -> Result<LimiterState> {
-        self.store.limiter(account).await
+    /// The account's throttling state for `guess` (for an admin page or metrics).
+    pub async fn limiter_state(&self, account: &str, guess: Guess) -> Result<LimiterState> {
+        self.store.limiter(account, guess).await
     }
 
     /// Removes everything stored for the account.
@@ -126,13 +126,14 @@ impl Rp {
         self.store.delete_account(account).await
     }
 
-    /// Charges one attempt to the account's limiter at `now`.
-    pub(crate) async fn admit(&self, account: &str, now: u64) -> Result<Admission> {
-        limiter::admit(&*self.store, &self.limiter, account, now).await
+    /// Charges one attempt at `guess` to the account's limiter at `now`.
+    pub(crate) async fn admit(&self, account: &str, guess: Guess, now: u64) -> Result<Admission> {
+        limiter::admit(&*self.store, &self.limiter, account, guess, now).await
     }
 
-    /// After an accepted credential: forget the account's failures.
-    pub(crate) async fn succeed(&self, account: &str) -> Result<()> {
-        self.store.reset_limiter(account).await
+    /// After an accepted credential of kind `guess`: forget the failures of that kind
+    /// only.
+    pub(crate) async fn succeed(&self, account: &str, guess: Guess) -> Result<()> {
+        self.store.reset_limiter(account, guess).await
     }
 }

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::fill;
+use crate::store::Guess;
 use crate::store::{TotpParams, TotpRecord};
 use crate::{Factor, Rp, Verification};
 
@@ -118,7 +119,7 @@ impl Rp {
             .await?
             .ok_or(Error::NotEnrolled(Factor::Totp))?;
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, now).await? {
+        if let Admission::Throttled { retry_after } = self.admit(account, Guess::Totp, now).await? {
             return Ok(Verification::Throttled { retry_after });
         }
         let totp = record.params.totp(record.secret)?;
@@ -129,7 +130,7 @@ impl Rp {
             // A concurrent login spent this step (or a later one) first.
             return Ok(Verification::Rejected);
         }
-        self.succeed(account).await?;
+        self.succeed(account, Guess::Totp).await?;
         Ok(Verification::Accepted)
     }
 }

@@ -5,6 +5,7 @@ use assent_otp::{Algorithm, OtpAuth, Totp};
 
 use super::*;
 use crate::test_support::{accepted_at_once, fixture, on_both_stores, rng, Fixture};
+use crate::Guess;
 use crate::RpStore;
 
 /// 1_700_000_010 is the first second of step `STEP` (period 30).
@@ -184,7 +185,10 @@ async fn throttling_grows_and_resets_on_success(s: Arc<dyn RpStore>) {
         Verification::Accepted
     );
     // Success resets: five free failures again.
-    assert_eq!(rp.limiter_state("alice").await.unwrap(), Default::default());
+    assert_eq!(
+        rp.limiter_state("alice", Guess::Totp).await.unwrap(),
+        Default::default()
+    );
     for _ in 0..5 {
         assert_eq!(
             rp.verify_totp("alice", "000000x").await.unwrap(),
@@ -207,7 +211,11 @@ async fn delays_cap_at_fifteen_minutes(s: Arc<dyn RpStore>) {
             f.rp.verify_totp("alice", "1").await.unwrap(),
             Verification::Rejected
         );
-        let next = f.rp.limiter_state("alice").await.unwrap().next_allowed;
+        let next =
+            f.rp.limiter_state("alice", Guess::Totp)
+                .await
+                .unwrap()
+                .next_allowed;
         waits.push(next - now);
         now = next;
     }

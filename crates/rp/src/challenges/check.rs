@@ -8,7 +8,7 @@ use super::{ChallengeStatus, SessionHandle};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::limiter;
-use crate::store::{ChallengeRecord, ChallengeState};
+use crate::store::{ChallengeRecord, ChallengeState, Guess};
 use crate::Rp;
 
 impl Rp {
@@ -96,7 +96,14 @@ impl Rp {
         // Only the call that resolved the challenge gets here.
         match outcome {
             Outcome::WrongEntry => {
-                limiter::charge(&*self.store, &self.limiter, &record.account, now).await?;
+                limiter::charge(
+                    &*self.store,
+                    &self.limiter,
+                    &record.account,
+                    Guess::PushEntry,
+                    now,
+                )
+                .await?;
                 tracing::info!(account = %record.account, challenge_id = %id, "wrong number or code: denied");
             }
             Outcome::Fraud => {

@@ -10,7 +10,8 @@ use super::{SessionHandle, StartedChallenge};
 use crate::error::{Error, Result};
 use crate::push_policy::AccountPolicy;
 use crate::store::{
-    ChallengeAdmission, ChallengeLimits, ChallengeRecord, ChallengeState, DeviceRecord, DeviceState,
+    ChallengeAdmission, ChallengeLimits, ChallengeRecord, ChallengeState, DeviceRecord,
+    DeviceState, Guess,
 };
 use crate::Rp;
 
@@ -47,7 +48,8 @@ impl Rp {
     ) -> Result<StartedChallenge> {
         let setup = self.push_setup()?;
         let now = self.clock.now();
-        let limiter = self.store.limiter(account).await?;
+        // Only wrong entries on the phone hold up a push; guesses at the other kinds do not.
+        let limiter = self.store.limiter(account, Guess::PushEntry).await?;
         if now < limiter.next_allowed {
             return Err(Error::Throttled {
                 retry_after: Duration::from_secs(limiter.next_allowed - now),

@@ -6,7 +6,7 @@ use assent_protocol::{sha256, Answer, ApprovalKind, Decision};
 use super::*;
 use crate::test_push::{context, push_fixture, Phone, PushFixture};
 use crate::test_support::on_both_stores;
-use crate::{AccountPolicy, Error, Event, PushPolicy, RpStore, Verification};
+use crate::{AccountPolicy, Error, Event, Guess, LimiterState, PushPolicy, RpStore};
 
 async fn setup(s: Arc<dyn RpStore>) -> (PushFixture, Phone) {
     let mut f = push_fixture(s);
@@ -214,7 +214,13 @@ async fn an_answer_with_any_field_changed_is_refused(s: Arc<dyn RpStore>) {
             "variant {i} changed nothing"
         );
     }
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 0);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        0
+    );
     f.relay.put_answer(&good);
     assert_eq!(
         check(&f, &started.handle).await.unwrap(),
@@ -320,7 +326,13 @@ async fn a_wrong_entry_is_a_denial_charged_to_the_limiter(s: Arc<dyn RpStore>) {
         check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Denied
     );
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        1
+    );
     assert!(matches!(
         f.rp.redeem(&started.handle).await,
         Err(Error::NotRedeemable)
@@ -334,7 +346,13 @@ async fn a_wrong_entry_is_a_denial_charged_to_the_limiter(s: Arc<dyn RpStore>) {
         check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Denied
     );
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        1
+    );
 }
 
 async fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
@@ -359,7 +377,13 @@ async fn a_code_kind_wrong_entry_is_a_denial_too(s: Arc<dyn RpStore>) {
         check(&f, &started.handle).await.unwrap(),
         ChallengeStatus::Denied
     );
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        1
+    );
 }
 
 async fn user_verification_is_required_when_asked(s: Arc<dyn RpStore>) {
@@ -404,7 +428,13 @@ async fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>
     let (a, b) = tokio::join!(f.rp.check(&started.handle), f.rp.check(&started.handle));
     assert_eq!(a.unwrap(), ChallengeStatus::Denied);
     assert_eq!(b.unwrap(), ChallengeStatus::Denied);
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 1);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        1
+    );
     assert_eq!(
         f.relay.with(|r| r.answer_calls),
         2,
@@ -455,7 +485,10 @@ async fn a_second_answer_or_high_s_twin_never_resolves_twice(s: Arc<dyn RpStore>
         ChallengeStatus::Redeemed
     );
     assert_eq!(
-        f.rp.limiter_state("alice").await.unwrap().failures,
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
         0,
         "redeem reset the limiter"
     );
@@ -589,30 +622,56 @@ async fn a_fraud_report_mutes_pushes_for_twenty_minutes(s: Arc<dyn RpStore>) {
     start(&mut f, "alice").await;
 }
 
-async fn starting_a_challenge_does_not_reset_the_limiter(s: Arc<dyn RpStore>) {
+/// Wrong TOTP codes throttle TOTP only: the user's push still goes out at once.
+async fn wrong_totp_guesses_never_hold_up_a_push(s: Arc<dyn RpStore>) {
     let (mut f, _phone) = setup(s).await;
-    for _ in 0..3 {
-        assert_eq!(
-            f.rp.verify_totp("alice", "000000x").await.unwrap(),
-            Verification::Rejected
-        );
-    }
-    let before = f.rp.limiter_state("alice").await.unwrap();
-    assert_eq!(before.failures, 3);
-    start(&mut f, "alice").await;
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap(), before);
-    // A throttled account gets no push at all, and nothing is charged.
-    f.clock.advance(200);
-    for _ in 0..3 {
+    for _ in 0..8 {
         let _ = f.rp.verify_totp("alice", "000000x").await.unwrap();
     }
-    let throttled = f.rp.limiter_state("alice").await.unwrap();
-    assert!(throttled.next_allowed > f.now());
+    let totp = f.rp.limiter_state("alice", Guess::Totp).await.unwrap();
+    assert!(totp.next_allowed > f.now(), "TOTP is throttled: {totp:?}");
+    start(&mut f, "alice").await;
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::Totp).await.unwrap(),
+        totp,
+        "a push start neither charges nor resets TOTP"
+    );
+}
+
+/// Wrong numbers typed on the phone do throttle push starts (anti push-bombing), and a
+/// throttled start sends nothing and charges nothing; starting never resets the count.
+async fn wrong_entries_throttle_push_starts_and_starting_resets_nothing(s: Arc<dyn RpStore>) {
+    let (mut f, _phone) = setup(s).await;
+    let at = f.now();
+    f.rp.store()
+        .update_limiter("alice", Guess::PushEntry, &mut |_| LimiterState {
+            failures: 3,
+            next_allowed: at,
+        })
+        .await
+        .unwrap();
+    let before = f.rp.limiter_state("alice", Guess::PushEntry).await.unwrap();
+    start(&mut f, "alice").await;
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry).await.unwrap(),
+        before
+    );
+    f.rp.store()
+        .update_limiter("alice", Guess::PushEntry, &mut |_| LimiterState {
+            failures: 9,
+            next_allowed: at + 60,
+        })
+        .await
+        .unwrap();
+    let throttled = f.rp.limiter_state("alice", Guess::PushEntry).await.unwrap();
     assert!(matches!(
         start_err(&mut f, "alice").await,
         Error::Throttled { .. }
     ));
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap(), throttled);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry).await.unwrap(),
+        throttled
+    );
 }
 
 async fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>) {
@@ -637,7 +696,13 @@ async fn relay_garbage_is_a_clear_error_and_changes_nothing(s: Arc<dyn RpStore>)
         check(&f, &started.handle).await,
         Err(Error::InvalidAnswer(_))
     ));
-    assert_eq!(f.rp.limiter_state("alice").await.unwrap().failures, 0);
+    assert_eq!(
+        f.rp.limiter_state("alice", Guess::PushEntry)
+            .await
+            .unwrap()
+            .failures,
+        0
+    );
     assert!(f
         .events
         .all()
@@ -697,7 +762,8 @@ on_both_stores!(
     one_pending_challenge_per_account,
     challenges_are_limited_per_window,
     a_fraud_report_mutes_pushes_for_twenty_minutes,
-    starting_a_challenge_does_not_reset_the_limiter,
+    wrong_totp_guesses_never_hold_up_a_push,
+    wrong_entries_throttle_push_starts_and_starting_resets_nothing,
     relay_garbage_is_a_clear_error_and_changes_nothing,
     no_active_device_no_push,
     session_handles_parse_strictly,

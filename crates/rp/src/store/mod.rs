@@ -33,7 +33,7 @@ pub use memory::MemoryStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, LimiterState, TotpParams, TotpRecord,
+    EnrollmentState, Guess, LimiterState, TotpParams, TotpRecord, APP_PASSWORD_ID_LEN,
 };
 pub use sqlite::SqliteStore;
 
@@ -63,16 +63,17 @@ pub trait RpStore: Send + Sync {
     /// Removes the TOTP credential. True if there was one.
     async fn delete_totp(&self, account: &str) -> Result<bool>;
 
-    /// The account's limiter state (default when none is stored).
-    async fn limiter(&self, account: &str) -> Result<LimiterState>;
-    /// Atomically replaces the limiter state with `f(current)`.
+    /// The account's limiter state for `guess` (default when none is stored).
+    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState>;
+    /// Atomically replaces the account's limiter state for `guess` with `f(current)`.
     async fn update_limiter(
         &self,
         account: &str,
+        guess: Guess,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()>;
-    /// Forgets all failures (after a success).
-    async fn reset_limiter(&self, account: &str) -> Result<()>;
+    /// Forgets the failures counted for `guess` (after a success of that kind).
+    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()>;
 
     /// Replaces the account's backup code set (the old set stops working).
     async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;

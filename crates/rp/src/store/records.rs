@@ -43,7 +43,61 @@ impl TotpParams {
     }
 }
 
-/// The stored limiter state of one account.
+/// How many characters of an application password are its public id.
+pub const APP_PASSWORD_ID_LEN: usize = 6;
+
+/// What one throttle counts: an account's failed attempts at one kind of secret. Each
+/// kind has its own count, and a success resets only its own (so wrong guesses at one
+/// never hold up, nor are wiped by, another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Guess {
+    /// TOTP codes.
+    Totp,
+    /// Backup codes.
+    BackupCode,
+    /// Application passwords whose id names no live password of the account: guesses
+    /// at the ids, counted together.
+    AppPasswords,
+    /// One live application password, by its id: a device that holds it is never held
+    /// up by guesses that do not name it.
+    AppPassword([u8; APP_PASSWORD_ID_LEN]),
+    /// The number or code typed on the phone in a push answer.
+    PushEntry,
+}
+
+impl Guess {
+    /// Every kind that is not one application password's.
+    pub const ALL: [Guess; 4] = [
+        Guess::Totp,
+        Guess::BackupCode,
+        Guess::AppPasswords,
+        Guess::PushEntry,
+    ];
+
+    /// The count for the application password with this id (`None` when `id` is not an
+    /// id's length of ASCII).
+    pub fn app_password(id: &str) -> Option<Guess> {
+        let bytes: [u8; APP_PASSWORD_ID_LEN] = id.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(u8::is_ascii_alphanumeric)
+            .then_some(Guess::AppPassword(bytes))
+    }
+
+    /// The stored name: `totp`, `backup_code`, `app_passwords`, `app_password:<id>`,
+    /// `push_entry`.
+    pub fn key(&self) -> String {
+        match self {
+            Guess::Totp => "totp".into(),
+            Guess::BackupCode => "backup_code".into(),
+            Guess::AppPasswords => "app_passwords".into(),
+            Guess::AppPassword(id) => format!("app_password:{}", String::from_utf8_lossy(id)),
+            Guess::PushEntry => "push_entry".into(),
+        }
+    }
+}
+
+/// The stored limiter state of one account for one [`Guess`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LimiterState {
     /// Consecutive failed (or still unresolved) attempts.

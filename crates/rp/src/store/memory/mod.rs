@@ -22,7 +22,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::push_policy::AccountPolicy;
-use crate::store::LimiterState;
+use crate::store::{Guess, LimiterState};
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -77,21 +77,22 @@ impl RpStore for MemoryStore {
         Ok(self.lock().totp.delete(account))
     }
 
-    async fn limiter(&self, account: &str) -> Result<LimiterState> {
-        Ok(self.lock().throttle.get(account))
+    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState> {
+        Ok(self.lock().throttle.get(account, guess))
     }
 
     async fn update_limiter(
         &self,
         account: &str,
+        guess: Guess,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()> {
-        self.lock().throttle.update(account, f);
+        self.lock().throttle.update(account, guess, f);
         Ok(())
     }
 
-    async fn reset_limiter(&self, account: &str) -> Result<()> {
-        self.lock().throttle.reset(account);
+    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()> {
+        self.lock().throttle.reset(account, guess);
         Ok(())
     }
 
@@ -146,7 +147,7 @@ impl RpStore for MemoryStore {
     async fn delete_account(&self, account: &str) -> Result<()> {
         let mut t = self.lock();
         t.totp.delete(account);
-        t.throttle.reset(account);
+        t.throttle.delete_account(account);
         t.codes.delete_account(account);
         t.app_passwords.delete_account(account);
         t.enrollments.delete_account(account);

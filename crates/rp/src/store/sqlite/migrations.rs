@@ -104,6 +104,24 @@ CREATE TABLE push_accounts (
     uv          INTEGER
 ) STRICT;
 "#,
+    // 3: one throttle per account and kind of guess (it was one per account, shared).
+    // Each kind starts from the shared state, so an upgrade forgives no failure.
+    r#"
+CREATE TABLE limiter_by_guess (
+    account      TEXT NOT NULL,
+    guess        TEXT NOT NULL,
+    failures     INTEGER NOT NULL,
+    next_allowed INTEGER NOT NULL,
+    PRIMARY KEY (account, guess)
+) STRICT;
+INSERT INTO limiter_by_guess (account, guess, failures, next_allowed)
+    SELECT l.account, g.guess, l.failures, l.next_allowed
+    FROM limiter AS l
+    CROSS JOIN (SELECT 'totp' AS guess UNION ALL SELECT 'backup_code'
+                UNION ALL SELECT 'app_passwords' UNION ALL SELECT 'push_entry') AS g;
+DROP TABLE limiter;
+ALTER TABLE limiter_by_guess RENAME TO limiter;
+"#,
 ];
 
 /// Migration 1, to build a file as an older version of this library left it.

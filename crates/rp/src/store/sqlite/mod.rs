@@ -35,8 +35,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::push_policy::AccountPolicy;
-use crate::store::LimiterState;
 use crate::store::TotpParams;
+use crate::store::{Guess, LimiterState};
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -166,20 +166,21 @@ impl RpStore for SqliteStore {
         totp::delete(&self.pool, account).await
     }
 
-    async fn limiter(&self, account: &str) -> Result<LimiterState> {
-        throttle::get(&mut *self.pool.acquire().await?, account).await
+    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState> {
+        throttle::get(&mut *self.pool.acquire().await?, account, guess).await
     }
 
     async fn update_limiter(
         &self,
         account: &str,
+        guess: Guess,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()> {
-        throttle::update(&self.pool, account, f).await
+        throttle::update(&self.pool, account, guess, f).await
     }
 
-    async fn reset_limiter(&self, account: &str) -> Result<()> {
-        throttle::reset(&self.pool, account).await
+    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()> {
+        throttle::reset(&self.pool, account, guess).await
     }
 
     async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()> {

@@ -92,13 +92,18 @@ async fn an_older_file_is_migrated_and_keeps_its_rows() {
         (totp.params.digits, totp.params.period, totp.last_step),
         (8, 60, Some(7))
     );
-    assert_eq!(
-        s.limiter("a").await.unwrap(),
-        LimiterState {
-            failures: 3,
-            next_allowed: 1_700_000_100
-        }
-    );
+    // The one shared throttle row of version 1 becomes one per kind of guess, each with
+    // the old state: the upgrade forgives no failure.
+    for guess in Guess::ALL {
+        assert_eq!(
+            s.limiter("a", guess).await.unwrap(),
+            LimiterState {
+                failures: 3,
+                next_allowed: 1_700_000_100
+            },
+            "{guess:?}"
+        );
+    }
     assert_eq!(s.list_app_passwords("a").await.unwrap()[0].name, "mail");
     assert_eq!(s.devices("a").await.unwrap(), vec![], "push tables exist");
 }
@@ -106,11 +111,16 @@ async fn an_older_file_is_migrated_and_keeps_its_rows() {
 #[tokio::test]
 async fn corrupt_values_are_errors_not_panics() {
     let s = SqliteStore::open_in_memory().await.unwrap();
-    sqlx::query("INSERT INTO limiter (account, failures, next_allowed) VALUES ('a', 1, -5)")
-        .execute(s.pool())
-        .await
-        .unwrap();
-    assert!(matches!(s.limiter("a").await, Err(Error::Corrupt(_))));
+    sqlx::query(
+        "INSERT INTO limiter (account, guess, failures, next_allowed) VALUES ('a', 'totp', 1, -5)",
+    )
+    .execute(s.pool())
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.limiter("a", Guess::Totp).await,
+        Err(Error::Corrupt(_))
+    ));
     sqlx::query("INSERT INTO totp VALUES ('a', x'00', 'SHA1', 6, 30, NULL, 0)")
         .execute(s.pool())
         .await

@@ -1,18 +1,24 @@
-//! The `limiter` table: the throttle state each account shares between TOTP, backup
-//! codes and application passwords.
+//! The `limiter` table: the throttle state of each account for each kind of guess
+//! (migration 3 split the one shared row into one per [`Guess`]).
 
 use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{to_i64, to_u64};
 use crate::error::{Error, Result};
-use crate::store::LimiterState;
+use crate::store::{Guess, LimiterState};
 
 /// The account's state (the default one when none is stored).
-pub(super) async fn get(conn: &mut SqliteConnection, account: &str) -> Result<LimiterState> {
-    let row = sqlx::query("SELECT failures, next_allowed FROM limiter WHERE account = $1")
-        .bind(account)
-        .fetch_optional(conn)
-        .await?;
+pub(super) async fn get(
+    conn: &mut SqliteConnection,
+    account: &str,
+    guess: Guess,
+) -> Result<LimiterState> {
+    let row =
+        sqlx::query("SELECT failures, next_allowed FROM limiter WHERE account = $1 AND guess = $2")
+            .bind(account)
+            .bind(guess.key())
+            .fetch_optional(conn)
+            .await?;
     let Some(r) = row else {
         return Ok(LimiterState::default());
     };
@@ -27,16 +33,18 @@ pub(super) async fn get(conn: &mut SqliteConnection, account: &str) -> Result<Li
 pub(super) async fn update(
     pool: &SqlitePool,
     account: &str,
+    guess: Guess,
     f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
 ) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let next = f(get(&mut tx, account).await?);
+    let next = f(get(&mut tx, account, guess).await?);
     sqlx::query(
-        "INSERT INTO limiter (account, failures, next_allowed) VALUES ($1, $2, $3)
-         ON CONFLICT (account) DO UPDATE SET failures = excluded.failures,
+        "INSERT INTO limiter (account, guess, failures, next_allowed) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account, guess) DO UPDATE SET failures = excluded.failures,
              next_allowed = excluded.next_allowed",
     )
     .bind(account)
+    .bind(guess.key())
     .bind(i64::from(next.failures))
     .bind(to_i64(next.next_allowed)?)
     .execute(&mut *tx)
@@ -45,9 +53,10 @@ pub(super) async fn update(
     Ok(())
 }
 
-pub(super) async fn reset(pool: &SqlitePool, account: &str) -> Result<()> {
-    sqlx::query("DELETE FROM limiter WHERE account = $1")
+pub(super) async fn reset(pool: &SqlitePool, account: &str, guess: Guess) -> Result<()> {
+    sqlx::query("DELETE FROM limiter WHERE account = $1 AND guess = $2")
         .bind(account)
+        .bind(guess.key())
         .execute(pool)
         .await?;
     Ok(())

@@ -18,8 +18,8 @@ use assent_protocol::{Challenge, ChannelKey, Platform, PushId, Signer as _, Soft
 use zeroize::Zeroizing;
 
 pub(super) use super::*;
-pub(super) use crate::store::LimiterState;
 pub(super) use crate::store::TotpParams;
+pub(super) use crate::store::{Guess, LimiterState};
 pub(super) use crate::test_support::on_every_store;
 use crate::test_support::rng;
 pub(super) use assent_protocol::{ApprovalKind, ChallengeId, DeviceId, EnrollmentId};
