@@ -51,6 +51,15 @@ pub enum Event {
         /// When (RP clock).
         at: u64,
     },
+    /// The user turned two-step verification off: every phone, the TOTP secret, the
+    /// backup codes and the application passwords are gone. Tell the user ("if this
+    /// wasn't you, …").
+    TwoStepTurnedOff {
+        /// The account.
+        account: String,
+        /// When (RP clock).
+        at: u64,
+    },
 }
 
 /// The application's hook for [`Event`]s.

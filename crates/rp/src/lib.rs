@@ -79,6 +79,7 @@ pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod totp_verify;
+mod two_step;
 mod verification;
 
 pub use app_passwords::{
@@ -107,6 +108,7 @@ pub use store::{
     TotpRecord,
 };
 pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
+pub use two_step::TurnedOff;
 pub use verification::{Factor, Verification};
 
 /// Re-exported from `assent-otp`: the TOTP secret and algorithm types used in

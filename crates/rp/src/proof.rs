@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::verification::Verification;
 use crate::Rp;
 
@@ -58,6 +58,18 @@ impl SecondFactorProof {
     pub fn by(&self) -> ProvenBy {
         self.by
     }
+
+    /// Refuses the proof unless it is for `account` and at most `max_age` seconds old
+    /// at `now`.
+    pub(crate) fn check(&self, account: &str, now: u64, max_age: u64) -> Result<()> {
+        if self.account != account {
+            return Err(Error::ProofRefused("proof is for another account"));
+        }
+        if self.at > now || now - self.at > max_age {
+            return Err(Error::ProofRefused("proof is too old"));
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for SecondFactorProof {
@@ -85,19 +97,6 @@ pub enum EnrollmentAuthorization {
 pub type ProofResult = std::result::Result<SecondFactorProof, Verification>;
 
 impl Rp {
-    /// Whether the account has a second factor: a TOTP secret or an active phone.
-    pub async fn has_second_factor(&self, account: &str) -> Result<bool> {
-        if self.store.totp(account).await?.is_some() {
-            return Ok(true);
-        }
-        Ok(self
-            .store
-            .devices(account)
-            .await?
-            .iter()
-            .any(|d| d.state == crate::store::DeviceState::Active))
-    }
-
     /// [`Rp::verify_totp`], returning a [`SecondFactorProof`] when accepted.
     pub async fn prove_with_totp(&self, account: &str, typed: &str) -> Result<ProofResult> {
         Ok(match self.verify_totp(account, typed).await? {

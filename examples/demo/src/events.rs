@@ -1,6 +1,6 @@
 //! The RP library's events, turned into notices on the user's security page:
 //! every new phone (DESIGN.md §9: the user is told), every removal, every
-//! "this wasn't me".
+//! "this wasn't me", and two-step verification turned off.
 
 use std::sync::Arc;
 
@@ -55,6 +55,11 @@ pub fn notice(event: &Event) -> Option<(&str, String, u64)> {
                 "Someone tried to log in with your password and you answered \u{201c}this wasn't me\u{201d}. Login requests are paused for {} minutes. Change your password.",
                 muted_until.saturating_sub(*at).div_ceil(60)
             ),
+            *at,
+        )),
+        Event::TwoStepTurnedOff { account, at } => Some((
+            account,
+            "Two-step verification was turned off: your phones, backup codes and application passwords no longer work. If this wasn't you, change your password and turn it on again.".to_owned(),
             *at,
         )),
         _ => None,

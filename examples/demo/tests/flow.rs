@@ -341,3 +341,56 @@ async fn session_cookie_is_rotated_at_login_and_httponly() {
         Some("/login")
     );
 }
+
+/// Issue 13 finding 3: with its last phone removed and backup codes left, the account
+/// keeps two-step verification (the password alone does not log in) until the user
+/// turns it off with a code, which revokes the codes and leaves a notice.
+#[tokio::test]
+async fn removing_the_last_phone_keeps_two_step_on_until_the_user_turns_it_off() {
+    let mut site = Site::new().await;
+    let mut browser = site.browser();
+    let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
+    let page = browser.get("/security").await.body;
+    let at = page.find(r#"name="device" value=""#).expect("a phone listed");
+    let rest = &page[at + r#"name="device" value=""#.len()..];
+    let device = rest[..rest.find('"').unwrap()].to_owned();
+    let r = browser
+        .post("/security/devices/remove", &[("device", &device)])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/security"), "{}", r.body);
+    let page = browser.get("/security").await.body;
+    assert!(page.contains("Two-step verification is <b>on</b>"), "{page}");
+    browser.logout().await;
+
+    let r = browser.login("alice", "correct horse").await;
+    assert_ne!(
+        r.location.as_deref(),
+        Some("/security"),
+        "the password alone does not log in"
+    );
+    browser.get("/login/backup").await;
+    let r = browser
+        .post("/login/backup", &[("code", &enrolled.backup_codes[0])])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/security"));
+
+    browser.get("/security").await;
+    let r = browser
+        .post("/security/turn-off", &[("proof", "aaaaa-aaaaa")])
+        .await;
+    assert!(r.body.contains("first prove it is you"), "{}", r.body);
+    let r = browser
+        .post("/security/turn-off", &[("proof", &enrolled.backup_codes[1])])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/security"), "{}", r.body);
+    let page = browser.get("/security").await.body;
+    assert!(page.contains("Two-step verification is <b>off</b>"), "{page}");
+    assert!(page.contains("Two-step verification was turned off"), "{page}");
+    browser.logout().await;
+    let r = browser.login("alice", "correct horse").await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/security"),
+        "off: the password alone logs in"
+    );
+}

@@ -93,12 +93,7 @@ impl Rp {
                 Ok(false)
             }
             EnrollmentAuthorization::Proven(proof) => {
-                if proof.account != account {
-                    return Err(Error::ProofRefused("proof is for another account"));
-                }
-                if proof.at > now || now - proof.at > self.push_policy.proof_max_age {
-                    return Err(Error::ProofRefused("proof is too old"));
-                }
+                proof.check(account, now, self.push_policy.proof_max_age)?;
                 Ok(true)
             }
         }

@@ -26,12 +26,12 @@ use crate::state::{blocking_rp, rng, AppState};
 #[derive(Deserialize)]
 pub(super) struct EnrollForm {
     #[serde(default)]
-    proof: SecretField,
+    pub(super) proof: SecretField,
 }
 
 /// The existing second factor, proven by `typed` (a TOTP code if all digits,
 /// else a backup code).
-async fn prove(state: &AppState, account: &str, typed: &str) -> Result<ProofResult> {
+pub(super) async fn prove(state: &AppState, account: &str, typed: &str) -> Result<ProofResult> {
     let typed = typed.trim().to_owned();
     if !typed.is_empty() && typed.chars().all(|c| c.is_ascii_digit()) {
         return Ok(state.rp.prove_with_totp(account, &typed).await?);

@@ -12,6 +12,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::require_user;
+use super::second_step::refusal;
 use super::{app_passwords, connect_phone};
 use crate::csrf::Posted;
 use crate::db::User;
@@ -29,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/security/backup-codes", post(regenerate))
         .route("/security/devices/remove", post(remove_device))
         .route("/security/notices/dismiss", post(dismiss))
+        .route("/security/turn-off", post(turn_off))
 }
 
 /// A page for the logged-in `user`.
@@ -108,8 +110,16 @@ pub async fn render(
         format!(
             r#"<p id="tsv-status">Two-step verification is <b>on</b>. Phones that can approve your logins:</p>
 <table id="devices">{rows}</table>
-<details><summary>Add another phone</summary>{}</details>"#,
-            html::form("/security/enroll", csrf, &proof, "Add a phone", "secondary")
+<details><summary>Add another phone</summary>{}</details>
+<details id="turn-off"><summary>Turn off two-step verification</summary><p class="muted">Your phones, your backup codes and your application passwords stop working; after that your password alone logs you in.</p>{}</details>"#,
+            html::form("/security/enroll", csrf, &proof, "Add a phone", "secondary"),
+            html::form(
+                "/security/turn-off",
+                csrf,
+                &proof,
+                "Turn off two-step verification",
+                "danger"
+            )
         )
     } else {
         format!(
@@ -245,5 +255,36 @@ async fn dismiss(
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
     state.db.dismiss_notices(&user.account())?;
+    Ok(Redirect::to("/security").into_response())
+}
+
+/// Turns two-step verification off, with a code from the app or a backup code.
+async fn turn_off(
+    State(state): State<AppState>,
+    Posted(mut session, form): Posted<connect_phone::EnrollForm>,
+) -> Result<Response> {
+    let user = require_user(&state, &session)?;
+    let account = user.account();
+    let proof = match connect_phone::prove(&state, &account, form.proof.expose()).await? {
+        Ok(proof) => proof,
+        Err(verdict) => {
+            let message = refusal(verdict).unwrap_or_default();
+            let message =
+                format!("To turn off two-step verification, first prove it is you. {message}");
+            return Ok(render(&state, &session, &user, None, Some(&message))
+                .await?
+                .into_response());
+        }
+    };
+    let message = match state.rp.turn_off_two_step(proof, &mut rng()?).await {
+        Ok(_) => "Two-step verification is off.",
+        Err(e @ RpError::Relay(_)) => {
+            tracing::warn!(error = %e, "turning off: a phone's removal not confirmed at the relay");
+            "The phone service was unreachable: two-step verification is still on. Try again."
+        }
+        Err(e) => return Err(e.into()),
+    };
+    session.row.flash = Some(message.to_owned());
+    session.save(&state)?;
     Ok(Redirect::to("/security").into_response())
 }
