@@ -28,6 +28,9 @@ pub enum AppError {
     /// Anything else that should not happen.
     #[error("internal: {0}")]
     Internal(&'static str),
+    /// Every hashing slot stayed taken: try again soon.
+    #[error("busy: no hashing slot")]
+    Busy,
 }
 
 /// The site's result type.
@@ -44,6 +47,10 @@ impl IntoResponse for AppError {
                 return axum::response::Redirect::to("/login").into_response();
             }
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "That request was not valid."),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The site is busy. Please try again in a moment.",
+            ),
             AppError::Db(_) | AppError::Rp(_) | AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. Please try again.",

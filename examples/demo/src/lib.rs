@@ -22,6 +22,7 @@ pub mod db;
 pub mod embedded;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod html;
 pub mod routes;
 pub mod session;

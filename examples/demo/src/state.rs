@@ -12,6 +12,7 @@ use rand_core::{OsRng, SeedableRng, TryRngCore};
 use crate::db::Db;
 use crate::error::{AppError, Result};
 use crate::events::NoticeSink;
+use crate::gate::PasswordGate;
 use crate::sim::SimPhone;
 
 /// Fixed settings of the site.
@@ -40,6 +41,8 @@ pub struct AppState {
     pub hasher: Arc<dyn SecretHasher>,
     /// The simulated phone (with the embedded relay).
     pub sim: Option<Arc<SimPhone>>,
+    /// Password-step throttles and the bound on concurrent hashing.
+    pub gate: Arc<PasswordGate>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,6 +78,7 @@ impl AppState {
             settings: Arc::new(settings),
             hasher,
             sim: None,
+            gate: Arc::new(PasswordGate::per_core()),
         }
     }
 
@@ -88,6 +92,29 @@ impl AppState {
     pub fn now(&self) -> i64 {
         i64::try_from(self.rp.now()).unwrap_or(i64::MAX)
     }
+
+    /// Runs slow, blocking work (argon2id, SQLite) off the async workers, at most one
+    /// per core at a time ([`PasswordGate::hashing_slot`]: 503 when none frees up soon).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _slot = self.gate.hashing_slot().await?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|_| AppError::Internal("blocking task failed"))?
+    }
+
+    /// Runs RP calls that hash with argon2id the same way: `f`'s future runs on a
+    /// blocking thread, its store calls driven by the current runtime.
+    pub async fn blocking_rp<T, F>(&self, f: impl FnOnce() -> F + Send + 'static) -> Result<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let runtime = tokio::runtime::Handle::current();
+        self.blocking(move || runtime.block_on(f())).await
+    }
 }
 
 /// A fresh CSPRNG seeded from the OS, for the RP calls that take one.
@@ -97,24 +124,4 @@ pub fn rng() -> Result<ChaCha20Rng> {
         .try_fill_bytes(&mut seed)
         .map_err(|_| AppError::Internal("random generator failed"))?;
     Ok(ChaCha20Rng::from_seed(seed))
-}
-
-/// Runs slow, blocking work (argon2id, SQLite) off the async workers.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| AppError::Internal("blocking task failed"))?
-}
-
-/// Runs RP calls that hash with argon2id off the async workers: `f`'s future runs on a
-/// blocking thread, its store calls driven by the current runtime.
-pub async fn blocking_rp<T, F>(f: impl FnOnce() -> F + Send + 'static) -> Result<T>
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = Result<T>>,
-{
-    let runtime = tokio::runtime::Handle::current();
-    blocking(move || runtime.block_on(f())).await
 }

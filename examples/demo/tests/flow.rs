@@ -351,7 +351,9 @@ async fn removing_the_last_phone_keeps_two_step_on_until_the_user_turns_it_off()
     let mut browser = site.browser();
     let enrolled = signup_and_enroll(&mut site, &mut browser, "alice").await;
     let page = browser.get("/security").await.body;
-    let at = page.find(r#"name="device" value=""#).expect("a phone listed");
+    let at = page
+        .find(r#"name="device" value=""#)
+        .expect("a phone listed");
     let rest = &page[at + r#"name="device" value=""#.len()..];
     let device = rest[..rest.find('"').unwrap()].to_owned();
     let r = browser
@@ -359,7 +361,10 @@ async fn removing_the_last_phone_keeps_two_step_on_until_the_user_turns_it_off()
         .await;
     assert_eq!(r.location.as_deref(), Some("/security"), "{}", r.body);
     let page = browser.get("/security").await.body;
-    assert!(page.contains("Two-step verification is <b>on</b>"), "{page}");
+    assert!(
+        page.contains("Two-step verification is <b>on</b>"),
+        "{page}"
+    );
     browser.logout().await;
 
     let r = browser.login("alice", "correct horse").await;
@@ -380,12 +385,21 @@ async fn removing_the_last_phone_keeps_two_step_on_until_the_user_turns_it_off()
         .await;
     assert!(r.body.contains("first prove it is you"), "{}", r.body);
     let r = browser
-        .post("/security/turn-off", &[("proof", &enrolled.backup_codes[1])])
+        .post(
+            "/security/turn-off",
+            &[("proof", &enrolled.backup_codes[1])],
+        )
         .await;
     assert_eq!(r.location.as_deref(), Some("/security"), "{}", r.body);
     let page = browser.get("/security").await.body;
-    assert!(page.contains("Two-step verification is <b>off</b>"), "{page}");
-    assert!(page.contains("Two-step verification was turned off"), "{page}");
+    assert!(
+        page.contains("Two-step verification is <b>off</b>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Two-step verification was turned off"),
+        "{page}"
+    );
     browser.logout().await;
     let r = browser.login("alice", "correct horse").await;
     assert_eq!(
@@ -393,4 +407,62 @@ async fn removing_the_last_phone_keeps_two_step_on_until_the_user_turns_it_off()
         Some("/security"),
         "off: the password alone logs in"
     );
+}
+
+/// Issue 13 finding 4: the password step is throttled before any hash, per account
+/// (429 with the wait), and a right password after the wait logs in.
+#[tokio::test]
+async fn password_guesses_are_throttled_before_any_hash() {
+    let site = Site::new().await;
+    let mut browser = site.browser();
+    browser.signup("alice", "correct horse").await;
+    browser.logout().await;
+    for _ in 0..5 {
+        let r = browser.login("alice", "wrong horse").await;
+        assert!(r.body.contains("Wrong username or password."), "{}", r.body);
+    }
+    let r = browser.login("alice", "correct horse").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        r.body.contains("Too many attempts. Try again in"),
+        "{}",
+        r.body
+    );
+    // Unknown names are counted the same way (no difference to probe).
+    for _ in 0..5 {
+        browser.login("nobody", "wrong horse").await;
+    }
+    let r = browser.login("nobody", "wrong horse").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    site.advance(1);
+    let r = browser.login("alice", "correct horse").await;
+    assert_eq!(r.location.as_deref(), Some("/security"), "{}", r.body);
+}
+
+/// Issue 13 finding 8: `/api/whoami` answers wrong application passwords for unknown and
+/// known usernames alike, throttling included (401 five times, then 429 with a wait).
+#[tokio::test]
+async fn whoami_answers_unknown_and_known_users_alike() {
+    let site = Site::new().await;
+    let mut browser = site.browser();
+    browser.signup("alice", "correct horse").await;
+    let basic = |user: &str| {
+        use base64::Engine as _;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{user}:zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz-zzzz"))
+        )
+    };
+    let mut tool = site.browser();
+    for user in ["alice", "nobody"] {
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            let r = tool
+                .get_with("/api/whoami", "authorization", &basic(user))
+                .await;
+            statuses.push(r.status.as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{user}");
+    }
 }

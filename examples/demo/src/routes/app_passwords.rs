@@ -4,7 +4,7 @@
 //! username and an application password (the account password is refused
 //! there once two-step verification is on).
 
-use assent_rp::{Error as RpError, Verification};
+use assent_rp::{Admission, Error as RpError, Verification};
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,7 +21,7 @@ use super::security::{render, user_page};
 use crate::csrf::Posted;
 use crate::error::Result;
 use crate::html::{self, esc};
-use crate::state::{blocking_rp, rng, AppState};
+use crate::state::{rng, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -98,10 +98,11 @@ async fn create(
     let rp = state.rp.clone();
     let account = user.account();
     let mut r = rng()?;
-    let created = blocking_rp(move || async move {
-        Ok(rp.create_app_password(&account, &form.name, &mut r).await)
-    })
-    .await?;
+    let created = state
+        .blocking_rp(move || async move {
+            Ok(rp.create_app_password(&account, &form.name, &mut r).await)
+        })
+        .await?;
     let created = match created {
         Ok(c) => c,
         Err(RpError::InvalidName) => {
@@ -174,23 +175,32 @@ async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         return Ok(unauthorized("basic auth required"));
     };
     let Some((user, _)) = state.db.user_by_name(&username)? else {
-        return Ok(unauthorized("wrong username or application password"));
+        // Counted like guesses at a real account's passwords: the same answers.
+        let now = u64::try_from(state.now()).unwrap_or(0);
+        return Ok(match state.gate.admit_unknown_user(&username, now) {
+            Admission::Allowed => unauthorized("wrong username or application password"),
+            Admission::Throttled { retry_after } => too_many(retry_after),
+        });
     };
     let rp = state.rp.clone();
     let account = user.account();
-    let verdict =
-        blocking_rp(move || async move { Ok(rp.verify_app_password(&account, &password).await?) })
-            .await?;
+    let verdict = state
+        .blocking_rp(move || async move { Ok(rp.verify_app_password(&account, &password).await?) })
+        .await?;
     Ok(match verdict {
         Verification::Accepted => {
             Json(serde_json::json!({ "user": user.username })).into_response()
         }
         Verification::Rejected => unauthorized("wrong username or application password"),
-        Verification::Throttled { retry_after } => (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", retry_after.as_secs().max(1).to_string())],
-            Json(serde_json::json!({ "error": "too many failed attempts" })),
-        )
-            .into_response(),
+        Verification::Throttled { retry_after } => too_many(retry_after),
     })
+}
+
+fn too_many(retry_after: std::time::Duration) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [("retry-after", retry_after.as_secs().max(1).to_string())],
+        Json(serde_json::json!({ "error": "too many failed attempts" })),
+    )
+        .into_response()
 }

@@ -21,7 +21,7 @@ use crate::csrf::{Posted, SecretField};
 use crate::error::{AppError, Result};
 use crate::html::{self, esc};
 use crate::session::Session;
-use crate::state::{blocking_rp, rng, AppState};
+use crate::state::{rng, AppState};
 
 #[derive(Deserialize)]
 pub(super) struct EnrollForm {
@@ -38,7 +38,9 @@ pub(super) async fn prove(state: &AppState, account: &str, typed: &str) -> Resul
     }
     let rp = state.rp.clone();
     let account = account.to_owned();
-    blocking_rp(move || async move { Ok(rp.prove_with_backup_code(&account, &typed).await?) }).await
+    state
+        .blocking_rp(move || async move { Ok(rp.prove_with_backup_code(&account, &typed).await?) })
+        .await
 }
 
 pub(super) async fn enroll(
@@ -245,10 +247,11 @@ pub(super) async fn activate(
     let mut r = rng()?;
     let code = form.code;
     let acct = account.clone();
-    let result = blocking_rp(move || async move {
-        Ok(rp.activate(&acct, &eid, code.expose().trim(), &mut r).await)
-    })
-    .await?;
+    let result = state
+        .blocking_rp(move || async move {
+            Ok(rp.activate(&acct, &eid, code.expose().trim(), &mut r).await)
+        })
+        .await?;
     session.row.enroll_eid = None;
     let message = match result {
         Ok(ActivationResult::Activated(activated)) => {

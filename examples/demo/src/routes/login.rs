@@ -3,6 +3,7 @@
 //! it has one); without one, it logs in.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -12,9 +13,10 @@ use super::second_step::start_push;
 use super::{complete_login, logged_in, ClientInfo};
 use crate::csrf::{Posted, SecretField};
 use crate::error::Result;
-use crate::html;
+use crate::gate::Refusal;
+use crate::html::{self, wait_text};
 use crate::session::Session;
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -75,6 +77,18 @@ async fn submit(
     Posted(mut session, login): Posted<LoginForm>,
 ) -> Result<Response> {
     let username = login.username.trim().to_lowercase();
+    // Throttled before any hash (issue 13 finding 4): per account and per source.
+    let now = u64::try_from(state.now()).unwrap_or(0);
+    if let Err(Refusal::Throttled(wait)) = state.gate.admit(&username, client.ip, now) {
+        tracing::info!("password attempt throttled");
+        let message = format!(
+            "Too many attempts. Try again in {}.",
+            wait_text(wait.as_secs())
+        );
+        let mut response = form(&session.row.csrf, &username, None, Some(&message)).into_response();
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     let found = state.db.user_by_name(&username)?;
     let hasher = state.hasher.clone();
     let password = login.password;
@@ -82,16 +96,17 @@ async fn submit(
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let right = blocking(move || match stored {
-        Some(hash) => Ok(hasher.verify(password.expose().as_bytes(), &hash)?),
-        None => {
-            // Spend the same time on unknown names as on wrong passwords.
-            let salt = crate::session::random_salt()?;
-            hasher.hash(password.expose().as_bytes(), &salt)?;
-            Ok(false)
-        }
-    })
-    .await?;
+    let right = state
+        .blocking(move || match stored {
+            Some(hash) => Ok(hasher.verify(password.expose().as_bytes(), &hash)?),
+            None => {
+                // Spend the same time on unknown names as on wrong passwords.
+                let salt = crate::session::random_salt()?;
+                hasher.hash(password.expose().as_bytes(), &salt)?;
+                Ok(false)
+            }
+        })
+        .await?;
     let Some(user) = user.filter(|_| right) else {
         tracing::info!("wrong username or password");
         return Ok(form(
@@ -102,6 +117,7 @@ async fn submit(
         )
         .into_response());
     };
+    state.gate.succeeded(&username, client.ip, now);
     let account = user.account();
     if !state.rp.has_second_factor(&account).await? {
         complete_login(&state, &mut session, &user, None)?;

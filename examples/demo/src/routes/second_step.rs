@@ -27,7 +27,7 @@ use crate::db::User;
 use crate::error::{AppError, Result};
 use crate::html::{self, esc, wait_text};
 use crate::session::Session;
-use crate::state::{blocking_rp, rng, AppState};
+use crate::state::{rng, AppState};
 
 /// Longest long-poll the status endpoint holds, seconds.
 const MAX_WAIT: u64 = 25;
@@ -404,11 +404,12 @@ async fn backup_submit(
     let user = pending_user(&state, &session)?;
     let rp = state.rp.clone();
     let account = user.account();
-    let (verdict, left) = blocking_rp(move || async move {
-        let verdict = rp.verify_backup_code(&account, form.code.expose()).await?;
-        Ok((verdict, rp.backup_codes_remaining(&account).await?))
-    })
-    .await?;
+    let (verdict, left) = state
+        .blocking_rp(move || async move {
+            let verdict = rp.verify_backup_code(&account, form.code.expose()).await?;
+            Ok((verdict, rp.backup_codes_remaining(&account).await?))
+        })
+        .await?;
     let flash = format!("You used a backup code: {left} left. You can make new ones below.");
     finish(
         &state,

@@ -19,7 +19,7 @@ use crate::db::User;
 use crate::error::{AppError, Result};
 use crate::html::{self, esc};
 use crate::session::Session;
-use crate::state::{blocking_rp, rng, AppState};
+use crate::state::{rng, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -213,9 +213,9 @@ async fn regenerate(
     }
     let rp = state.rp.clone();
     let mut r = rng()?;
-    let codes =
-        blocking_rp(move || async move { Ok(rp.generate_backup_codes(&account, &mut r).await?) })
-            .await?;
+    let codes = state
+        .blocking_rp(move || async move { Ok(rp.generate_backup_codes(&account, &mut r).await?) })
+        .await?;
     Ok(codes_page(&user, &session, &codes, false))
 }
 

@@ -12,7 +12,7 @@ use crate::csrf::{Posted, SecretField};
 use crate::error::Result;
 use crate::html;
 use crate::session::Session;
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 
 /// Password length bounds (characters).
 pub const PASSWORD_MIN: usize = 8;
@@ -98,11 +98,12 @@ async fn submit(
     }
     let hasher = state.hasher.clone();
     let password = form_data.password;
-    let hash = blocking(move || {
-        let salt = crate::session::random_salt()?;
-        Ok(hasher.hash(password.expose().as_bytes(), &salt)?)
-    })
-    .await?;
+    let hash = state
+        .blocking(move || {
+            let salt = crate::session::random_salt()?;
+            Ok(hasher.hash(password.expose().as_bytes(), &salt)?)
+        })
+        .await?;
     let Some(user) = state.db.create_user(&username, &hash, state.now())? else {
         return Ok(form(&csrf, &username, Some("That username is taken.")).into_response());
     };
