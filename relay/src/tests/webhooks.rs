@@ -255,6 +255,10 @@ async fn webhook_urls_must_be_https() {
         "ftp://rp.example.com/hook",
         "https://user:pw@rp.example.com/hook",
         "nonsense",
+        // Internal addresses (SSRF), refused even where loopback is allowed (tests).
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[fd00::1]/hook",
     ] {
         let reply = app
             .send(request(

@@ -92,6 +92,9 @@ impl HttpTransport {
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .https_only(!allow_loopback_http)
+            .dns_resolver(std::sync::Arc::new(super::address::PublicResolver {
+                allow_loopback: allow_loopback_http,
+            }))
             .user_agent(concat!("assent-relay/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;

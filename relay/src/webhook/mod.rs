@@ -18,6 +18,7 @@
 //! effort and in memory: events queued when the relay stops are lost, so a
 //! receiver must still poll or long-poll as its source of truth.
 
+pub mod address;
 pub mod dispatch;
 pub mod sign;
 
@@ -99,7 +100,9 @@ pub fn make_secret() -> Result<Zeroizing<String>, RandomError> {
 pub const MAX_URL_LEN: usize = 2048;
 
 /// Checks a webhook URL: `https://` with a host, no user info or fragment,
-/// at most [`MAX_URL_LEN`] bytes. `http://` is accepted only for a loopback
+/// at most [`MAX_URL_LEN`] bytes, and if the host is an address, a public one
+/// ([`address::allowed`]; names are checked when resolved, by
+/// [`address::PublicResolver`]). `http://` is accepted only for a loopback
 /// host (127.0.0.0/8, `::1`, `localhost`) and only when
 /// `allow_loopback_http` is set (tests and local development).
 pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
@@ -117,10 +120,13 @@ pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
         return Err("webhook URL needs a host".into());
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host == "localhost"
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let literal = bare.parse::<std::net::IpAddr>().ok();
+    if let Some(ip) = literal {
+        if !address::allowed(ip, allow_loopback_http) {
+            return Err("webhook URL must name a public address".into());
+        }
+    }
+    let loopback = host == "localhost" || literal.is_some_and(|ip| ip.is_loopback());
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback && allow_loopback_http => Ok(()),
@@ -135,7 +141,21 @@ mod tests {
     #[test]
     fn urls_must_be_https_except_loopback_when_allowed() {
         assert!(check_url("https://rp.example.com/hooks/assent", false).is_ok());
-        assert!(check_url("https://10.0.0.1:8443/h", false).is_ok());
+        assert!(check_url("https://93.184.215.14:8443/h", false).is_ok());
+        for internal in [
+            "https://10.0.0.1:8443/h",
+            "https://127.0.0.1/h",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::1]/h",
+            "https://[fd00::1]/h",
+            "https://[::ffff:10.0.0.1]/h",
+        ] {
+            assert_eq!(
+                check_url(internal, false),
+                Err("webhook URL must name a public address".into()),
+                "{internal}"
+            );
+        }
         for bad in [
             "http://rp.example.com/h",
             "http://127.0.0.1:9/h",
