@@ -12,6 +12,7 @@ pub(crate) mod auth;
 pub mod cli;
 pub(crate) mod clock;
 pub mod config;
+pub(crate) mod connections;
 pub mod embed;
 pub(crate) mod error;
 pub(crate) mod exchange;

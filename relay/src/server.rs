@@ -9,12 +9,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Config, LogFormat};
+use crate::connections;
 use crate::notify::providers::{Providers, PushSetupError};
 use crate::purge;
 use crate::routes::app;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
-use crate::tls::{self, DevFiles, Identity, TlsError, TlsMode};
+use crate::tls::{DevFiles, Identity, TlsError, TlsMode};
 
 /// The server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -113,10 +114,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let limits = state.config.connections;
     let (router, stopping, purger) = start(&listener, state, shutdown, "http")?;
-    let result = axum::serve(listener, router)
-        .with_graceful_shutdown(stopping)
-        .await;
+    let result = connections::serve(listener, router, None, limits, stopping).await;
     let _ = purger.await;
     tracing::info!("assent-relay stopped");
     result.map_err(ServerError::from)
@@ -131,8 +131,9 @@ pub async fn serve_tls(
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let limits = state.config.connections;
     let (router, stopping, purger) = start(&listener, state, shutdown, "https")?;
-    let result = tls::serve_tls(listener, router, tls, stopping).await;
+    let result = connections::serve(listener, router, Some(tls), limits, stopping).await;
     let _ = purger.await;
     tracing::info!("assent-relay stopped");
     result.map_err(ServerError::from)

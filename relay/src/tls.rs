@@ -1,22 +1,12 @@
-//! HTTPS serving: rustls (ring provider) with ALPN `h2` and `http/1.1`, from
-//! the operator's PEM files or from a development CA that the relay makes at
-//! its first zero-config start and reuses afterwards.
+//! The relay's TLS identity: rustls (ring provider) with ALPN `h2` and `http/1.1`,
+//! from the operator's PEM files or from a development CA that the relay makes at
+//! its first zero-config start and reuses afterwards. Serving is `connections.rs`.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio_rustls::TlsAcceptor;
 
 /// File of the development CA certificate, in the working directory: phones
 /// (and RPs) must trust it, e.g. `assent phone --ca assent-relay-ca.pem`.
@@ -27,12 +17,6 @@ pub const DEV_TLS_DIR: &str = "assent-relay-tls";
 pub const DEV_CERT_FILE: &str = "cert.pem";
 /// The development server key (mode 0600), inside [`DEV_TLS_DIR`].
 pub const DEV_KEY_FILE: &str = "key.pem";
-
-/// How long in-flight requests may take to finish after the shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How the relay speaks to its clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,78 +233,6 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
     let mut file = options.open(path).map_err(io_error(path))?;
     file.write_all(bytes).map_err(io_error(path))?;
     file.sync_all().map_err(io_error(path))
-}
-
-/// Serves `router` over TLS on `listener` until `shutdown` completes, then
-/// stops accepting, lets in-flight requests finish (HTTP/1.1 connections
-/// close after their current request, HTTP/2 ones get a GOAWAY) and returns.
-/// `on_shutdown` runs once the signal fired (e.g. to answer parked long-polls).
-pub async fn serve_tls(
-    listener: TcpListener,
-    router: Router,
-    config: Arc<rustls::ServerConfig>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(config);
-    let graceful = GracefulShutdown::new();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _peer) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        let watcher = graceful.watcher();
-        let mut stop_rx = stop_rx.clone();
-        tokio::spawn(async move {
-            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
-            let tls = tokio::select! {
-                result = handshake => match result {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => {
-                        tracing::debug!(error = %e, "TLS handshake failed");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!("TLS handshake timed out");
-                        return;
-                    }
-                },
-                _ = stop_rx.wait_for(|stop| *stop) => return,
-            };
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let service = TowerToHyperService::new(router);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
-            if let Err(e) = watcher.watch(connection.into_owned()).await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    let _ = stop_tx.send(true);
-    // A client that neither sends nor closes (an idle HTTP/2 connection that
-    // ignores GOAWAY) must not hold the relay up forever.
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            grace_secs = SHUTDOWN_GRACE.as_secs(),
-            "connections still open after the shutdown grace period: closing them"
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

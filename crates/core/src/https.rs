@@ -50,6 +50,9 @@ impl HttpsTransport {
             .https_only(true)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
+            // Before the relay closes an idle connection (30 s by default), so a
+            // request never goes out on a connection the relay is closing.
+            .pool_idle_timeout(Duration::from_secs(20))
             .timeout(CALL_TIMEOUT)
             .user_agent(concat!("assent-core/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = extra_ca {

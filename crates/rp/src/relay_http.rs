@@ -144,6 +144,9 @@ impl HttpsWire {
             .https_only(true)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
+            // Before the relay closes an idle connection (30 s by default), so a
+            // request never goes out on a connection the relay is closing.
+            .pool_idle_timeout(Duration::from_secs(20))
             .timeout(MAX_WAIT + Duration::from_secs(15))
             .user_agent(concat!("assent-rp/", env!("CARGO_PKG_VERSION")));
         if let Some(ca) = ca {

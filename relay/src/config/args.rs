@@ -52,6 +52,15 @@ pub struct ConfigArgs {
     #[arg(long, env = "ASSENT_RELAY_BODY_LIMIT", global = true)]
     pub body_limit: Option<usize>,
 
+    /// Most open client connections; more are closed at once [default: 10000].
+    #[arg(long, env = "ASSENT_RELAY_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+
+    /// Seconds a client has to send a request's headers (also the longest an
+    /// idle connection stays open) [default: 30].
+    #[arg(long, env = "ASSENT_RELAY_HEADER_READ_TIMEOUT_SECS", global = true)]
+    pub header_read_timeout_secs: Option<u64>,
+
     /// Seconds between purges of expired enrollments and challenges
     /// [default: 60].
     #[arg(long, env = "ASSENT_RELAY_PURGE_INTERVAL_SECS", global = true)]

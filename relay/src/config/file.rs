@@ -20,6 +20,8 @@ pub(super) struct FileConfig {
     pub(super) cache_ttl_ms: Option<u64>,
     pub(super) public_origin: Option<String>,
     pub(super) body_limit: Option<usize>,
+    pub(super) max_connections: Option<usize>,
+    pub(super) header_read_timeout_secs: Option<u64>,
     pub(super) purge_interval_secs: Option<u64>,
     pub(super) max_wait_secs: Option<u64>,
     pub(super) max_challenge_ttl_secs: Option<u64>,

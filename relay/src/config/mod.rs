@@ -25,6 +25,7 @@ pub use error::ConfigError;
 pub use limits::Limits;
 
 use crate::config::push::PushSettings;
+pub use crate::connections::ConnectionLimits;
 use crate::tls::TlsMode;
 
 /// Default listen address.
@@ -58,6 +59,8 @@ pub struct Config {
     pub public_origin: RelayUrl,
     /// Maximum body size, bytes.
     pub body_limit: usize,
+    /// Connection limits (count, slow and idle clients).
+    pub connections: ConnectionLimits,
     /// Seconds between purges.
     pub purge_interval_secs: u64,
     /// Longest long-poll wait, seconds.

@@ -2,11 +2,12 @@
 //! file, then the defaults) and checking the result.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use assent_protocol::RelayUrl;
 
 use super::file::{read_file, FileConfig};
-use super::{Config, ConfigArgs, ConfigError, Limits, DEFAULT_DATABASE_URL};
+use super::{Config, ConfigArgs, ConfigError, ConnectionLimits, Limits, DEFAULT_DATABASE_URL};
 use crate::config::push::{PushArgs, PushSettings};
 use crate::tls::TlsMode;
 
@@ -54,6 +55,17 @@ impl Config {
             cache_ttl_ms: args.cache_ttl_ms.or(file.cache_ttl_ms).unwrap_or(1000),
             public_origin,
             body_limit: args.body_limit.or(file.body_limit).unwrap_or(64 * 1024),
+            connections: ConnectionLimits {
+                max_connections: args
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(ConnectionLimits::default().max_connections),
+                header_read_timeout: Duration::from_secs(
+                    args.header_read_timeout_secs
+                        .or(file.header_read_timeout_secs)
+                        .unwrap_or(ConnectionLimits::default().header_read_timeout.as_secs()),
+                ),
+            },
             purge_interval_secs: args
                 .purge_interval_secs
                 .or(file.purge_interval_secs)
@@ -99,6 +111,16 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.connections.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections must be at least 1".into(),
+            ));
+        }
+        if self.connections.header_read_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "header_read_timeout_secs must be at least 1".into(),
+            ));
+        }
         if self.body_limit < 1024 {
             return Err(ConfigError::Invalid(
                 "body_limit must be at least 1024 bytes".into(),

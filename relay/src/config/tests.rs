@@ -124,3 +124,36 @@ fn unknown_file_keys_and_bad_values_are_refused() {
         Err(ConfigError::Read { .. })
     ));
 }
+
+#[test]
+fn connection_limits_have_defaults_and_refuse_zero() {
+    let config = Config::resolve(&ConfigArgs::default()).unwrap();
+    assert_eq!(config.connections, ConnectionLimits::default());
+    assert_eq!(config.connections.header_read_timeout.as_secs(), 30);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.toml");
+    std::fs::write(
+        &path,
+        "max_connections = 500\nheader_read_timeout_secs = 5\n",
+    )
+    .unwrap();
+    let config = Config::resolve(&ConfigArgs {
+        config: Some(path),
+        ..ConfigArgs::default()
+    })
+    .unwrap();
+    assert_eq!(config.connections.max_connections, 500);
+    assert_eq!(config.connections.header_read_timeout.as_secs(), 5);
+    for args in [
+        ConfigArgs {
+            max_connections: Some(0),
+            ..ConfigArgs::default()
+        },
+        ConfigArgs {
+            header_read_timeout_secs: Some(0),
+            ..ConfigArgs::default()
+        },
+    ] {
+        assert!(Config::resolve(&args).is_err());
+    }
+}

@@ -7,6 +7,7 @@
 mod common;
 mod features_support;
 
+mod connections;
 mod flow;
 mod malformed;
 mod managed;
