@@ -19,15 +19,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
+use crate::admin::{self, AdminError};
 use crate::auth::make_api_key;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigArgs};
 use crate::notify::PushProvider;
-use crate::random::random_id;
 use crate::server::{self, ServerError};
 use crate::state::AppState;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{db_time, Store, StoreError, StoreOptions, Tenant};
+use crate::store::{db_time, Store, StoreError, StoreOptions};
 use crate::tls::{DevFiles, Identity};
 
 /// Why an embedded relay could not be set up, or a tenant made. The text names the
@@ -284,36 +284,23 @@ impl Relay {
         crate::routes::app(self.state.clone())
     }
 
-    /// Whether some long-poll is parked right now.
-    pub fn has_parked_waits(&self) -> bool {
-        !self.state.waiters.is_empty()
-    }
-
     /// Makes tenant `name` (1 to 200 characters, unique) and one API key for it.
     pub async fn create_tenant(&self, name: &str) -> Result<ApiKey, EmbedError> {
-        let name = name.trim();
-        if name.is_empty() || name.len() > 200 {
-            return Err(EmbedError::Tenant(
-                "a tenant name is 1 to 200 characters".into(),
-            ));
-        }
         let now = db_time(self.state.clock.now());
-        let tenant = Tenant {
-            id: random_id().map_err(|e| EmbedError::Tenant(e.to_string()))?,
-            name: name.to_owned(),
-            created_at: now,
-        };
-        match self.state.store.create_tenant(&tenant).await {
-            Err(StoreError::Conflict) => {
-                return Err(EmbedError::Tenant(format!(
-                    "a tenant named {name:?} already exists"
-                )))
-            }
-            other => other?,
-        }
+        let store = self.state.store.as_ref();
+        let tenant = admin::create_tenant(store, name, now)
+            .await
+            .map_err(tenant_error)?;
         let made = make_api_key(&tenant.id, now).map_err(|e| EmbedError::Tenant(e.to_string()))?;
-        self.state.store.create_api_key(&made.record).await?;
+        store.create_api_key(&made.record).await?;
         Ok(ApiKey(made.key))
+    }
+}
+
+fn tenant_error(e: AdminError) -> EmbedError {
+    match e {
+        AdminError::Store(e) => EmbedError::Store(e),
+        other => EmbedError::Tenant(other.to_string()),
     }
 }
 
@@ -355,11 +342,6 @@ impl RunningRelay {
     /// Where that CA file is (for `assent phone --ca`).
     pub fn ca_path(&self) -> Option<&std::path::Path> {
         self.ca.as_ref().map(|(path, _)| path.as_path())
-    }
-
-    /// The relay being served.
-    pub fn relay(&self) -> &Relay {
-        &self.relay
     }
 
     /// Makes tenant `name` and one API key for it; see [`Relay::create_tenant`].

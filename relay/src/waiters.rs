@@ -99,7 +99,8 @@ impl Waiters {
         }
     }
 
-    /// Number of keys with live waiters (for tests and metrics).
+    /// Number of keys with live waiters (for tests).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         let map = match self.map.lock() {
             Ok(map) => map,
@@ -109,6 +110,7 @@ impl Waiters {
     }
 
     /// Whether no one waits.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -59,12 +59,16 @@ impl SecondFactorProof {
         self.by
     }
 
-    /// Refuses the proof unless it is for `account` and at most `max_age` seconds old
-    /// at `now`.
+    /// Refuses the proof unless it is for `account` and fresh ([`Self::check_fresh`]).
     pub(crate) fn check(&self, account: &str, now: u64, max_age: u64) -> Result<()> {
         if self.account != account {
             return Err(Error::ProofRefused("proof is for another account"));
         }
+        self.check_fresh(now, max_age)
+    }
+
+    /// Refuses the proof unless it is at most `max_age` seconds old at `now`.
+    pub(crate) fn check_fresh(&self, now: u64, max_age: u64) -> Result<()> {
         if self.at > now || now - self.at > max_age {
             return Err(Error::ProofRefused("proof is too old"));
         }

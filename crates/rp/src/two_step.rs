@@ -59,7 +59,7 @@ impl Rp {
         rng: &mut R,
     ) -> Result<TurnedOff> {
         let now = self.clock.now();
-        proof.check(proof.account(), now, self.push_policy.proof_max_age)?;
+        proof.check_fresh(now, self.push_policy.proof_max_age)?;
         let account = proof.account();
         let mut done = TurnedOff::default();
         for device in self.store.devices(account).await? {

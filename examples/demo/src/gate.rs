@@ -27,7 +27,7 @@ pub const HASH_WAIT: Duration = Duration::from_secs(2);
 const FORGET_AFTER: u64 = 3600;
 
 /// At most this many tracked accounts and sources each; beyond it, forgotten states go
-/// first, then the oldest.
+/// first, then the older half.
 const MAX_TRACKED: usize = 100_000;
 
 /// Per-account password guesses: 5 free, then 1 s, 2 s … up to 15 minutes.
@@ -71,18 +71,18 @@ impl<K: std::hash::Hash + Eq + Clone> Table<K> {
         admission
     }
 
+    /// Forgets the states past their time; when that is not enough, the older half
+    /// too, so a full table costs one sweep per [`MAX_TRACKED`] / 2 new keys, not one
+    /// per request.
     fn evict(&mut self, now: u64) {
         self.0
             .retain(|_, s| now < s.next_allowed.saturating_add(FORGET_AFTER));
         if self.0.len() >= MAX_TRACKED {
-            if let Some(oldest) = self
-                .0
-                .iter()
-                .min_by_key(|(_, s)| s.next_allowed)
-                .map(|(k, _)| k.clone())
-            {
-                self.0.remove(&oldest);
-            }
+            let mut times: Vec<u64> = self.0.values().map(|s| s.next_allowed).collect();
+            let middle = times.len() / 2;
+            let (_, median, _) = times.select_nth_unstable(middle);
+            let median = *median;
+            self.0.retain(|_, s| s.next_allowed > median);
         }
     }
 

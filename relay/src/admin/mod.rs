@@ -8,7 +8,7 @@ use crate::auth::make_api_key;
 use crate::cli::{AdminCommand, KeyCommand, TenantCommand};
 use crate::random::{random_id, RandomError};
 use crate::settings::SettingsStore;
-use crate::store::{db_time, Store, StoreError, Tenant};
+use crate::store::{db_time, DbTime, Store, StoreError, Tenant};
 
 /// An admin command failed.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,32 @@ pub enum AdminError {
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Makes tenant `name` (trimmed, 1 to 200 characters, unique): what `admin tenant
+/// create` and the embedding API's `create_tenant` both do.
+pub(crate) async fn create_tenant(
+    store: &dyn Store,
+    name: &str,
+    now: DbTime,
+) -> Result<Tenant, AdminError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(AdminError::Usage(
+            "tenant name must be 1 to 200 characters".into(),
+        ));
+    }
+    let tenant = Tenant {
+        id: random_id()?,
+        name: name.to_owned(),
+        created_at: now,
+    };
+    match store.create_tenant(&tenant).await {
+        Err(StoreError::Conflict) => Err(AdminError::Usage(format!(
+            "a tenant named {name:?} already exists"
+        ))),
+        other => other.map(|()| tenant).map_err(AdminError::from),
+    }
 }
 
 pub(crate) async fn find_tenant(store: &dyn Store, id_or_name: &str) -> Result<Tenant, AdminError> {
@@ -64,25 +90,7 @@ pub async fn run_with(
             managed,
             rp_id,
         }) => {
-            let name = name.trim();
-            if name.is_empty() || name.len() > 200 {
-                return Err(AdminError::Usage(
-                    "tenant name must be 1 to 200 characters".into(),
-                ));
-            }
-            let tenant = Tenant {
-                id: random_id()?,
-                name: name.to_owned(),
-                created_at: now,
-            };
-            match store.create_tenant(&tenant).await {
-                Err(StoreError::Conflict) => {
-                    return Err(AdminError::Usage(format!(
-                        "a tenant named {name:?} already exists"
-                    )))
-                }
-                other => other?,
-            }
+            let tenant = create_tenant(store, name, now).await?;
             writeln!(out, "created tenant {} ({})", tenant.id, tenant.name)?;
             if *managed {
                 features::make_managed(settings, &tenant, rp_id.as_deref(), now, out).await?;

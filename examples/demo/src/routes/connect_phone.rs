@@ -23,8 +23,10 @@ use crate::html::{self, esc};
 use crate::session::Session;
 use crate::state::{rng, AppState};
 
+/// A form carrying a proof of the existing second factor (a code from the app or a
+/// backup code): adding a phone, turning two-step verification off.
 #[derive(Deserialize)]
-pub(super) struct EnrollForm {
+pub(super) struct ProofForm {
     #[serde(default)]
     pub(super) proof: SecretField,
 }
@@ -45,7 +47,7 @@ pub(super) async fn prove(state: &AppState, account: &str, typed: &str) -> Resul
 
 pub(super) async fn enroll(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<EnrollForm>,
+    Posted(mut session, form): Posted<ProofForm>,
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
     let account = user.account();

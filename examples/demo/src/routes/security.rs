@@ -261,7 +261,7 @@ async fn dismiss(
 /// Turns two-step verification off, with a code from the app or a backup code.
 async fn turn_off(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<connect_phone::EnrollForm>,
+    Posted(mut session, form): Posted<connect_phone::ProofForm>,
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
     let account = user.account();
