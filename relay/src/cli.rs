@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigArgs};
+use crate::webhook::Destinations;
 use crate::{admin, server, settings, store};
 
 /// Assent relay: carries push-approval challenges between login servers and
@@ -146,6 +147,7 @@ async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
     match admin::run_with(
         store.as_ref(),
         settings.as_deref(),
+        &Destinations::with_networks(&config.webhook_allow_networks),
         command,
         SystemClock.now(),
         &mut out,
@@ -191,6 +193,11 @@ mod tests {
             "--tls-cert",
             "--tls-key",
             "--plain-http",
+            "--max-long-polls-per-tenant",
+            "--max-long-polls-per-device",
+            "--metrics-listen",
+            "--metrics-token",
+            "--webhook-allow-network",
             "assent-relay-ca.pem",
             "ASSENT_RELAY_LISTEN",
         ] {
@@ -216,5 +223,42 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.config.database_url.as_deref(), Some("sqlite::memory:"));
+    }
+
+    #[test]
+    fn abuse_limits_parse_from_flags() {
+        let cli = Cli::try_parse_from([
+            "assent-relay",
+            "--metrics-listen",
+            "off",
+            "--webhook-allow-network",
+            "10.20.0.0/16,fd00:1::/32",
+            "--webhook-allow-network",
+            "192.168.7.9",
+            "--max-long-polls-per-device",
+            "2",
+        ])
+        .unwrap();
+        let config = Config::resolve(&cli.config).unwrap();
+        assert_eq!(config.metrics.listen, None);
+        let networks: Vec<String> = config
+            .webhook_allow_networks
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            networks,
+            ["10.20.0.0/16", "fd00:1::/32", "192.168.7.9/32"].map(String::from)
+        );
+        assert_eq!(config.limits.max_long_polls_per_device, 2);
+        assert_eq!(config.limits.max_long_polls_per_tenant, 2500);
+        for bad in [
+            ["--metrics-listen", "loopback"],
+            ["--webhook-allow-network", "10.0.0.0/40"],
+        ] {
+            assert!(Cli::try_parse_from(["assent-relay", bad[0], bad[1]]).is_err());
+        }
+        let short_token = Cli::try_parse_from(["assent-relay", "--metrics-token", "abc"]).unwrap();
+        assert!(Config::resolve(&short_token.config).is_err());
     }
 }

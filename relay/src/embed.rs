@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use crate::admin::{self, AdminError};
 use crate::auth::make_api_key;
 use crate::clock::Clock;
-use crate::config::{Config, ConfigArgs};
+use crate::config::{Config, ConfigArgs, MetricsListen};
 use crate::notify::PushProvider;
 use crate::server::{self, ServerError};
 use crate::state::AppState;
@@ -264,7 +264,11 @@ impl Relay {
     /// default limits.
     pub fn builder() -> RelayBuilder {
         RelayBuilder {
-            args: ConfigArgs::default(),
+            // No metrics listener: an embedding process has its own.
+            args: ConfigArgs {
+                metrics_listen: Some(MetricsListen::Off),
+                ..ConfigArgs::default()
+            },
             database: Database::InMemory,
             max_connections: 4,
             cache_ttl: None,

@@ -18,7 +18,7 @@ use crate::exchange::{Events, Exchange};
 use crate::managed::{self, Managed, ManagedDb};
 use crate::settings::SettingsStore;
 use crate::store::StoreError;
-use crate::webhook::{HttpTransport, RetryPolicy, WebhookEvent, Webhooks};
+use crate::webhook::{Destinations, HttpTransport, RetryPolicy, WebhookEvent, Webhooks};
 
 /// Settings, managed RP state and the webhook queue.
 pub struct Features {
@@ -47,7 +47,9 @@ impl Features {
     pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let settings = crate::settings::open(&config.database_url).await?;
         let policy = RetryPolicy::default();
-        let transport = HttpTransport::new(policy.timeout, false).map_err(StoreError::Internal)?;
+        let destinations = Destinations::with_networks(&config.webhook_allow_networks);
+        let transport = HttpTransport::new(policy.timeout, destinations.clone())
+            .map_err(StoreError::Internal)?;
         let seed =
             crate::random::random_bytes::<32>().map_err(|e| StoreError::Internal(e.to_string()))?;
         let webhooks = Webhooks::spawn(
@@ -56,7 +58,7 @@ impl Features {
             clock,
             Box::new(ChaCha20Rng::from_seed(seed)),
             policy,
-            false,
+            destinations,
         );
         let managed = Managed::new(ManagedDb::beside(&config.database_url));
         Ok(Self {

@@ -51,6 +51,11 @@ struct OutcomeLabels {
     outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OwnerLabels {
+    owner: &'static str,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -65,6 +70,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
     challenges: Family<OutcomeLabels, Counter>,
+    long_polls_refused: Family<OwnerLabels, Counter>,
     /// Push metrics per provider (`assent_relay_push_*`).
     pub push: std::sync::Arc<crate::notify::metrics::PushProm>,
 }
@@ -97,6 +103,12 @@ impl Metrics {
             "Challenges by outcome (created, answered, expired)",
             challenges.clone(),
         );
+        let long_polls_refused = Family::<OwnerLabels, Counter>::default();
+        registry.register(
+            "long_polls_refused",
+            "Long-polls refused because their tenant or device held its cap",
+            long_polls_refused.clone(),
+        );
         let push = std::sync::Arc::new(crate::notify::metrics::PushProm::register(&mut registry));
         Self {
             registry,
@@ -104,7 +116,15 @@ impl Metrics {
             requests,
             latency,
             challenges,
+            long_polls_refused,
         }
+    }
+
+    /// Counts a long-poll refused at its owner's cap (`owner`: `tenant` or `device`).
+    pub fn long_poll_refused(&self, owner: &'static str) {
+        self.long_polls_refused
+            .get_or_create(&OwnerLabels { owner })
+            .inc();
     }
 
     /// Counts one challenge event.

@@ -32,6 +32,14 @@ pub enum ServerError {
     /// The TLS certificate or key could not be loaded or made.
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
+    /// The metrics listener's address could not be bound.
+    #[error("cannot listen for metrics on {addr} (set --metrics-listen, or off): {source}")]
+    MetricsListen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Installs the global `tracing` subscriber (stderr, text or JSON).
@@ -59,6 +67,14 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     };
     let store = store::connect(&config.database_url, options).await?;
     let listener = TcpListener::bind(config.listen).await?;
+    let metrics_listener = match config.metrics.listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServerError::MetricsListen { addr, source })?,
+        ),
+        None => None,
+    };
     let mut state = AppState::new(store, config);
     let push_metrics = state.metrics.push.clone();
     if let Some(providers) = Providers::from_settings(&state.config.push, push_metrics)? {
@@ -67,10 +83,45 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     // Managed mode and webhooks.
     let features = crate::features::Features::open(&state.config, state.clock.clone()).await?;
     let state = state.with_features(Arc::new(features));
-    match tls {
-        Some(tls) => serve_tls(listener, state, tls, shutdown_signal()).await,
-        None => serve(listener, state, shutdown_signal()).await,
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let metrics = metrics_listener
+        .map(|listener| spawn_metrics(listener, state.clone(), stopped(stop_rx.clone())));
+    let served = match tls {
+        Some(tls) => serve_tls(listener, state, tls, stopped(stop_rx)).await,
+        None => serve(listener, state, stopped(stop_rx)).await,
+    };
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
     }
+    served
+}
+
+/// Serves `/metrics` alone on `listener` (plain HTTP) until `shutdown` completes.
+pub fn spawn_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "metrics on http://{addr}/metrics");
+    }
+    let limits = connections::ConnectionLimits {
+        max_connections: 64,
+        header_read_timeout: std::time::Duration::from_secs(10),
+    };
+    let router = crate::routes::ops::metrics_app(state);
+    tokio::spawn(async move {
+        if let Err(e) = connections::serve(listener, router, None, limits, shutdown).await {
+            tracing::warn!(error = %e, "the metrics listener stopped");
+        }
+    })
 }
 
 /// The rustls configuration for `mode` (`None` for plain HTTP); the

@@ -3,6 +3,10 @@
 //! wakes it the instant the answer is stored. Shutdown wakes everyone so
 //! in-flight long-polls return promptly and graceful shutdown is quick.
 //!
+//! Each parked long-poll holds a slot of its owner (a tenant or a device), so
+//! that one relying party or one device cannot hold the relay's connections
+//! ([`Waiters::hold`], issue 13 finding 6).
+//!
 //! This is per process; several relay instances on one database will need a
 //! shared signal (e.g. PostgreSQL LISTEN/NOTIFY) behind the same calls.
 
@@ -40,7 +44,52 @@ pub mod keys {
 #[derive(Debug)]
 pub struct Waiters {
     map: Mutex<HashMap<String, Weak<Notify>>>,
+    held: Mutex<HashMap<String, u32>>,
     shutdown: watch::Sender<bool>,
+}
+
+/// Who holds a long-poll, for its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// A relying party, by tenant id.
+    Tenant(&'a str),
+    /// A device, by device id.
+    Device(&'a str),
+}
+
+impl Owner<'_> {
+    fn key(self) -> String {
+        match self {
+            Owner::Tenant(id) => format!("tenant:{id}"),
+            Owner::Device(id) => format!("device:{id}"),
+        }
+    }
+}
+
+/// A long-poll slot, given back when dropped.
+#[derive(Debug)]
+pub struct Held<'a> {
+    waiters: &'a Waiters,
+    key: String,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut held = lock(&self.waiters.held);
+        if let Some(count) = held.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 impl Default for Waiters {
@@ -65,8 +114,22 @@ impl Waiters {
     pub fn new() -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
+            held: Mutex::new(HashMap::new()),
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// One of `owner`'s long-poll slots, if it holds fewer than `limit` (0: no cap);
+    /// `None` when it already holds them all.
+    pub fn hold(&self, owner: Owner<'_>, limit: u32) -> Option<Held<'_>> {
+        let key = owner.key();
+        let mut held = lock(&self.held);
+        let count = held.entry(key.clone()).or_insert(0);
+        if limit != 0 && *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(Held { waiters: self, key })
     }
 
     /// The notifier for `key`, shared by every waiter on it.
@@ -107,6 +170,12 @@ impl Waiters {
             Err(poisoned) => poisoned.into_inner(),
         };
         map.values().filter(|w| w.strong_count() > 0).count()
+    }
+
+    /// How many long-poll slots `owner` holds (for tests).
+    #[cfg(test)]
+    pub fn holding(&self, owner: Owner<'_>) -> u32 {
+        lock(&self.held).get(&owner.key()).copied().unwrap_or(0)
     }
 
     /// Whether no one waits.
@@ -201,6 +270,25 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(end, WaitEnd::TimedOut);
+    }
+
+    #[test]
+    fn slots_are_capped_per_owner_and_given_back() {
+        let waiters = Waiters::new();
+        let a = waiters.hold(Owner::Device("d1"), 2).unwrap();
+        let _b = waiters.hold(Owner::Device("d1"), 2).unwrap();
+        assert!(waiters.hold(Owner::Device("d1"), 2).is_none());
+        // Another owner, and a tenant of the same id, have slots of their own.
+        assert!(waiters.hold(Owner::Device("d2"), 2).is_some());
+        assert!(waiters.hold(Owner::Tenant("d1"), 2).is_some());
+        drop(a);
+        assert!(waiters.hold(Owner::Device("d1"), 2).is_some());
+        // 0: no cap.
+        let many: Vec<_> = (0..100)
+            .map(|_| waiters.hold(Owner::Tenant("t"), 0).unwrap())
+            .collect();
+        drop(many);
+        assert!(lock(&waiters.held).keys().all(|k| k == "device:d1"));
     }
 
     #[tokio::test]

@@ -69,6 +69,8 @@ fn zero_config_start_admin_and_sigterm() {
             "https://relay.example.com",
             "--log-format",
             "json",
+            "--metrics-listen",
+            "127.0.0.1:0",
         ])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -84,14 +86,18 @@ fn zero_config_start_admin_and_sigterm() {
         }
     });
     let mut addr = None;
+    let mut metrics_addr = None;
     let mut push_off = false;
     let mut log = Vec::new();
-    while addr.is_none() || !push_off {
+    while addr.is_none() || metrics_addr.is_none() || !push_off {
         let line = rx.recv_timeout(Duration::from_secs(30)).unwrap();
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         let message = value["fields"]["message"].as_str().unwrap_or("").to_owned();
         if message == "assent-relay listening" {
             addr = value["fields"]["addr"].as_str().map(str::to_owned);
+        }
+        if message.starts_with("metrics on") {
+            metrics_addr = value["fields"]["addr"].as_str().map(str::to_owned);
         }
         if message.contains("push is OFF") && message.contains("poll") {
             push_off = true;
@@ -107,6 +113,16 @@ fn zero_config_start_admin_and_sigterm() {
     assert!(health.to_ascii_lowercase().contains("assent-time:"));
     let ready = http_get(&addr, "/readyz");
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    // Metrics on their own listener only (issue 13 finding 8).
+    let metrics_addr = metrics_addr.unwrap();
+    let metrics = http_get(&metrics_addr, "/metrics");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains("assent_relay_http_requests_total"),
+        "{metrics}"
+    );
+    let public = http_get(&addr, "/metrics");
+    assert!(public.starts_with("HTTP/1.1 404"), "{public}");
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -257,7 +257,7 @@ async fn push_flags_reach_mock_apns_and_fcm() {
     let mut child = Command::new(BIN)
         .current_dir(dir.path())
         .args(["--plain-http", "--log-format", "json"])
-        .args(["--listen", &addr.to_string()])
+        .args(["--listen", &addr.to_string(), "--metrics-listen", "off"])
         .args(["--public-origin", &format!("https://{addr}")])
         .args(["--apns-key", &p8, "--apns-key-id", key_id])
         .args(["--apns-team-id", team_id, "--apns-topic", MOCK_TOPIC])

@@ -64,6 +64,10 @@ fn start(
             }
         }
     }
+    if RelayProcess::help().contains("--metrics-listen") {
+        // Several relays run at once here: none takes the default metrics port.
+        args.extend(["--metrics-listen".to_owned(), "off".to_owned()]);
+    }
     let process = RelayProcess::spawn(dir, &args);
     if let Some(proxy) = proxy {
         proxy.set_backend(process.addr);

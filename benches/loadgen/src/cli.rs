@@ -46,6 +46,9 @@ pub struct Args {
     /// The relay's public origin that signed requests cover (with --addr).
     #[arg(long)]
     pub origin: Option<String>,
+    /// The `--metrics-token` of the relay at --addr, to read its push counters.
+    #[arg(long, env = "ASSENT_LOADGEN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Speak HTTPS: to the started relay with its zero-config development
     /// CA, or (with --addr) trusting --ca. Without it the started relay
     /// serves plain HTTP, as behind a TLS-terminating proxy.

@@ -31,6 +31,14 @@ pub fn rng() -> Result<ChaCha20Rng, Error> {
     ChaCha20Rng::try_from_os_rng().map_err(|e| format!("OS random source failed: {e}").into())
 }
 
+/// 32 random bytes in hex (a bearer token).
+pub fn random_token() -> Result<String, Error> {
+    use rand_core::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rng()?.fill_bytes(&mut bytes);
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// What every lane shares.
 #[derive(Debug)]
 pub struct Ctx {

@@ -128,19 +128,20 @@ where
     };
     let sampler = tokio::spawn({
         let pid = target.pid.clone();
+        let token = target.metrics_token.clone();
         async move {
             tokio::time::sleep_until(measure_from.into()).await;
             let relay = pid.as_deref().and_then(relay::cpu_ticks);
             let own = relay::cpu_ticks("self");
             let pushes = match &mut metrics {
-                Some(conn) => push::scrape(conn).await,
+                Some(conn) => push::scrape(conn, token.as_deref()).await,
                 None => None,
             };
             tokio::time::sleep(Duration::from_secs(duration)).await;
             let relay_after = pid.as_deref().and_then(relay::cpu_ticks);
             let own_after = relay::cpu_ticks("self");
             let pushes_after = match &mut metrics {
-                Some(conn) => push::scrape(conn).await,
+                Some(conn) => push::scrape(conn, token.as_deref()).await,
                 None => None,
             };
             (

@@ -141,10 +141,22 @@ impl RelayPush {
     }
 }
 
-/// Reads the relay's `/metrics`; `None` if that fails.
-pub async fn scrape(conn: &mut crate::http::Conn) -> Option<RelayPush> {
+/// Reads the relay's `/metrics` (with its metrics token, when there is one); `None` if
+/// that fails.
+pub async fn scrape(conn: &mut crate::http::Conn, token: Option<&str>) -> Option<RelayPush> {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&'static str, &str)> = bearer
+        .as_deref()
+        .map(|b| ("authorization", b))
+        .into_iter()
+        .collect();
     let reply = conn
-        .send(hyper::Method::GET, "/metrics", &[], bytes::Bytes::new())
+        .send(
+            hyper::Method::GET,
+            "/metrics",
+            &headers,
+            bytes::Bytes::new(),
+        )
         .await
         .ok()?;
     let body = reply.expect_status(hyper::StatusCode::OK, "metrics").ok()?;

@@ -22,6 +22,8 @@ pub struct Spawned {
     pub api_key: String,
     /// TLS client settings trusting the relay's development CA (with `tls`).
     pub tls: Option<Tls>,
+    /// The token that opens its `/metrics` (relays that have `--metrics-token`).
+    pub metrics_token: Option<String>,
     dir: tempfile::TempDir,
 }
 
@@ -102,6 +104,17 @@ impl Spawned {
         if help.contains("--device-challenge-limit") {
             command.arg(DEVICE_CHALLENGE_LIMIT);
         }
+        if help.contains("--max-long-polls-per-tenant") {
+            // One tenant carries the whole load here.
+            command.arg("--max-long-polls-per-tenant=0");
+        }
+        let metrics_token = if help.contains("--metrics-token") {
+            let token = crate::flow::random_token()?;
+            command.args(["--metrics-listen", "off", "--metrics-token", &token]);
+            Some(token)
+        } else {
+            None
+        };
         let child = command
             .arg("--database-url")
             .arg(&db)
@@ -121,6 +134,7 @@ impl Spawned {
             addr,
             api_key,
             tls: None,
+            metrics_token,
             dir,
         };
         spawned.wait_healthy(tls).await?;

@@ -21,6 +21,8 @@ pub struct Target {
     pub api_key: String,
     /// The relay's public origin that signed requests cover.
     pub origin: String,
+    /// The token that opens the relay's `/metrics` on its main listener.
+    pub metrics_token: Option<String>,
     /// The relay this tool started, if it did; killed when the target drops.
     _spawned: Option<relay::Spawned>,
 }
@@ -46,6 +48,7 @@ impl Target {
                     tls,
                     api_key,
                     origin,
+                    metrics_token: args.metrics_token.clone(),
                     _spawned: None,
                 })
             }
@@ -72,6 +75,7 @@ impl Target {
                     tls: spawned.tls.clone(),
                     api_key: spawned.api_key.clone(),
                     origin: format!("https://{}", spawned.addr),
+                    metrics_token: spawned.metrics_token.clone(),
                     _spawned: Some(spawned),
                 })
             }

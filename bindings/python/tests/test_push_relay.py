@@ -62,7 +62,7 @@ class Relay:
                         if line.strip().startswith("ask_"))
         self.proc = subprocess.Popen(
             [self.bin, "--listen", f"127.0.0.1:{self.port}", "--public-origin", self.origin,
-             "--database-url", self.db],
+             "--database-url", self.db, "--metrics-listen", "off"],
             cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
         ca = self.dir / "assent-relay-ca.pem"
         deadline = time.monotonic() + 60

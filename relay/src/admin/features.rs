@@ -9,7 +9,7 @@ use super::{find_tenant, AdminError};
 use crate::cli::TenantCommand;
 use crate::settings::{SettingsStore, WebhookConfig};
 use crate::store::{DbTime, Store, Tenant};
-use crate::webhook::{check_url, make_secret};
+use crate::webhook::{check_url, make_secret, Destinations};
 
 fn need(settings: Option<&dyn SettingsStore>) -> Result<&dyn SettingsStore, AdminError> {
     settings.ok_or_else(|| {
@@ -49,6 +49,7 @@ pub async fn make_managed(
 pub async fn run(
     store: &dyn Store,
     settings: Option<&dyn SettingsStore>,
+    destinations: &Destinations,
     command: &TenantCommand,
     now: DbTime,
     out: &mut dyn Write,
@@ -68,7 +69,7 @@ pub async fn run(
         TenantCommand::SetWebhook { tenant, url } => {
             let settings = need(settings)?;
             let tenant = find_tenant(store, tenant).await?;
-            check_url(url, false).map_err(AdminError::Usage)?;
+            check_url(url, destinations).map_err(AdminError::Usage)?;
             let secret = make_secret()?;
             let config = WebhookConfig {
                 url: url.clone(),
@@ -106,6 +107,7 @@ mod tests {
         run_with(
             store,
             Some(settings),
+            &Destinations::default(),
             &AdminCommand::Tenant(command),
             5,
             &mut out,
@@ -147,6 +149,7 @@ mod tests {
         let bad = run_with(
             &store,
             Some(&settings),
+            &Destinations::default(),
             &AdminCommand::Tenant(TenantCommand::Create {
                 name: "My Shop".into(),
                 managed: true,
@@ -200,6 +203,7 @@ mod tests {
         let http = run_with(
             &store,
             Some(&settings),
+            &Destinations::default(),
             &AdminCommand::Tenant(TenantCommand::SetWebhook {
                 tenant: tenant.id.clone(),
                 url: "http://127.0.0.1:9/h".into(),

@@ -9,6 +9,7 @@ use crate::cli::{AdminCommand, KeyCommand, TenantCommand};
 use crate::random::{random_id, RandomError};
 use crate::settings::SettingsStore;
 use crate::store::{db_time, DbTime, Store, StoreError, Tenant};
+use crate::webhook::Destinations;
 
 /// An admin command failed.
 #[derive(Debug, thiserror::Error)]
@@ -72,13 +73,15 @@ pub async fn run(
     now: u64,
     out: &mut dyn Write,
 ) -> Result<(), AdminError> {
-    run_with(store, None, command, now, out).await
+    run_with(store, None, &Destinations::default(), command, now, out).await
 }
 
-/// [`run`] with the tenant settings store (managed mode, webhooks).
+/// [`run`] with the tenant settings store (managed mode, webhooks) and where webhooks
+/// may go.
 pub async fn run_with(
     store: &dyn Store,
     settings: Option<&dyn SettingsStore>,
+    destinations: &Destinations,
     command: &AdminCommand,
     now: u64,
     out: &mut dyn Write,
@@ -101,7 +104,7 @@ pub async fn run_with(
             other @ (TenantCommand::SetManaged { .. }
             | TenantCommand::SetWebhook { .. }
             | TenantCommand::ClearWebhook { .. }),
-        ) => features::run(store, settings, other, now, out).await?,
+        ) => features::run(store, settings, destinations, other, now, out).await?,
         AdminCommand::Tenant(TenantCommand::List) => {
             let tenants = store.list_tenants().await?;
             if tenants.is_empty() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::LogFormat;
+use super::{LogFormat, MetricsListen, Network};
 use crate::config::push::PushArgs;
 
 /// Configuration options as flags and environment variables. Every field is
@@ -99,6 +99,46 @@ pub struct ConfigArgs {
     /// The window of `--device-challenge-limit`, in seconds [default: 600].
     #[arg(long, env = "ASSENT_RELAY_DEVICE_CHALLENGE_WINDOW_SECS", global = true)]
     pub device_challenge_window_secs: Option<u64>,
+
+    /// Most long-polls one relying party (tenant) may hold open at once; one more is
+    /// refused with 429 `limit_exceeded`; 0 turns the cap off [default: 2500, a
+    /// quarter of the default `--max-connections`].
+    #[arg(long, env = "ASSENT_RELAY_MAX_LONG_POLLS_PER_TENANT", global = true)]
+    pub max_long_polls_per_tenant: Option<u32>,
+
+    /// Most long-polls one device may hold open at once (a phone needs one); one
+    /// more is refused with 429 `limit_exceeded` [default: 4].
+    #[arg(long, env = "ASSENT_RELAY_MAX_LONG_POLLS_PER_DEVICE", global = true)]
+    pub max_long_polls_per_device: Option<u32>,
+
+    /// Where to serve `/metrics` on a listener of its own (plain HTTP, no
+    /// authentication: keep it on loopback or an internal network), or `off`
+    /// [default: 127.0.0.1:9464].
+    #[arg(long, env = "ASSENT_RELAY_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<MetricsListen>,
+
+    /// Also serve `/metrics` on the main listener, to requests that carry
+    /// `Authorization: Bearer <token>` (at least 32 characters); without it the
+    /// main listener has no `/metrics`.
+    #[arg(
+        long,
+        env = "ASSENT_RELAY_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
+    /// An internal network (CIDR, e.g. 10.20.0.0/16) that tenants' webhooks may
+    /// reach although it is not public; repeat the flag, or separate with commas.
+    /// Loopback, private, link-local (cloud metadata) and reserved addresses are
+    /// refused unless listed here [default: none].
+    #[arg(
+        long = "webhook-allow-network",
+        env = "ASSENT_RELAY_WEBHOOK_ALLOW_NETWORKS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webhook_allow_networks: Vec<Network>,
 
     /// Log filter, in `tracing` env-filter syntax [default: info].
     #[arg(long, env = "ASSENT_RELAY_LOG", global = true)]

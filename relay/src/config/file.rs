@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{ConfigError, LogFormat};
+use super::{ConfigError, LogFormat, MetricsListen, Network};
 use crate::config::push::{PushArgs, PUSH_KEYS};
 
 /// The TOML file's contents; the same keys as the flags.
@@ -30,6 +30,11 @@ pub(super) struct FileConfig {
     pub(super) max_pending_per_device: Option<u32>,
     pub(super) device_challenge_limit: Option<u32>,
     pub(super) device_challenge_window_secs: Option<u64>,
+    pub(super) max_long_polls_per_tenant: Option<u32>,
+    pub(super) max_long_polls_per_device: Option<u32>,
+    pub(super) metrics_listen: Option<MetricsListen>,
+    pub(super) metrics_token: Option<String>,
+    pub(super) webhook_allow_networks: Option<Vec<Network>>,
     pub(super) log: Option<String>,
     pub(super) log_format: Option<LogFormat>,
     pub(super) tls_cert: Option<PathBuf>,

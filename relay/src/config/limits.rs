@@ -16,6 +16,10 @@ pub struct Limits {
     pub device_challenge_limit: u32,
     /// That window, seconds.
     pub device_challenge_window_secs: u64,
+    /// Most long-polls one tenant may hold open at once (0: no cap).
+    pub max_long_polls_per_tenant: u32,
+    /// Most long-polls one device may hold open at once (0: no cap).
+    pub max_long_polls_per_device: u32,
 }
 
 impl Default for Limits {
@@ -27,6 +31,8 @@ impl Default for Limits {
             max_pending_per_device: 4,
             device_challenge_limit: 30,
             device_challenge_window_secs: 600,
+            max_long_polls_per_tenant: 2500,
+            max_long_polls_per_device: 4,
         }
     }
 }

@@ -4,13 +4,16 @@
 //!
 //! The flags and variables are [`ConfigArgs`] (`args.rs`), the file's shape
 //! is in `file.rs`, the layering and the checks in `resolve.rs`, the limits
-//! on relying parties and devices are [`Limits`] (`limits.rs`), and a refused
+//! on relying parties and devices are [`Limits`] (`limits.rs`), who may read
+//! `/metrics` is [`MetricsAccess`] (`metrics.rs`), and a refused
 //! configuration is a [`ConfigError`] (`error.rs`).
 
 mod args;
 mod error;
 mod file;
 mod limits;
+mod metrics;
+mod network;
 pub mod push;
 mod resolve;
 
@@ -23,6 +26,8 @@ use serde::Deserialize;
 pub use args::ConfigArgs;
 pub use error::ConfigError;
 pub use limits::Limits;
+pub use metrics::{MetricsAccess, MetricsListen, MetricsToken, DEFAULT_METRICS_LISTEN};
+pub use network::Network;
 
 use crate::config::push::PushSettings;
 pub use crate::connections::ConnectionLimits;
@@ -67,6 +72,10 @@ pub struct Config {
     pub max_wait_secs: u64,
     /// Limits.
     pub limits: Limits,
+    /// Where `/metrics` is served.
+    pub metrics: MetricsAccess,
+    /// Internal networks webhooks may reach besides public addresses.
+    pub webhook_allow_networks: Vec<Network>,
     /// Log filter.
     pub log: String,
     /// Log format.

@@ -7,7 +7,9 @@ use std::time::Duration;
 use assent_protocol::RelayUrl;
 
 use super::file::{read_file, FileConfig};
-use super::{Config, ConfigArgs, ConfigError, ConnectionLimits, Limits, DEFAULT_DATABASE_URL};
+use super::{
+    Config, ConfigArgs, ConfigError, ConnectionLimits, Limits, MetricsAccess, DEFAULT_DATABASE_URL,
+};
 use crate::config::push::{PushArgs, PushSettings};
 use crate::tls::TlsMode;
 
@@ -96,6 +98,25 @@ impl Config {
                     .device_challenge_window_secs
                     .or(file.device_challenge_window_secs)
                     .unwrap_or(limits_default.device_challenge_window_secs),
+                max_long_polls_per_tenant: args
+                    .max_long_polls_per_tenant
+                    .or(file.max_long_polls_per_tenant)
+                    .unwrap_or(limits_default.max_long_polls_per_tenant),
+                max_long_polls_per_device: args
+                    .max_long_polls_per_device
+                    .or(file.max_long_polls_per_device)
+                    .unwrap_or(limits_default.max_long_polls_per_device),
+            },
+            metrics: MetricsAccess::resolve(
+                args.metrics_listen.or(file.metrics_listen),
+                args.metrics_token
+                    .as_deref()
+                    .or(file.metrics_token.as_deref()),
+            )?,
+            webhook_allow_networks: if args.webhook_allow_networks.is_empty() {
+                file.webhook_allow_networks.unwrap_or_default()
+            } else {
+                args.webhook_allow_networks.clone()
             },
             log: args
                 .log

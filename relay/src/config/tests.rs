@@ -157,3 +157,42 @@ fn connection_limits_have_defaults_and_refuse_zero() {
         assert!(Config::resolve(&args).is_err());
     }
 }
+
+#[test]
+fn metrics_and_webhook_networks_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.toml");
+    let token = "k".repeat(32);
+    std::fs::write(
+        &path,
+        format!(
+            "metrics_listen = \"10.0.0.5:9100\"\nmetrics_token = \"{token}\"\n\
+             webhook_allow_networks = [\"10.0.0.0/8\"]\nmax_long_polls_per_tenant = 50\n"
+        ),
+    )
+    .unwrap();
+    let config = Config::resolve(&ConfigArgs {
+        config: Some(path.clone()),
+        ..ConfigArgs::default()
+    })
+    .unwrap();
+    assert_eq!(config.metrics.listen, "10.0.0.5:9100".parse().ok());
+    assert!(config
+        .metrics
+        .token
+        .as_ref()
+        .is_some_and(|t| t.admits(Some(format!("Bearer {token}").as_bytes()))));
+    assert_eq!(config.webhook_allow_networks.len(), 1);
+    assert_eq!(config.limits.max_long_polls_per_tenant, 50);
+    // The resolved configuration never prints the token.
+    assert!(!format!("{config:?}").contains(&token));
+
+    std::fs::write(&path, "webhook_allow_networks = [\"10.0.0.0/99\"]\n").unwrap();
+    let err = Config::resolve(&ConfigArgs {
+        config: Some(path),
+        ..ConfigArgs::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("10.0.0.0/99"), "{err}");
+}

@@ -18,7 +18,7 @@ use crate::store::{
     db_time, AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord,
     StoreError,
 };
-use crate::waiters::keys;
+use crate::waiters::{keys, Owner};
 
 /// The RP's read of a challenge: the phone's signed answer once there is one, and
 /// otherwise what became of its push.
@@ -238,6 +238,7 @@ impl Exchange {
         let mut record = self.owned_challenge(tenant_id, challenge_id).await?;
         let timeout = self.wait_for(wait, Some(to_u64(record.expires_at)));
         if record.state == ChallengeState::Pending && !timeout.is_zero() {
+            let _slot = self.long_poll_slot(Owner::Tenant(tenant_id))?;
             let store = self.store.clone();
             let id = challenge_id.to_owned();
             self.waiters
@@ -273,6 +274,7 @@ impl Exchange {
     ) -> AppResult<PendingList> {
         let timeout = self.wait_for(wait, None);
         if !timeout.is_zero() {
+            let _slot = self.long_poll_slot(Owner::Device(&device.device_id))?;
             let store = self.store.clone();
             let id = device.device_id.clone();
             let now = db_time(self.clock.now());

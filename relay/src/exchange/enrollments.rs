@@ -14,7 +14,7 @@ use assent_protocol::{EnrollmentAnswer, EnrollmentId, Registration};
 use super::{to_u64, Exchange};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{db_time, DeviceRecord, EnrollmentRecord, StoreError};
-use crate::waiters::keys;
+use crate::waiters::{keys, Owner};
 
 /// Whether a request created something or found it already there (same content).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +107,7 @@ impl Exchange {
         let mut record = self.owned_enrollment(tenant_id, eid).await?;
         let timeout = self.wait_for(wait, Some(to_u64(record.expires_at)));
         if record.registration.is_none() && !timeout.is_zero() {
+            let _slot = self.long_poll_slot(Owner::Tenant(tenant_id))?;
             let store = self.store.clone();
             let id = eid.to_owned();
             self.waiters
@@ -133,6 +134,7 @@ impl Exchange {
     ) -> AppResult<RegistrationList> {
         let timeout = self.wait_for(wait, None);
         if !timeout.is_zero() {
+            let _slot = self.long_poll_slot(Owner::Tenant(tenant_id))?;
             let store = self.store.clone();
             let tenant = tenant_id.to_owned();
             let now = db_time(self.clock.now());
@@ -334,6 +336,8 @@ impl Exchange {
         let mut answer = record.answer;
         let timeout = self.wait_for(wait, None);
         if answer.is_none() && record.registration.is_some() && !timeout.is_zero() {
+            // The registering phone has no device id yet: its wait counts for the tenant.
+            let _slot = self.long_poll_slot(Owner::Tenant(&record.tenant_id))?;
             let store = self.store.clone();
             let id = eid.to_owned();
             self.waiters

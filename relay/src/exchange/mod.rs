@@ -22,11 +22,12 @@ pub use events::{Events, NoEvents};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::Metrics;
 use crate::notify::PushProvider;
 use crate::rate::DeviceRates;
 use crate::store::Store;
-use crate::waiters::Waiters;
+use crate::waiters::{Held, Owner, Waiters};
 
 /// What the rules work on; cheap to clone.
 #[derive(Clone)]
@@ -59,6 +60,25 @@ impl Exchange {
             secs = secs.min(deadline.saturating_sub(self.clock.now()));
         }
         Duration::from_secs(secs)
+    }
+}
+
+impl Exchange {
+    /// One of `owner`'s long-poll slots (held while the poll waits), or 429
+    /// `limit_exceeded` when it already holds as many as the limits allow.
+    pub fn long_poll_slot(&self, owner: Owner<'_>) -> AppResult<Held<'_>> {
+        let limits = &self.config.limits;
+        let (limit, what) = match owner {
+            Owner::Tenant(_) => (limits.max_long_polls_per_tenant, "tenant"),
+            Owner::Device(_) => (limits.max_long_polls_per_device, "device"),
+        };
+        self.waiters.hold(owner, limit).ok_or_else(|| {
+            self.metrics.long_poll_refused(what);
+            AppError::new(
+                ErrorCode::LimitExceeded,
+                format!("this {what} already holds {limit} long-polls open; wait for one to end"),
+            )
+        })
     }
 }
 

@@ -27,6 +27,15 @@ impl Modify for ApiKeyScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's `--metrics-token`"))
+                    .build(),
+            ),
+        );
     }
 }
 

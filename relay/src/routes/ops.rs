@@ -2,9 +2,10 @@
 
 use assent_protocol::api::{self, ErrorBody, Health, HealthStatus};
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::http::Method;
-use axum::response::IntoResponse;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 
 use super::Routes;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -46,11 +47,49 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     }))
 }
 
-/// Prometheus metrics (OpenMetrics text).
+/// Prometheus metrics (OpenMetrics text), on this listener only with the operator's
+/// metrics token (`--metrics-token`); without one configured there is no such route
+/// here, and the metrics listener (`--metrics-listen`, loopback by default) serves them.
 #[utoipa::path(get, path = api::METRICS, tag = "ops",
-    responses((status = 200, description = "OpenMetrics text exposition",
-        content_type = "application/openmetrics-text", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> AppResult<impl IntoResponse> {
+    security(("metrics_token" = [])),
+    responses(
+        (status = 200, description = "OpenMetrics text exposition",
+            content_type = "application/openmetrics-text", body = String),
+        (status = 401, description = "no or wrong metrics token", body = ErrorBody),
+        (status = 404, description = "no metrics token configured: served on the metrics \
+            listener only", body = ErrorBody),
+    ))]
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    let Some(token) = &state.config.metrics.token else {
+        return Err(AppError::new(ErrorCode::RouteNotFound, "no such route"));
+    };
+    let authorization = headers.get(AUTHORIZATION).map(|v| v.as_bytes());
+    if !token.admits(authorization) {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "the metrics token is missing or wrong",
+        ));
+    }
+    exposition(&state)
+}
+
+/// The metrics listener's application: `/metrics` without authentication (the
+/// listener is bound to loopback or an internal network), and every other path
+/// `route_not_found`.
+pub fn metrics_app(state: AppState) -> Router {
+    async fn open_metrics(State(state): State<AppState>) -> AppResult<Response> {
+        exposition(&state)
+    }
+    async fn not_found() -> AppError {
+        AppError::new(ErrorCode::RouteNotFound, "no such route")
+    }
+    Router::new()
+        .route(api::METRICS, axum::routing::get(open_metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+fn exposition(state: &AppState) -> AppResult<Response> {
     let text = state.metrics.render().map_err(AppError::internal)?;
     Ok((
         [(
@@ -58,7 +97,8 @@ pub async fn metrics(State(state): State<AppState>) -> AppResult<impl IntoRespon
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         text,
-    ))
+    )
+        .into_response())
 }
 
 /// This API's OpenAPI 3 document.

@@ -223,7 +223,7 @@ async fn challenge_answer_and_long_poll_wake_up() {
     let reply = phone.send(&app, Method::GET, "/v1/challenges", "").await;
     assert!(reply.json()["challenges"].as_array().unwrap().is_empty());
 
-    let metrics = String::from_utf8(app.get("/metrics", None).await.body).unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"assent_relay_challenges_total{outcome="created"} 1"#),
         "{metrics}"
@@ -298,7 +298,7 @@ async fn expiry_is_by_the_relay_clock_and_purged() {
         .get(&format!("/v1/rp/challenges/{cid}/answer"), Some(&key))
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    let metrics = String::from_utf8(app.get("/metrics", None).await.body).unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"assent_relay_challenges_total{outcome="expired"} 1"#));
 }
 

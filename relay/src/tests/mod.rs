@@ -9,6 +9,7 @@ mod features_support;
 
 mod connections;
 mod flow;
+mod long_polls;
 mod malformed;
 mod managed;
 mod ops;

@@ -88,15 +88,64 @@ async fn api_key_auth() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Issue 13 finding 8: `/metrics` is not public. Without a token configured the
+/// public listener has no such route; with one, only a request carrying it reads them.
+#[tokio::test]
+async fn metrics_are_closed_on_the_public_listener_without_the_token() {
+    let app = TestApp::new().await;
+    let reply = app.get("/metrics", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_code(), "route_not_found");
+    let (_, api_key) = app.tenant("rp").await;
+    let reply = app.get("/metrics", Some(&api_key)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::NOT_FOUND,
+        "an API key is no metrics token"
+    );
+
+    let token = "t".repeat(40);
+    let args = crate::config::ConfigArgs {
+        public_origin: Some(common::flow::ORIGIN.to_owned()),
+        metrics_token: Some(token.clone()),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(crate::config::Config::resolve(&args).unwrap()).await;
+    for wrong in [None, Some("t".repeat(39)), Some(format!("{token}t"))] {
+        let reply = app.get("/metrics", wrong.as_deref()).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+        assert_eq!(reply.error_code(), "unauthorized");
+    }
+    let reply = app.get("/metrics", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(String::from_utf8(reply.body)
+        .unwrap()
+        .contains("assent_relay_http_requests_total"));
+}
+
+#[tokio::test]
+async fn the_metrics_listener_serves_metrics_and_nothing_else() {
+    use tower::ServiceExt as _;
+    let app = TestApp::new().await;
+    let metrics = crate::routes::ops::metrics_app(app.state.clone());
+    for path in ["/healthz", "/v1/rp/tenant", "/openapi.json"] {
+        let reply = metrics
+            .clone()
+            .oneshot(request(Method::GET, path, None, None))
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert!(app.metrics().await.contains("# EOF"));
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
     let app = TestApp::new().await;
     app.get("/healthz", None).await;
     app.get("/healthz", None).await;
     app.get("/does/not/exist", None).await;
-    let reply = app.get("/metrics", None).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let text = String::from_utf8(reply.body).unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"assent_relay_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
@@ -129,8 +178,14 @@ async fn openapi_document_matches_the_router() {
         .collect();
     assert_eq!(served, documented_routes());
 
-    // Every table entry really is routed (not the fallback, not 405).
-    let app = TestApp::new().await;
+    // Every table entry really is routed (not the fallback, not 405); `/metrics` is
+    // routed here when a metrics token is configured.
+    let args = crate::config::ConfigArgs {
+        public_origin: Some(common::flow::ORIGIN.to_owned()),
+        metrics_token: Some("t".repeat(40)),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(crate::config::Config::resolve(&args).unwrap()).await;
     for (method, path) in route_table() {
         let concrete = path
             .split('/')

@@ -4,21 +4,55 @@
 //! refused when it is set and again before each delivery; a host name is resolved by
 //! [`PublicResolver`], which hands reqwest only the public addresses it found, so the
 //! request connects to an address that was checked (no second lookup an attacker's DNS
-//! could answer differently). Loopback is allowed only in the test and development mode
-//! that also allows loopback `http://`.
+//! could answer differently). The operator may open internal networks of its own
+//! (`--webhook-allow-network`, [`Destinations::networks`]); loopback is allowed only in
+//! the test and development mode that also allows loopback `http://`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-/// Whether a webhook may be delivered to `ip`.
-pub fn allowed(ip: IpAddr, allow_loopback: bool) -> bool {
-    if allow_loopback && ip.is_loopback() {
-        return true;
+use crate::config::Network;
+
+/// Where webhooks may go: public addresses, the operator's allowed networks, and
+/// loopback in the test and development mode.
+#[derive(Debug, Clone, Default)]
+pub struct Destinations {
+    /// Loopback addresses and loopback `http://` URLs allowed (tests, development).
+    pub allow_loopback: bool,
+    /// Internal networks the operator allows besides public addresses.
+    pub networks: Arc<[Network]>,
+}
+
+impl Destinations {
+    /// Public addresses and the operator's `networks`.
+    pub fn with_networks(networks: &[Network]) -> Self {
+        Self {
+            allow_loopback: false,
+            networks: networks.into(),
+        }
     }
-    match ip {
-        IpAddr::V4(v4) => public_v4(v4),
-        IpAddr::V6(v6) => public_v6(v6),
+
+    /// Public addresses and loopback, `http://` included (tests and development).
+    #[cfg(test)]
+    pub fn with_loopback() -> Self {
+        Self {
+            allow_loopback: true,
+            networks: Arc::new([]),
+        }
+    }
+
+    /// Whether a webhook may be delivered to `ip`.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        if self.allow_loopback && ip.is_loopback() {
+            return true;
+        }
+        let public = match ip {
+            IpAddr::V4(v4) => public_v4(v4),
+            IpAddr::V6(v6) => public_v6(v6),
+        };
+        public || self.networks.iter().any(|n| n.contains(ip))
     }
 }
 
@@ -66,23 +100,23 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 
 /// A resolver that keeps only the addresses a webhook may go to, and fails when none
 /// is left.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PublicResolver {
-    /// Loopback allowed too (tests, development).
-    pub allow_loopback: bool,
+    /// What is allowed.
+    pub destinations: Destinations,
 }
 
 impl Resolve for PublicResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow_loopback = self.allow_loopback;
+        let destinations = self.destinations.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
-                .filter(|a| allowed(a.ip(), allow_loopback))
+                .filter(|a| destinations.allows(a.ip()))
                 .collect();
             if found.is_empty() {
-                return Err("webhook host resolves to no public address".into());
+                return Err("webhook host resolves to no allowed address".into());
             }
             let addrs: Addrs = Box::new(found.into_iter());
             Ok(addrs)
@@ -96,6 +130,15 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    fn allowed(ip: IpAddr, allow_loopback: bool) -> bool {
+        let destinations = if allow_loopback {
+            Destinations::with_loopback()
+        } else {
+            Destinations::default()
+        };
+        destinations.allows(ip)
     }
 
     #[test]
@@ -141,15 +184,27 @@ mod tests {
         assert!(!allowed(ip("10.0.0.1"), true));
     }
 
+    #[test]
+    fn the_operator_opens_its_own_networks_only() {
+        let networks: Vec<Network> = vec!["10.20.0.0/16".parse().unwrap()];
+        let destinations = Destinations::with_networks(&networks);
+        assert!(destinations.allows(ip("10.20.1.2")));
+        assert!(destinations.allows(ip("::ffff:10.20.1.2")));
+        assert!(destinations.allows(ip("93.184.215.14")));
+        for still_refused in ["10.21.0.1", "127.0.0.1", "169.254.169.254", "192.168.1.1"] {
+            assert!(!destinations.allows(ip(still_refused)), "{still_refused}");
+        }
+    }
+
     #[tokio::test]
-    async fn the_resolver_drops_what_is_not_public() {
+    async fn the_resolver_drops_what_is_not_allowed() {
         let refuse = PublicResolver {
-            allow_loopback: false,
+            destinations: Destinations::default(),
         };
         let name: Name = "localhost".parse().unwrap();
         assert!(refuse.resolve(name).await.is_err());
         let allow = PublicResolver {
-            allow_loopback: true,
+            destinations: Destinations::with_loopback(),
         };
         let name: Name = "localhost".parse().unwrap();
         let addrs: Vec<SocketAddr> = allow.resolve(name).await.unwrap().collect();
@@ -165,7 +220,8 @@ mod tests {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let transport = HttpTransport::new(Duration::from_secs(2), false).unwrap();
+        let transport =
+            HttpTransport::new(Duration::from_secs(2), Destinations::default()).unwrap();
         let sent = transport
             .post(
                 &format!("https://localhost:{port}/hook"),

@@ -19,7 +19,7 @@ use rand_core::RngCore;
 use tokio::sync::{mpsc, Semaphore};
 
 use super::sign::{sign, ID_HEADER, SIGNATURE_HEADER};
-use super::{check_url, payload, WebhookEvent};
+use super::{check_url, payload, Destinations, WebhookEvent};
 use crate::clock::Clock;
 use crate::settings::SettingsStore;
 
@@ -78,8 +78,9 @@ pub trait WebhookTransport: Send + Sync + 'static {
     ) -> Result<u16, String>;
 }
 
-/// The real transport: reqwest over rustls, no redirects, a timeout, and
-/// `https://` only unless loopback `http://` is allowed (tests).
+/// The real transport: reqwest over rustls, no redirects, a timeout, only to
+/// addresses `destinations` allow, and `https://` only unless loopback `http://` is
+/// allowed (tests).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     client: reqwest::Client,
@@ -87,13 +88,13 @@ pub struct HttpTransport {
 
 impl HttpTransport {
     /// A client with `timeout` per request.
-    pub fn new(timeout: Duration, allow_loopback_http: bool) -> Result<Self, String> {
+    pub fn new(timeout: Duration, destinations: Destinations) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(!allow_loopback_http)
+            .https_only(!destinations.allow_loopback)
             .dns_resolver(std::sync::Arc::new(super::address::PublicResolver {
-                allow_loopback: allow_loopback_http,
+                destinations,
             }))
             .user_agent(concat!("assent-relay/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -155,7 +156,7 @@ const QUEUE: usize = 4096;
 pub struct Webhooks {
     tx: mpsc::Sender<Job>,
     stats: Arc<WebhookStats>,
-    allow_loopback_http: bool,
+    destinations: Destinations,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -173,7 +174,7 @@ struct Worker {
     rng: Mutex<Box<dyn RngCore + Send>>,
     policy: RetryPolicy,
     stats: Arc<WebhookStats>,
-    allow_loopback_http: bool,
+    destinations: Destinations,
 }
 
 impl Webhooks {
@@ -186,7 +187,7 @@ impl Webhooks {
         clock: Arc<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
         policy: RetryPolicy,
-        allow_loopback_http: bool,
+        destinations: Destinations,
     ) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(WebhookStats::default());
@@ -200,13 +201,13 @@ impl Webhooks {
                 ..policy
             },
             stats: stats.clone(),
-            allow_loopback_http,
+            destinations: destinations.clone(),
         });
         tokio::spawn(run(worker, rx));
         Self {
             tx,
             stats,
-            allow_loopback_http,
+            destinations,
         }
     }
 
@@ -230,9 +231,9 @@ impl Webhooks {
         &self.stats
     }
 
-    /// Whether `http://` loopback URLs are accepted (tests only).
-    pub fn allow_loopback_http(&self) -> bool {
-        self.allow_loopback_http
+    /// Where webhooks may go.
+    pub fn destinations(&self) -> &Destinations {
+        &self.destinations
     }
 }
 
@@ -263,7 +264,7 @@ impl Worker {
         let Some(hook) = hook else {
             return;
         };
-        if check_url(&hook.url, self.allow_loopback_http).is_err() {
+        if check_url(&hook.url, &self.destinations).is_err() {
             tracing::warn!(tenant = %job.tenant_id, event = kind, "webhook URL refused: event dropped");
             self.stats.failed.fetch_add(1, Ordering::Relaxed);
             return;

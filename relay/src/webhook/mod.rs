@@ -28,6 +28,7 @@ use zeroize::Zeroizing;
 
 use crate::random::{random_bytes, RandomError};
 
+pub use address::Destinations;
 pub use dispatch::{HttpTransport, RetryPolicy, Webhooks};
 
 /// Something a tenant may want to hear about at once.
@@ -100,12 +101,12 @@ pub fn make_secret() -> Result<Zeroizing<String>, RandomError> {
 pub const MAX_URL_LEN: usize = 2048;
 
 /// Checks a webhook URL: `https://` with a host, no user info or fragment,
-/// at most [`MAX_URL_LEN`] bytes, and if the host is an address, a public one
-/// ([`address::allowed`]; names are checked when resolved, by
-/// [`address::PublicResolver`]). `http://` is accepted only for a loopback
-/// host (127.0.0.0/8, `::1`, `localhost`) and only when
-/// `allow_loopback_http` is set (tests and local development).
-pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
+/// at most [`MAX_URL_LEN`] bytes, and if the host is an address, one that
+/// `destinations` allow ([`Destinations::allows`]; names are checked when
+/// resolved, by [`address::PublicResolver`]). `http://` is accepted only for a
+/// loopback host (127.0.0.0/8, `::1`, `localhost`) and only when
+/// `destinations` allow loopback (tests and local development).
+pub fn check_url(url: &str, destinations: &Destinations) -> Result<(), String> {
     if url.len() > MAX_URL_LEN {
         return Err(format!("webhook URL longer than {MAX_URL_LEN} bytes"));
     }
@@ -122,14 +123,14 @@ pub fn check_url(url: &str, allow_loopback_http: bool) -> Result<(), String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let literal = bare.parse::<std::net::IpAddr>().ok();
     if let Some(ip) = literal {
-        if !address::allowed(ip, allow_loopback_http) {
+        if !destinations.allows(ip) {
             return Err("webhook URL must name a public address".into());
         }
     }
     let loopback = host == "localhost" || literal.is_some_and(|ip| ip.is_loopback());
     match parsed.scheme() {
         "https" => Ok(()),
-        "http" if loopback && allow_loopback_http => Ok(()),
+        "http" if loopback && destinations.allow_loopback => Ok(()),
         _ => Err("webhook URL must be https://".into()),
     }
 }
@@ -140,8 +141,10 @@ mod tests {
 
     #[test]
     fn urls_must_be_https_except_loopback_when_allowed() {
-        assert!(check_url("https://rp.example.com/hooks/assent", false).is_ok());
-        assert!(check_url("https://93.184.215.14:8443/h", false).is_ok());
+        let public = Destinations::default();
+        let loopback = Destinations::with_loopback();
+        assert!(check_url("https://rp.example.com/hooks/assent", &public).is_ok());
+        assert!(check_url("https://93.184.215.14:8443/h", &public).is_ok());
         for internal in [
             "https://10.0.0.1:8443/h",
             "https://127.0.0.1/h",
@@ -151,7 +154,7 @@ mod tests {
             "https://[::ffff:10.0.0.1]/h",
         ] {
             assert_eq!(
-                check_url(internal, false),
+                check_url(internal, &public),
                 Err("webhook URL must name a public address".into()),
                 "{internal}"
             );
@@ -164,14 +167,20 @@ mod tests {
             "https://rp.example.com/#frag",
             "not a url",
         ] {
-            assert!(check_url(bad, false).is_err(), "{bad}");
+            assert!(check_url(bad, &public).is_err(), "{bad}");
         }
-        assert!(check_url("http://127.0.0.1:9/h", true).is_ok());
-        assert!(check_url("http://[::1]:9/h", true).is_ok());
-        assert!(check_url("http://localhost:9/h", true).is_ok());
-        assert!(check_url("http://rp.example.com/h", true).is_err());
+        assert!(check_url("http://127.0.0.1:9/h", &loopback).is_ok());
+        assert!(check_url("http://[::1]:9/h", &loopback).is_ok());
+        assert!(check_url("http://localhost:9/h", &loopback).is_ok());
+        assert!(check_url("http://rp.example.com/h", &loopback).is_err());
+        let internal: Vec<crate::config::Network> = vec!["10.0.0.0/24".parse().unwrap()];
+        let operator = Destinations::with_networks(&internal);
+        assert!(check_url("https://10.0.0.1:8443/h", &operator).is_ok());
+        assert!(check_url("https://10.0.1.1:8443/h", &operator).is_err());
+        assert!(check_url("http://10.0.0.1:8443/h", &operator).is_err());
+        assert!(check_url("https://127.0.0.1/h", &operator).is_err());
         let long = format!("https://rp.example.com/{}", "a".repeat(MAX_URL_LEN));
-        assert!(check_url(&long, false).is_err());
+        assert!(check_url(&long, &public).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::extract::{Json, Path, Query};
 use crate::managed::{blocking, relay_url, rng, rp_error, ManagedTenant};
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::waiters::keys;
+use crate::waiters::{keys, Owner};
 
 fn proof_refused(v: &Verification) -> AppError {
     match v {
@@ -187,6 +187,7 @@ pub async fn enrollment(
     let mut status = enrollment_now(&rp, &tenant, &eid).await?;
     let timeout = state.wait_for(wait.wait, None);
     if status.status == EnrollmentProgress::Waiting && !timeout.is_zero() {
+        let _slot = state.long_poll_slot(Owner::Tenant(&tenant.tenant_id))?;
         let store = state.store.clone();
         let text = eid.clone();
         state

@@ -46,7 +46,7 @@ pub async fn set(
     Json(body): Json<SetWebhook>,
 ) -> AppResult<Json<WebhookCreated>> {
     let features = features(&state)?;
-    check_url(&body.url, features.webhooks.allow_loopback_http())
+    check_url(&body.url, features.webhooks.destinations())
         .map_err(|e| AppError::new(ErrorCode::InvalidBody, e))?;
     let secret = make_secret()?;
     let config = WebhookConfig {

@@ -114,6 +114,19 @@ impl TestApp {
         }
     }
 
+    /// The metrics text, as the metrics listener serves it.
+    pub async fn metrics(&self) -> String {
+        let response = crate::routes::ops::metrics_app(self.state.clone())
+            .oneshot(request(Method::GET, "/metrics", None, None))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
     pub async fn get(&self, path: &str, key: Option<&str>) -> Reply {
         self.send(request(Method::GET, path, key, None)).await
     }

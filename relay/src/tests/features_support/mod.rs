@@ -12,7 +12,7 @@ use crate::managed::{Managed, ManagedDb};
 use crate::routes::app;
 use crate::settings::{SettingsStore, SqliteSettings};
 use crate::state::AppState;
-use crate::webhook::{HttpTransport, RetryPolicy, Webhooks};
+use crate::webhook::{Destinations, HttpTransport, RetryPolicy, Webhooks};
 use assent_core::{
     DeviceCall, DeviceInfo, ManualClock, MemoryStorage, Platform, PushClient, RelayReply,
     RelayTransport, SoftwareKeyStore, StaticKey, TransportError, Vault, VaultEnv, VaultKey,
@@ -46,11 +46,11 @@ pub async fn featured(policy: RetryPolicy) -> (TestApp, Arc<Features>) {
     let settings: Arc<dyn SettingsStore> = Arc::new(SqliteSettings::new(&base.store));
     let webhooks = Webhooks::spawn(
         settings.clone(),
-        Arc::new(HttpTransport::new(policy.timeout, true).unwrap()),
+        Arc::new(HttpTransport::new(policy.timeout, Destinations::with_loopback()).unwrap()),
         base.clock.clone(),
         Box::new(ChaCha20Rng::seed_from_u64(42)),
         policy,
-        true,
+        Destinations::with_loopback(),
     );
     let managed = Managed::new(ManagedDb::Memory).with_hasher(Arc::new(FastHasher));
     let features = Arc::new(Features {

@@ -161,7 +161,7 @@ class RelayProcess(private val dir: File) {
         }
         admin("tenant", "create", "login.test", "--managed", "--rp-id", "127.0.0.1")
         key = admin("key", "create", "login.test").lines().map { it.trim() }.first { it.startsWith("ask_") }
-        process = ProcessBuilder(bin, "--listen", "127.0.0.1:$port", "--public-origin", origin, "--database-url", db)
+        process = ProcessBuilder(bin, "--listen", "127.0.0.1:$port", "--public-origin", origin, "--database-url", db, "--metrics-listen", "off")
             .directory(dir).redirectErrorStream(true).redirectOutput(log).start()
         val ca = File(dir, "assent-relay-ca.pem")
         val deadline = System.nanoTime() + 60_000_000_000L
