@@ -16,8 +16,8 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::{draw_chars, make_salt, normalize};
-use crate::store::Guess;
 use crate::store::{AppPasswordInfo, AppPasswordRecord};
+use crate::store::{Guess, Source};
 use crate::{Rp, Verification};
 
 /// Characters of the public id at the start of each password (≈ 29.7 bits).
@@ -125,7 +125,19 @@ impl Rp {
     /// (a guess at the ids) on the account's count of such guesses. So a client that
     /// holds a password is never held up by an attacker who only knows the username,
     /// and the limiter still decides before any hash.
+    ///
+    /// The attempt counts as from an unknown source (see [`Rp::from_source`]).
     pub async fn verify_app_password(&self, account: &str, typed: &str) -> Result<Verification> {
+        self.verify_app_password_from(account, typed, Source::Unknown)
+            .await
+    }
+
+    pub(crate) async fn verify_app_password_from(
+        &self,
+        account: &str,
+        typed: &str,
+        source: Source,
+    ) -> Result<Verification> {
         let now = self.clock.now();
         let raw = normalize(typed, LEN);
         let id = raw.as_deref().map(|raw| &raw[..APP_PASSWORD_ID_LEN]);
@@ -141,7 +153,9 @@ impl Rp {
             (Some(_), Some(own)) => own,
             _ => Guess::AppPasswords,
         };
-        if let Admission::Throttled { retry_after } = self.admit(account, guess, now).await? {
+        if let Admission::Throttled { retry_after } =
+            self.admit(account, guess, source, now).await?
+        {
             return Ok(Verification::Throttled { retry_after });
         }
         let (Some(raw), Some(record)) = (raw, record) else {
@@ -153,7 +167,7 @@ impl Rp {
         self.store
             .touch_app_password(account, &raw[..APP_PASSWORD_ID_LEN], now)
             .await?;
-        self.succeed(account, guess).await?;
+        self.succeed(account, guess, source).await?;
         Ok(Verification::Accepted)
     }
 

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::{draw_char, draw_chars, make_salt, normalize};
 use crate::store::BackupCodeRecord;
-use crate::store::Guess;
+use crate::store::{Guess, Source};
 use crate::{Rp, Verification};
 
 /// Codes per set.
@@ -122,11 +122,22 @@ impl Rp {
     }
 
     /// Checks a typed backup code (case, dashes and spaces ignored) through
-    /// the account's limiter; an accepted code is spent.
+    /// the account's limiter; an accepted code is spent. The attempt counts as from an
+    /// unknown source (see [`Rp::from_source`]).
     pub async fn verify_backup_code(&self, account: &str, typed: &str) -> Result<Verification> {
+        self.verify_backup_code_from(account, typed, Source::Unknown)
+            .await
+    }
+
+    pub(crate) async fn verify_backup_code_from(
+        &self,
+        account: &str,
+        typed: &str,
+        source: Source,
+    ) -> Result<Verification> {
         let now = self.clock.now();
         if let Admission::Throttled { retry_after } =
-            self.admit(account, Guess::BackupCode, now).await?
+            self.admit(account, Guess::BackupCode, source, now).await?
         {
             return Ok(Verification::Throttled { retry_after });
         }
@@ -148,7 +159,7 @@ impl Rp {
         {
             return Ok(Verification::Rejected);
         }
-        self.succeed(account, Guess::BackupCode).await?;
+        self.succeed(account, Guess::BackupCode, source).await?;
         tracing::info!(account, "backup code used");
         Ok(Verification::Accepted)
     }

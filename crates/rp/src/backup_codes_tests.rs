@@ -87,7 +87,7 @@ async fn each_check_costs_at_most_one_hash(s: Arc<dyn RpStore>) {
             let n = f.hasher.total();
             let _ = f.rp.verify_backup_code("alice", &typed).await.unwrap();
             f.rp.store()
-                .reset_limiter("alice", Guess::BackupCode)
+                .reset_limiter("alice", &Guess::BackupCode.into())
                 .await
                 .unwrap();
             f.hasher.total() - n

@@ -65,6 +65,7 @@ mod clock;
 mod enrollment;
 mod error;
 mod events;
+mod from_source;
 mod limiter;
 mod proof;
 mod push_policy;
@@ -94,7 +95,8 @@ pub use enrollment::{
 };
 pub use error::{Error, Result};
 pub use events::{Event, EventSink, LogEvents};
-pub use limiter::{Admission, LimiterPolicy};
+pub use from_source::FromSource;
+pub use limiter::{Admission, BudgetPolicy, LimiterPolicy};
 pub use proof::{EnrollmentAuthorization, ProofResult, ProvenBy, SecondFactorProof};
 pub use push_policy::{AccountPolicy, PushPolicy, PushSetup};
 pub use qr::Qr;
@@ -104,8 +106,8 @@ pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
-    EnrollmentState, Guess, LimiterState, MemoryStore, RpStore, SqliteStore, TotpParams,
-    TotpRecord,
+    EnrollmentState, Guess, LimiterKey, LimiterState, MemoryStore, RpStore, Source, SqliteStore,
+    TotpParams, TotpRecord,
 };
 pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
 pub use two_step::TurnedOff;

@@ -1,5 +1,13 @@
 //! Throttling, per account and per kind of guess ([`Guess`]: TOTP codes, backup codes,
-//! application passwords, the number or code typed in a push answer).
+//! application passwords, the number or code typed in a push answer), and per source.
+//!
+//! Each kind is counted per source ([`Source`], the client address the login server
+//! passes; attempts without one count as one source) with growing delays
+//! ([`LimiterPolicy`]), and for the account as a whole within an hourly budget of
+//! failures from every source together ([`BudgetPolicy`]). One source's wrong guesses
+//! therefore delay that source only: the user, from their own address, is held up only
+//! once many sources together spend the budget, and that budget bounds the guesses a
+//! botnet gets.
 //!
 //! The limiter never locks an account for good: after a few free attempts each
 //! further failure doubles the wait before the next attempt, up to a cap. Each kind
@@ -18,7 +26,7 @@
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::store::{Guess, LimiterState, RpStore};
+use crate::store::{Guess, LimiterKey, LimiterState, RpStore, Source};
 
 /// How failures are throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,26 +91,144 @@ impl LimiterPolicy {
     }
 }
 
-/// Atomically decides on and charges one attempt at `guess` for `account`.
+/// The account's hourly budget of failures of one kind from every source together.
+///
+/// A bucket of `burst` charges that refills at `per_hour` charges an hour (the generic
+/// cell rate algorithm: the stored [`LimiterState::next_allowed`] is the instant at
+/// which the bucket would be full again, and [`LimiterState::failures`] counts the
+/// charges not given back). Every attempt admitted by its source's count takes a
+/// charge; a success gives it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetPolicy {
+    /// Charges an hour (0: no budget).
+    pub per_hour: u32,
+    /// Most charges at once.
+    pub burst: u32,
+}
+
+impl Default for BudgetPolicy {
+    /// 30 an hour, 30 at once: more than one source's [`LimiterPolicy`] ever admits
+    /// after its first hour (4 an hour), so one source alone never spends it, and a
+    /// 6-digit TOTP code guessed by many sources together has about 30 × 3 / 10⁶ ≈ 0.01 %
+    /// chance an hour (three codes are valid at a time).
+    fn default() -> Self {
+        Self {
+            per_hour: 30,
+            burst: 30,
+        }
+    }
+}
+
+impl BudgetPolicy {
+    /// Seconds one charge takes to come back.
+    fn interval(&self) -> u64 {
+        (3600 / u64::from(self.per_hour.max(1))).max(1)
+    }
+
+    /// How far ahead of now the full-again instant may be.
+    fn tolerance(&self) -> u64 {
+        self.interval()
+            .saturating_mul(u64::from(self.burst.max(1) - 1))
+    }
+
+    /// Whether the budget has a charge for an attempt at `now` (and the state to store
+    /// when it does).
+    pub fn admit(&self, state: LimiterState, now: u64) -> (Admission, LimiterState) {
+        if self.per_hour == 0 {
+            return (Admission::Allowed, state);
+        }
+        let full_at = state.next_allowed.max(now);
+        let limit = now.saturating_add(self.tolerance());
+        if full_at > limit {
+            let retry_after = Duration::from_secs(full_at - limit);
+            return (Admission::Throttled { retry_after }, state);
+        }
+        let next = LimiterState {
+            failures: state.failures.saturating_add(1),
+            next_allowed: full_at.saturating_add(self.interval()),
+        };
+        (Admission::Allowed, next)
+    }
+
+    /// Gives back one charge (its attempt succeeded).
+    pub fn refund(&self, state: LimiterState) -> LimiterState {
+        LimiterState {
+            failures: state.failures.saturating_sub(1),
+            next_allowed: state.next_allowed.saturating_sub(self.interval()),
+        }
+    }
+}
+
+/// The throttles of one kind of guess.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Throttles<'a> {
+    pub(crate) per_source: &'a LimiterPolicy,
+    pub(crate) budget: &'a BudgetPolicy,
+}
+
+/// Atomically decides on and charges one attempt at `guess` for `account` from
+/// `source`: refused without a charge while the account's budget is spent, then
+/// charged to the source's count, then to the budget.
 pub(crate) async fn admit(
     store: &dyn RpStore,
-    policy: &LimiterPolicy,
+    throttles: Throttles<'_>,
     account: &str,
     guess: Guess,
+    source: Source,
     now: u64,
 ) -> Result<Admission> {
-    let mut admission = Admission::Allowed;
-    store
-        .update_limiter(account, guess, &mut |state| {
-            let (decision, next) = policy.admit(state, now);
-            admission = decision;
-            next
-        })
-        .await?;
+    let budget_key = LimiterKey::budget(guess);
+    let peek = throttles
+        .budget
+        .admit(store.limiter(account, &budget_key).await?, now);
+    let mut admission = peek.0;
+    if admission == Admission::Allowed {
+        let source_key = LimiterKey::from_source(guess, source);
+        store
+            .update_limiter(account, &source_key, &mut |state| {
+                let (decision, next) = throttles.per_source.admit(state, now);
+                admission = decision;
+                next
+            })
+            .await?;
+    }
+    if admission == Admission::Allowed {
+        // A concurrent attempt may have taken the last charge since the peek; this
+        // source's charge then stands (it made an attempt).
+        store
+            .update_limiter(account, &budget_key, &mut |state| {
+                let (decision, next) = throttles.budget.admit(state, now);
+                admission = decision;
+                next
+            })
+            .await?;
+    }
     if let Admission::Throttled { retry_after } = admission {
         tracing::debug!(account, guess = %guess.key(), ?retry_after, "attempt throttled");
     }
     Ok(admission)
+}
+
+/// After an accepted credential of kind `guess` from `source`: forgets that source's
+/// failures of that kind and gives the attempt's charge back to the budget.
+pub(crate) async fn succeed(
+    store: &dyn RpStore,
+    budget: &BudgetPolicy,
+    account: &str,
+    guess: Guess,
+    source: Source,
+) -> Result<()> {
+    store
+        .reset_limiter(account, &LimiterKey::from_source(guess, source))
+        .await?;
+    if budget.per_hour != 0 {
+        store
+            .update_limiter(account, &LimiterKey::budget(guess), &mut |state| {
+                budget.refund(state)
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// Charges one failure at `guess` to `account` at `now` without an admission decision
@@ -116,7 +242,7 @@ pub(crate) async fn charge(
     now: u64,
 ) -> Result<()> {
     store
-        .update_limiter(account, guess, &mut |state| {
+        .update_limiter(account, &guess.into(), &mut |state| {
             let failures = state.failures.saturating_add(1);
             LimiterState {
                 failures,
@@ -141,6 +267,51 @@ mod tests {
             [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]
         );
         assert_eq!(p.delay_after(u32::MAX), 900);
+    }
+
+    #[test]
+    fn the_budget_holds_a_burst_then_refills_at_its_rate() {
+        let b = BudgetPolicy {
+            per_hour: 60,
+            burst: 3,
+        };
+        let mut state = LimiterState::default();
+        for _ in 0..3 {
+            let (a, next) = b.admit(state, 1000);
+            assert_eq!(a, Admission::Allowed);
+            state = next;
+        }
+        let (a, same) = b.admit(state, 1000);
+        assert_eq!(
+            a,
+            Admission::Throttled {
+                retry_after: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(same, state, "a refused attempt takes no charge");
+        assert_eq!(
+            b.admit(state, 1059).0,
+            Admission::Throttled {
+                retry_after: Duration::from_secs(1)
+            }
+        );
+        let (a, next) = b.admit(state, 1060);
+        assert_eq!(a, Admission::Allowed);
+        // A success gives its charge back at once.
+        let refunded = b.refund(next);
+        assert_eq!(b.admit(refunded, 1060).0, Admission::Allowed);
+        // An hour later the bucket is full again: a whole burst goes through.
+        let mut later = next;
+        for _ in 0..3 {
+            let (a, n) = b.admit(later, 1060 + 3600);
+            assert_eq!(a, Admission::Allowed);
+            later = n;
+        }
+        let off = BudgetPolicy {
+            per_hour: 0,
+            burst: 0,
+        };
+        assert_eq!(off.admit(later, 0).0, Admission::Allowed);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::store::Source;
 use crate::verification::Verification;
 use crate::Rp;
 
@@ -103,7 +104,17 @@ pub type ProofResult = std::result::Result<SecondFactorProof, Verification>;
 impl Rp {
     /// [`Rp::verify_totp`], returning a [`SecondFactorProof`] when accepted.
     pub async fn prove_with_totp(&self, account: &str, typed: &str) -> Result<ProofResult> {
-        Ok(match self.verify_totp(account, typed).await? {
+        self.prove_with_totp_from(account, typed, Source::Unknown)
+            .await
+    }
+
+    pub(crate) async fn prove_with_totp_from(
+        &self,
+        account: &str,
+        typed: &str,
+        source: Source,
+    ) -> Result<ProofResult> {
+        Ok(match self.verify_totp_from(account, typed, source).await? {
             Verification::Accepted => Ok(SecondFactorProof::new(
                 account,
                 self.clock.now(),
@@ -116,13 +127,25 @@ impl Rp {
     /// [`Rp::verify_backup_code`], returning a [`SecondFactorProof`] when accepted (the
     /// code is spent).
     pub async fn prove_with_backup_code(&self, account: &str, typed: &str) -> Result<ProofResult> {
-        Ok(match self.verify_backup_code(account, typed).await? {
-            Verification::Accepted => Ok(SecondFactorProof::new(
-                account,
-                self.clock.now(),
-                ProvenBy::BackupCode,
-            )),
-            other => Err(other),
-        })
+        self.prove_with_backup_code_from(account, typed, Source::Unknown)
+            .await
+    }
+
+    pub(crate) async fn prove_with_backup_code_from(
+        &self,
+        account: &str,
+        typed: &str,
+        source: Source,
+    ) -> Result<ProofResult> {
+        Ok(
+            match self.verify_backup_code_from(account, typed, source).await? {
+                Verification::Accepted => Ok(SecondFactorProof::new(
+                    account,
+                    self.clock.now(),
+                    ProvenBy::BackupCode,
+                )),
+                other => Err(other),
+            },
+        )
     }
 }

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::events::{EventSink, LogEvents};
-use crate::limiter::{self, Admission, LimiterPolicy};
+use crate::limiter::{self, Admission, BudgetPolicy, LimiterPolicy};
 use crate::push_policy::{PushPolicy, PushSetup};
 use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
 use crate::store::RpStore;
-use crate::store::{Guess, LimiterState};
+use crate::store::{Guess, LimiterKey, LimiterState, Source};
 
 /// The relying party's entry point. Clone it freely (it is a few `Arc`s).
 #[derive(Clone)]
@@ -23,6 +23,7 @@ pub struct Rp {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) hasher: Arc<dyn SecretHasher>,
     pub(crate) limiter: LimiterPolicy,
+    pub(crate) budget: BudgetPolicy,
     pub(crate) push: Option<PushSetup>,
     pub(crate) push_policy: PushPolicy,
     pub(crate) events: Arc<dyn EventSink>,
@@ -32,6 +33,7 @@ impl fmt::Debug for Rp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Rp")
             .field("limiter", &self.limiter)
+            .field("budget", &self.budget)
             .field("push", &self.push)
             .field("push_policy", &self.push_policy)
             .finish_non_exhaustive()
@@ -52,6 +54,7 @@ impl Rp {
             clock: Arc::new(SystemClock),
             hasher: Arc::new(Argon2idHasher::owasp()),
             limiter: LimiterPolicy::default(),
+            budget: BudgetPolicy::default(),
             push: None,
             push_policy: PushPolicy::default(),
             events: Arc::new(LogEvents),
@@ -100,9 +103,15 @@ impl Rp {
         self
     }
 
-    /// Replaces the throttling policy.
+    /// Replaces the throttling policy of each source's count.
     pub fn with_limiter_policy(mut self, policy: LimiterPolicy) -> Self {
         self.limiter = policy;
+        self
+    }
+
+    /// Replaces each account's hourly budget of failures from every source together.
+    pub fn with_budget_policy(mut self, policy: BudgetPolicy) -> Self {
+        self.budget = policy;
         self
     }
 
@@ -116,9 +125,16 @@ impl Rp {
         self.clock.now()
     }
 
-    /// The account's throttling state for `guess` (for an admin page or metrics).
+    /// The account's throttling state for `guess` attempts made without a source (for
+    /// an admin page or metrics).
     pub async fn limiter_state(&self, account: &str, guess: Guess) -> Result<LimiterState> {
-        self.store.limiter(account, guess).await
+        self.store.limiter(account, &guess.into()).await
+    }
+
+    /// The account's throttling state under `key`: one source's count of a kind of
+    /// guess, or the account's budget of it.
+    pub async fn limiter_state_of(&self, account: &str, key: &LimiterKey) -> Result<LimiterState> {
+        self.store.limiter(account, key).await
     }
 
     /// Removes everything stored for the account.
@@ -126,14 +142,24 @@ impl Rp {
         self.store.delete_account(account).await
     }
 
-    /// Charges one attempt at `guess` to the account's limiter at `now`.
-    pub(crate) async fn admit(&self, account: &str, guess: Guess, now: u64) -> Result<Admission> {
-        limiter::admit(&*self.store, &self.limiter, account, guess, now).await
+    /// Charges one attempt at `guess` from `source` to the account's limiter at `now`.
+    pub(crate) async fn admit(
+        &self,
+        account: &str,
+        guess: Guess,
+        source: Source,
+        now: u64,
+    ) -> Result<Admission> {
+        let throttles = limiter::Throttles {
+            per_source: &self.limiter,
+            budget: &self.budget,
+        };
+        limiter::admit(&*self.store, throttles, account, guess, source, now).await
     }
 
-    /// After an accepted credential of kind `guess`: forget the failures of that kind
-    /// only.
-    pub(crate) async fn succeed(&self, account: &str, guess: Guess) -> Result<()> {
-        self.store.reset_limiter(account, guess).await
+    /// After an accepted credential of kind `guess` from `source`: forget that source's
+    /// failures of that kind only, and give the budget its charge back.
+    pub(crate) async fn succeed(&self, account: &str, guess: Guess, source: Source) -> Result<()> {
+        limiter::succeed(&*self.store, &self.budget, account, guess, source).await
     }
 }

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::limiter::Admission;
 use crate::readable::fill;
-use crate::store::Guess;
+use crate::store::{Guess, Source};
 use crate::store::{TotpParams, TotpRecord};
 use crate::{Factor, Rp, Verification};
 
@@ -109,17 +109,30 @@ impl Rp {
     }
 
     /// Checks a typed TOTP code (spaces allowed) for the account, through the
-    /// account's limiter, and spends its time step if it is accepted.
+    /// account's limiter, and spends its time step if it is accepted. The attempt
+    /// counts as from an unknown source: a login server that knows the client's
+    /// address passes it with [`Rp::from_source`].
     ///
     /// Errors with [`Error::NotEnrolled`] if the account has no TOTP secret.
     pub async fn verify_totp(&self, account: &str, typed: &str) -> Result<Verification> {
+        self.verify_totp_from(account, typed, Source::Unknown).await
+    }
+
+    pub(crate) async fn verify_totp_from(
+        &self,
+        account: &str,
+        typed: &str,
+        source: Source,
+    ) -> Result<Verification> {
         let record = self
             .store
             .totp(account)
             .await?
             .ok_or(Error::NotEnrolled(Factor::Totp))?;
         let now = self.clock.now();
-        if let Admission::Throttled { retry_after } = self.admit(account, Guess::Totp, now).await? {
+        if let Admission::Throttled { retry_after } =
+            self.admit(account, Guess::Totp, source, now).await?
+        {
             return Ok(Verification::Throttled { retry_after });
         }
         let totp = record.params.totp(record.secret)?;
@@ -130,7 +143,7 @@ impl Rp {
             // A concurrent login spent this step (or a later one) first.
             return Ok(Verification::Rejected);
         }
-        self.succeed(account, Guess::Totp).await?;
+        self.succeed(account, Guess::Totp, source).await?;
         Ok(Verification::Accepted)
     }
 }

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use assent_rp::{Admission, LimiterPolicy, LimiterState};
+use assent_rp::{Admission, BudgetPolicy, Guess, LimiterKey, LimiterPolicy, LimiterState};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{AppError, Result};
@@ -57,13 +57,25 @@ impl<K> Default for Table<K> {
 
 impl<K: std::hash::Hash + Eq + Clone> Table<K> {
     fn admit(&mut self, key: &K, policy: &LimiterPolicy, now: u64) -> Admission {
-        let state = self
-            .0
+        self.admit_with(key, now, |state| policy.admit(state, now))
+    }
+
+    /// The state of `key` at `now` (the default one when forgotten).
+    fn peek(&self, key: &K, now: u64) -> LimiterState {
+        self.0
             .get(key)
             .copied()
             .filter(|s| now < s.next_allowed.saturating_add(FORGET_AFTER))
-            .unwrap_or_default();
-        let (admission, next) = policy.admit(state, now);
+            .unwrap_or_default()
+    }
+
+    fn admit_with(
+        &mut self,
+        key: &K,
+        now: u64,
+        decide: impl FnOnce(LimiterState) -> (Admission, LimiterState),
+    ) -> Admission {
+        let (admission, next) = decide(self.peek(key, now));
         if !self.0.contains_key(key) && self.0.len() >= MAX_TRACKED {
             self.evict(now);
         }
@@ -111,7 +123,8 @@ pub enum Refusal {
 pub struct PasswordGate {
     accounts: Mutex<Table<String>>,
     sources: Mutex<Table<IpAddr>>,
-    unknown_users: Mutex<Table<String>>,
+    unknown_users: Mutex<Table<(String, String)>>,
+    unknown_budgets: Mutex<Table<String>>,
     hashing: Arc<Semaphore>,
 }
 
@@ -122,6 +135,7 @@ impl PasswordGate {
             accounts: Mutex::new(Table::default()),
             sources: Mutex::new(Table::default()),
             unknown_users: Mutex::new(Table::default()),
+            unknown_budgets: Mutex::new(Table::default()),
             hashing: Arc::new(Semaphore::new(slots.max(1))),
         }
     }
@@ -157,11 +171,29 @@ impl PasswordGate {
         lock(&self.sources).refund(&source, &SOURCE_POLICY, now);
     }
 
-    /// Charges an application-password attempt for a username that has no account, as
-    /// the RP library charges guesses for a real account (its default policy), so that
+    /// Charges an application-password attempt from `source` for a username that has
+    /// no account, as the RP library charges wrong guesses for a real account (its
+    /// default policies: the source's count, then the account's hourly budget), so that
     /// `/api/whoami` answers unknown and known names alike (issue 13 finding 8).
-    pub fn admit_unknown_user(&self, username: &str, now: u64) -> Admission {
-        lock(&self.unknown_users).admit(&username.to_owned(), &LimiterPolicy::default(), now)
+    pub fn admit_unknown_user(&self, username: &str, source: IpAddr, now: u64) -> Admission {
+        let budget = BudgetPolicy::default();
+        let mut budgets = lock(&self.unknown_budgets);
+        let username = username.to_owned();
+        if let (throttled @ Admission::Throttled { .. }, _) =
+            budget.admit(budgets.peek(&username, now), now)
+        {
+            return throttled;
+        }
+        let source = LimiterKey::from_source(Guess::AppPasswords, source.into()).key();
+        let by_source = lock(&self.unknown_users).admit(
+            &(username.clone(), source),
+            &LimiterPolicy::default(),
+            now,
+        );
+        if by_source != Admission::Allowed {
+            return by_source;
+        }
+        budgets.admit_with(&username, now, |state| budget.admit(state, now))
     }
 
     /// A hashing slot, waited for at most [`HASH_WAIT`]; [`AppError::Busy`] otherwise.

@@ -3,7 +3,7 @@
 use super::{Redeemed, SessionHandle};
 use crate::error::{Error, Result};
 use crate::proof::{ProvenBy, SecondFactorProof};
-use crate::store::{ChallengeState, Guess};
+use crate::store::{ChallengeState, Guess, Source};
 use crate::Rp;
 
 impl Rp {
@@ -39,7 +39,8 @@ impl Rp {
         {
             return Err(Error::NotRedeemable);
         }
-        self.succeed(&record.account, Guess::PushEntry).await?;
+        self.succeed(&record.account, Guess::PushEntry, Source::Unknown)
+            .await?;
         tracing::info!(account = %record.account, challenge_id = %record.challenge.challenge_id, "approval redeemed");
         Ok(Redeemed {
             proof: SecondFactorProof::new(&record.account, now, ProvenBy::Approval),

@@ -49,7 +49,10 @@ impl Rp {
         let setup = self.push_setup()?;
         let now = self.clock.now();
         // Only wrong entries on the phone hold up a push; guesses at the other kinds do not.
-        let limiter = self.store.limiter(account, Guess::PushEntry).await?;
+        let limiter = self
+            .store
+            .limiter(account, &Guess::PushEntry.into())
+            .await?;
         if now < limiter.next_allowed {
             return Err(Error::Throttled {
                 retry_after: Duration::from_secs(limiter.next_allowed - now),

@@ -644,7 +644,7 @@ async fn wrong_entries_throttle_push_starts_and_starting_resets_nothing(s: Arc<d
     let (mut f, _phone) = setup(s).await;
     let at = f.now();
     f.rp.store()
-        .update_limiter("alice", Guess::PushEntry, &mut |_| LimiterState {
+        .update_limiter("alice", &Guess::PushEntry.into(), &mut |_| LimiterState {
             failures: 3,
             next_allowed: at,
         })
@@ -657,7 +657,7 @@ async fn wrong_entries_throttle_push_starts_and_starting_resets_nothing(s: Arc<d
         before
     );
     f.rp.store()
-        .update_limiter("alice", Guess::PushEntry, &mut |_| LimiterState {
+        .update_limiter("alice", &Guess::PushEntry.into(), &mut |_| LimiterState {
             failures: 9,
             next_allowed: at + 60,
         })

@@ -23,12 +23,14 @@
 //! is inserted only if the account's limits allow it, in the same atomic step
 //! ([`RpStore::insert_challenge`]).
 
+mod limiter_key;
 mod memory;
 mod records;
 mod sqlite;
 #[cfg(test)]
 mod suite;
 
+pub use limiter_key::{LimiterKey, Source};
 pub use memory::MemoryStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
@@ -63,17 +65,17 @@ pub trait RpStore: Send + Sync {
     /// Removes the TOTP credential. True if there was one.
     async fn delete_totp(&self, account: &str) -> Result<bool>;
 
-    /// The account's limiter state for `guess` (default when none is stored).
-    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState>;
-    /// Atomically replaces the account's limiter state for `guess` with `f(current)`.
+    /// The account's limiter state under `key` (default when none is stored).
+    async fn limiter(&self, account: &str, key: &LimiterKey) -> Result<LimiterState>;
+    /// Atomically replaces the account's limiter state under `key` with `f(current)`.
     async fn update_limiter(
         &self,
         account: &str,
-        guess: Guess,
+        key: &LimiterKey,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()>;
-    /// Forgets the failures counted for `guess` (after a success of that kind).
-    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()>;
+    /// Forgets the failures counted under `key` (after a success of that kind).
+    async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()>;
 
     /// Replaces the account's backup code set (the old set stops working).
     async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;

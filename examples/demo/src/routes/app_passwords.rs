@@ -16,8 +16,8 @@ use base64::Engine as _;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::require_user;
 use super::security::{render, user_page};
+use super::{require_user, ClientInfo};
 use crate::csrf::Posted;
 use crate::error::Result;
 use crate::html::{self, esc};
@@ -170,22 +170,33 @@ fn basic(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)> {
     Some((user.to_lowercase(), Zeroizing::new(password.to_owned())))
 }
 
-async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+async fn whoami(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Result<Response> {
     let Some((username, password)) = basic(&headers) else {
         return Ok(unauthorized("basic auth required"));
     };
     let Some((user, _)) = state.db.user_by_name(&username)? else {
         // Counted like guesses at a real account's passwords: the same answers.
         let now = u64::try_from(state.now()).unwrap_or(0);
-        return Ok(match state.gate.admit_unknown_user(&username, now) {
-            Admission::Allowed => unauthorized("wrong username or application password"),
-            Admission::Throttled { retry_after } => too_many(retry_after),
-        });
+        return Ok(
+            match state.gate.admit_unknown_user(&username, client.ip, now) {
+                Admission::Allowed => unauthorized("wrong username or application password"),
+                Admission::Throttled { retry_after } => too_many(retry_after),
+            },
+        );
     };
     let rp = state.rp.clone();
     let account = user.account();
     let verdict = state
-        .blocking_rp(move || async move { Ok(rp.verify_app_password(&account, &password).await?) })
+        .blocking_rp(move || async move {
+            Ok(rp
+                .from_source(client.ip)
+                .verify_app_password(&account, &password)
+                .await?)
+        })
         .await?;
     Ok(match verdict {
         Verification::Accepted => {

@@ -387,11 +387,13 @@ struct CodeForm {
 
 async fn totp_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     Posted(mut session, form): Posted<CodeForm>,
 ) -> Result<Response> {
     let user = pending_user(&state, &session)?;
     let verdict = state
         .rp
+        .from_source(client.ip)
         .verify_totp(&user.account(), form.code.expose().trim())
         .await?;
     finish(&state, &mut session, &user, verdict, "/login/totp", None).await
@@ -399,6 +401,7 @@ async fn totp_submit(
 
 async fn backup_submit(
     State(state): State<AppState>,
+    client: ClientInfo,
     Posted(mut session, form): Posted<CodeForm>,
 ) -> Result<Response> {
     let user = pending_user(&state, &session)?;
@@ -406,7 +409,10 @@ async fn backup_submit(
     let account = user.account();
     let (verdict, left) = state
         .blocking_rp(move || async move {
-            let verdict = rp.verify_backup_code(&account, form.code.expose()).await?;
+            let verdict = rp
+                .from_source(client.ip)
+                .verify_backup_code(&account, form.code.expose())
+                .await?;
             Ok((verdict, rp.backup_codes_remaining(&account).await?))
         })
         .await?;

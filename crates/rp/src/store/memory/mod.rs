@@ -22,7 +22,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::push_policy::AccountPolicy;
-use crate::store::{Guess, LimiterState};
+use crate::store::{LimiterKey, LimiterState};
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -77,22 +77,22 @@ impl RpStore for MemoryStore {
         Ok(self.lock().totp.delete(account))
     }
 
-    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState> {
-        Ok(self.lock().throttle.get(account, guess))
+    async fn limiter(&self, account: &str, key: &LimiterKey) -> Result<LimiterState> {
+        Ok(self.lock().throttle.get(account, key))
     }
 
     async fn update_limiter(
         &self,
         account: &str,
-        guess: Guess,
+        key: &LimiterKey,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()> {
-        self.lock().throttle.update(account, guess, f);
+        self.lock().throttle.update(account, key, f);
         Ok(())
     }
 
-    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()> {
-        self.lock().throttle.reset(account, guess);
+    async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()> {
+        self.lock().throttle.reset(account, key);
         Ok(())
     }
 

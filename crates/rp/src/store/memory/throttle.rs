@@ -1,17 +1,17 @@
-//! Limiter state of the [`super::MemoryStore`]: one per account and [`Guess`].
+//! Limiter state of the [`super::MemoryStore`]: one per account and [`LimiterKey`].
 
 use std::collections::HashMap;
 
-use crate::store::{Guess, LimiterState};
+use crate::store::{LimiterKey, LimiterState};
 
-/// (Account, guess) → its limiter state; absent means the default state.
+/// (Account, key) → its limiter state; absent means the default state.
 #[derive(Debug, Default)]
-pub(super) struct ThrottleTable(HashMap<(String, Guess), LimiterState>);
+pub(super) struct ThrottleTable(HashMap<(String, LimiterKey), LimiterState>);
 
 impl ThrottleTable {
-    pub(super) fn get(&self, account: &str, guess: Guess) -> LimiterState {
+    pub(super) fn get(&self, account: &str, key: &LimiterKey) -> LimiterState {
         self.0
-            .get(&(account.to_owned(), guess))
+            .get(&(account.to_owned(), key.clone()))
             .copied()
             .unwrap_or_default()
     }
@@ -20,15 +20,15 @@ impl ThrottleTable {
     pub(super) fn update(
         &mut self,
         account: &str,
-        guess: Guess,
+        key: &LimiterKey,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) {
-        let next = f(self.get(account, guess));
-        self.0.insert((account.to_owned(), guess), next);
+        let next = f(self.get(account, key));
+        self.0.insert((account.to_owned(), key.clone()), next);
     }
 
-    pub(super) fn reset(&mut self, account: &str, guess: Guess) {
-        self.0.remove(&(account.to_owned(), guess));
+    pub(super) fn reset(&mut self, account: &str, key: &LimiterKey) {
+        self.0.remove(&(account.to_owned(), key.clone()));
     }
 
     /// Forgets every state of `account`.

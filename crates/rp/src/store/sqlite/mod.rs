@@ -36,7 +36,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::push_policy::AccountPolicy;
 use crate::store::TotpParams;
-use crate::store::{Guess, LimiterState};
+use crate::store::{LimiterKey, LimiterState};
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -166,21 +166,21 @@ impl RpStore for SqliteStore {
         totp::delete(&self.pool, account).await
     }
 
-    async fn limiter(&self, account: &str, guess: Guess) -> Result<LimiterState> {
-        throttle::get(&mut *self.pool.acquire().await?, account, guess).await
+    async fn limiter(&self, account: &str, key: &LimiterKey) -> Result<LimiterState> {
+        throttle::get(&mut *self.pool.acquire().await?, account, key).await
     }
 
     async fn update_limiter(
         &self,
         account: &str,
-        guess: Guess,
+        key: &LimiterKey,
         f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
     ) -> Result<()> {
-        throttle::update(&self.pool, account, guess, f).await
+        throttle::update(&self.pool, account, key, f).await
     }
 
-    async fn reset_limiter(&self, account: &str, guess: Guess) -> Result<()> {
-        throttle::reset(&self.pool, account, guess).await
+    async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()> {
+        throttle::reset(&self.pool, account, key).await
     }
 
     async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()> {

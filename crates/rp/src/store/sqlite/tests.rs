@@ -6,6 +6,7 @@ use sqlx::{ConnectOptions as _, Connection as _};
 use super::migrations::{self, SCHEMA_VERSION};
 use super::*;
 use crate::store::records::BackupCodeRecord;
+use crate::store::Guess;
 
 async fn raw_file(path: &Path) -> sqlx::SqliteConnection {
     SqliteConnectOptions::new()
@@ -96,7 +97,7 @@ async fn an_older_file_is_migrated_and_keeps_its_rows() {
     // the old state: the upgrade forgives no failure.
     for guess in Guess::ALL {
         assert_eq!(
-            s.limiter("a", guess).await.unwrap(),
+            s.limiter("a", &guess.into()).await.unwrap(),
             LimiterState {
                 failures: 3,
                 next_allowed: 1_700_000_100
@@ -118,7 +119,7 @@ async fn corrupt_values_are_errors_not_panics() {
     .await
     .unwrap();
     assert!(matches!(
-        s.limiter("a", Guess::Totp).await,
+        s.limiter("a", &Guess::Totp.into()).await,
         Err(Error::Corrupt(_))
     ));
     sqlx::query("INSERT INTO totp VALUES ('a', x'00', 'SHA1', 6, 30, NULL, 0)")

@@ -1,22 +1,24 @@
 //! The `limiter` table: the throttle state of each account for each kind of guess
-//! (migration 3 split the one shared row into one per [`Guess`]).
+//! (migration 3 split the one shared row into one per [`Guess`](crate::Guess); a row's
+//! `guess` column holds its [`LimiterKey::key`], which also names the source or the
+//! budget it counts).
 
 use sqlx::{Row as _, SqliteConnection, SqlitePool};
 
 use super::{to_i64, to_u64};
 use crate::error::{Error, Result};
-use crate::store::{Guess, LimiterState};
+use crate::store::{LimiterKey, LimiterState};
 
 /// The account's state (the default one when none is stored).
 pub(super) async fn get(
     conn: &mut SqliteConnection,
     account: &str,
-    guess: Guess,
+    key: &LimiterKey,
 ) -> Result<LimiterState> {
     let row =
         sqlx::query("SELECT failures, next_allowed FROM limiter WHERE account = $1 AND guess = $2")
             .bind(account)
-            .bind(guess.key())
+            .bind(key.key())
             .fetch_optional(conn)
             .await?;
     let Some(r) = row else {
@@ -33,18 +35,18 @@ pub(super) async fn get(
 pub(super) async fn update(
     pool: &SqlitePool,
     account: &str,
-    guess: Guess,
+    key: &LimiterKey,
     f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
 ) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let next = f(get(&mut tx, account, guess).await?);
+    let next = f(get(&mut tx, account, key).await?);
     sqlx::query(
         "INSERT INTO limiter (account, guess, failures, next_allowed) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account, guess) DO UPDATE SET failures = excluded.failures,
              next_allowed = excluded.next_allowed",
     )
     .bind(account)
-    .bind(guess.key())
+    .bind(key.key())
     .bind(i64::from(next.failures))
     .bind(to_i64(next.next_allowed)?)
     .execute(&mut *tx)
@@ -53,10 +55,10 @@ pub(super) async fn update(
     Ok(())
 }
 
-pub(super) async fn reset(pool: &SqlitePool, account: &str, guess: Guess) -> Result<()> {
+pub(super) async fn reset(pool: &SqlitePool, account: &str, key: &LimiterKey) -> Result<()> {
     sqlx::query("DELETE FROM limiter WHERE account = $1 AND guess = $2")
         .bind(account)
-        .bind(guess.key())
+        .bind(key.key())
         .execute(pool)
         .await?;
     Ok(())

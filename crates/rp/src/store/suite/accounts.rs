@@ -18,7 +18,7 @@ async fn account_policy_round_trips_beside_the_mute(s: Store) {
 async fn deleting_an_account_removes_everything(s: Store) {
     for acct in ["a", "b"] {
         s.put_totp(acct, &totp_record(1)).await.unwrap();
-        s.update_limiter(acct, Guess::Totp, &mut |_| LimiterState {
+        s.update_limiter(acct, &Guess::Totp.into(), &mut |_| LimiterState {
             failures: 1,
             next_allowed: 2,
         })
@@ -34,7 +34,7 @@ async fn deleting_an_account_removes_everything(s: Store) {
     s.delete_account("a").await.unwrap();
     assert_eq!(s.totp("a").await.unwrap(), None);
     assert_eq!(
-        s.limiter("a", Guess::Totp).await.unwrap(),
+        s.limiter("a", &Guess::Totp.into()).await.unwrap(),
         LimiterState::default()
     );
     assert_eq!(s.backup_codes_remaining("a").await.unwrap(), 0);

@@ -4,12 +4,12 @@ use super::*;
 
 async fn limiter_updates_and_resets(s: Store) {
     assert_eq!(
-        s.limiter("a", Guess::Totp).await.unwrap(),
+        s.limiter("a", &Guess::Totp.into()).await.unwrap(),
         LimiterState::default()
     );
     let mut seen = Vec::new();
     for i in 1..=3 {
-        s.update_limiter("a", Guess::Totp, &mut |st| {
+        s.update_limiter("a", &Guess::Totp.into(), &mut |st| {
             seen.push(st);
             LimiterState {
                 failures: st.failures + 1,
@@ -22,19 +22,19 @@ async fn limiter_updates_and_resets(s: Store) {
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[2].failures, 2);
     assert_eq!(
-        s.limiter("a", Guess::Totp).await.unwrap(),
+        s.limiter("a", &Guess::Totp.into()).await.unwrap(),
         LimiterState {
             failures: 3,
             next_allowed: 300
         }
     );
     assert_eq!(
-        s.limiter("b", Guess::Totp).await.unwrap(),
+        s.limiter("b", &Guess::Totp.into()).await.unwrap(),
         LimiterState::default()
     );
-    s.reset_limiter("a", Guess::Totp).await.unwrap();
+    s.reset_limiter("a", &Guess::Totp.into()).await.unwrap();
     assert_eq!(
-        s.limiter("a", Guess::Totp).await.unwrap(),
+        s.limiter("a", &Guess::Totp.into()).await.unwrap(),
         LimiterState::default()
     );
 }
@@ -43,17 +43,19 @@ async fn limiter_updates_and_resets(s: Store) {
 async fn each_kind_of_guess_counts_alone(s: Store) {
     for (n, guess) in Guess::ALL.into_iter().enumerate() {
         let failures = u32::try_from(n).unwrap() + 1;
-        s.update_limiter("a", guess, &mut |_| LimiterState {
+        s.update_limiter("a", &guess.into(), &mut |_| LimiterState {
             failures,
             next_allowed: 0,
         })
         .await
         .unwrap();
     }
-    s.reset_limiter("a", Guess::AppPasswords).await.unwrap();
-    let failures = |guess| {
+    s.reset_limiter("a", &Guess::AppPasswords.into())
+        .await
+        .unwrap();
+    let failures = |guess: Guess| {
         let s = &s;
-        async move { s.limiter("a", guess).await.unwrap().failures }
+        async move { s.limiter("a", &guess.into()).await.unwrap().failures }
     };
     assert_eq!(failures(Guess::Totp).await, 1);
     assert_eq!(failures(Guess::BackupCode).await, 2);
@@ -65,4 +67,39 @@ async fn each_kind_of_guess_counts_alone(s: Store) {
     }
 }
 
-on_every_store!(limiter_updates_and_resets, each_kind_of_guess_counts_alone,);
+/// A source's count, the budget and the count without a source are three rows.
+async fn sources_and_the_budget_count_apart(s: Store) {
+    let ip = |text: &str| Source::Ip(text.parse().unwrap());
+    let keys = [
+        LimiterKey::from(Guess::Totp),
+        LimiterKey::from_source(Guess::Totp, ip("203.0.113.7")),
+        LimiterKey::from_source(Guess::Totp, ip("198.51.100.1")),
+        LimiterKey::budget(Guess::Totp),
+        LimiterKey::budget(Guess::BackupCode),
+    ];
+    for (n, key) in keys.iter().enumerate() {
+        let failures = u32::try_from(n).unwrap() + 1;
+        s.update_limiter("a", key, &mut |_| LimiterState {
+            failures,
+            next_allowed: 0,
+        })
+        .await
+        .unwrap();
+    }
+    s.reset_limiter("a", &keys[1]).await.unwrap();
+    let mut got = Vec::new();
+    for key in &keys {
+        got.push(s.limiter("a", key).await.unwrap().failures);
+    }
+    assert_eq!(got, [1, 0, 3, 4, 5]);
+    s.delete_account("a").await.unwrap();
+    for key in &keys {
+        assert_eq!(s.limiter("a", key).await.unwrap(), LimiterState::default());
+    }
+}
+
+on_every_store!(
+    limiter_updates_and_resets,
+    each_kind_of_guess_counts_alone,
+    sources_and_the_budget_count_apart,
+);
