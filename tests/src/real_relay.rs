@@ -123,6 +123,8 @@ pub struct RealRelay {
     /// The temporary directory holding the database and the CA files.
     pub dir: TempDir,
     running: Option<RunningRelay>,
+    /// Scans the logs for the secrets registered so far when the relay goes.
+    _log_check: Arc<crate::log_scan::CheckOnDrop>,
 }
 
 impl std::fmt::Debug for RealRelay {
@@ -141,6 +143,7 @@ impl RealRelay {
 
     /// A relay with `options`.
     pub async fn start_with(options: RelayOptions) -> Self {
+        crate::log_scan::install();
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("relay.db");
         let ca = TestCa::named("Assent e2e test CA").unwrap();
@@ -161,6 +164,7 @@ impl RealRelay {
         }
         let running = builder.start().await.unwrap();
         Self {
+            _log_check: crate::log_scan::guard(),
             origin: running.url().clone(),
             addr: running.addr(),
             ca,
@@ -180,6 +184,7 @@ impl RealRelay {
     pub async fn tenant(&self, name: &str) -> String {
         let running = self.running.as_ref().expect("the relay is running");
         let key = running.create_tenant(name).await.unwrap();
+        crate::log_scan::register("API key", key.as_str());
         key.as_str().to_owned()
     }
 
@@ -349,7 +354,12 @@ impl Site {
     /// The login page of `account` starts a push challenge.
     pub async fn start(&mut self, account: &str) -> assent_rp::Result<StartedChallenge> {
         let ctx = context(self.clock.now());
-        self.rp.start_challenge(account, &ctx, &mut self.rng).await
+        let started = self
+            .rp
+            .start_challenge(account, &ctx, &mut self.rng)
+            .await?;
+        crate::log_scan::register("session handle", &started.handle.to_base64url());
+        Ok(started)
     }
 
     /// Enrolls and activates `phone` for `account` with minimum and policy `kind`.
@@ -390,8 +400,12 @@ impl Site {
             .unwrap()
             .code
             .to_string();
+        crate::log_scan::register("activation code", &code);
         match self.activate(account, &eid, &code).await.unwrap() {
-            ActivationResult::Activated(a) => assert_eq!(a.device.device_id, info.device_id),
+            ActivationResult::Activated(a) => {
+                assert_eq!(a.device.device_id, info.device_id);
+                crate::world::register_enrollment_secrets(&self.rp, account, &a.backup_codes).await;
+            }
             ActivationResult::Rejected => panic!("the phone's own code was rejected"),
         }
         self.rp

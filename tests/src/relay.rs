@@ -164,6 +164,7 @@ impl std::fmt::Debug for HookedRelay {
 impl HookedRelay {
     /// A relay at `origin` whose clock is `clock` (usually the RP's), with one tenant.
     pub async fn start(origin: &RelayUrl, clock: Arc<dyn Clock>) -> Arc<Self> {
+        crate::log_scan::install();
         let clock = Arc::new(LyingClock {
             inner: clock,
             lie: AtomicI64::new(0),
@@ -182,6 +183,7 @@ impl HookedRelay {
             .expect("a tenant")
             .as_str()
             .to_owned();
+        crate::log_scan::register("API key", &api_key);
         Arc::new(Self {
             router: relay.router(),
             relay,

@@ -20,6 +20,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tempfile::TempDir;
 
+use crate::log_scan;
 use crate::relay::HookedRelay;
 use crate::support::{context, CountingHasher, FastHasher, RecordingEvents};
 
@@ -102,6 +103,8 @@ impl Phone {
         .with_clock(clock.clone())
         .with_rng(ChaCha20Rng::seed_from_u64(seed));
         let vault = Vault::open_or_create(env).expect("a new vault");
+        let push_token = "a".repeat(64);
+        log_scan::register("push token", &push_token);
         let client = PushClient::new(
             vault,
             relay,
@@ -109,7 +112,7 @@ impl Phone {
             DeviceInfo {
                 platform: Platform::Ios,
                 name: name.to_owned(),
-                push_token: "a".repeat(64),
+                push_token,
             },
         );
         Self {
@@ -122,12 +125,15 @@ impl Phone {
 
     /// The TOTP code the phone shows now for account `id`.
     pub fn code(&self, id: &AccountId) -> String {
-        self.client
+        let code = self
+            .client
             .vault()
             .code(id)
             .expect("an account")
             .code
-            .to_string()
+            .to_string();
+        log_scan::register("TOTP code", &code);
+        code
     }
 
     /// Handles the push notification `payload`.
@@ -172,6 +178,8 @@ pub struct World {
     /// The store in use.
     pub store: StoreKind,
     _dir: Option<TempDir>,
+    /// Scans the logs for the secrets registered so far when the world goes.
+    _log_check: Arc<log_scan::CheckOnDrop>,
 }
 
 impl std::fmt::Debug for World {
@@ -210,6 +218,7 @@ impl World {
 
     /// A world built from `config`.
     pub async fn new(config: Config) -> Self {
+        log_scan::install();
         let (store, dir): (Arc<dyn assent_rp::RpStore>, _) = match config.store {
             StoreKind::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
@@ -247,6 +256,7 @@ impl World {
             phone,
             store: config.store,
             _dir: dir,
+            _log_check: log_scan::guard(),
         }
     }
 
@@ -357,6 +367,7 @@ impl World {
             .expect("a code")
             .code
             .to_string();
+        log_scan::register("activation code", &code);
         let activated = match self
             .activate(account, &eid, &code)
             .await
@@ -366,6 +377,7 @@ impl World {
             ActivationResult::Rejected => panic!("the phone's own code was rejected"),
         };
         assert_eq!(activated.device.device_id, info.device_id);
+        register_enrollment_secrets(&self.rp, account, &activated.backup_codes).await;
         self.rp
             .set_account_policy(account, AccountPolicy { kind, uv: false })
             .await
@@ -383,7 +395,12 @@ impl World {
     /// The login page of `account` starts a push challenge.
     pub async fn start(&mut self, account: &str) -> assent_rp::Result<StartedChallenge> {
         let ctx = context(self.now());
-        self.rp.start_challenge(account, &ctx, &mut self.rng).await
+        let started = self
+            .rp
+            .start_challenge(account, &ctx, &mut self.rng)
+            .await?;
+        log_scan::register("session handle", &started.handle.to_base64url());
+        Ok(started)
     }
 
     /// Delivers the last push to the world's phone.
@@ -395,5 +412,20 @@ impl World {
     /// The login page asks for the outcome (no waiting).
     pub async fn poll(&self, handle: &SessionHandle) -> assent_rp::Result<ChallengeStatus> {
         self.rp.poll_challenge(handle, Duration::ZERO).await
+    }
+}
+
+/// Registers with the log scan what an enrollment of `account` made: its backup codes,
+/// and each device's channel key and TOTP secret as the RP stores them.
+pub async fn register_enrollment_secrets(rp: &Rp, account: &str, codes: &Option<BackupCodes>) {
+    for code in codes.iter().flat_map(BackupCodes::iter) {
+        log_scan::register("backup code", code);
+    }
+    for device in rp.store().devices(account).await.expect("devices") {
+        log_scan::register_bytes("channel key", device.channel_key.expose_secret());
+        log_scan::register_bytes("TOTP secret", device.totp_secret.as_bytes());
+    }
+    if let Some(totp) = rp.store().totp(account).await.expect("totp") {
+        log_scan::register_bytes("TOTP secret", totp.secret.as_bytes());
     }
 }

@@ -193,6 +193,7 @@ async fn app_password_create_verify_revoke() {
         w.rp.create_app_password(ALICE, "Thunderbird", &mut rng)
             .await
             .unwrap();
+    assent_tests::log_scan::register("app password", created.password());
     let password = created.password().to_owned();
     assert_eq!(created.info.name, "Thunderbird");
     assert_eq!(
@@ -268,6 +269,7 @@ async fn an_attacker_who_knows_the_username_locks_the_user_out_of_nothing_for_a_
         w.rp.create_app_password(ALICE, "mail", &mut rng)
             .await
             .unwrap();
+    assent_tests::log_scan::register("app password", mail.password());
     let start = w.now();
     let mut attacker_guesses = 0;
     for hour in 1..=24u64 {
@@ -314,6 +316,7 @@ async fn a_stream_of_good_app_passwords_does_not_raise_the_totp_guess_rate() {
             w.rp.create_app_password(ALICE, "mail", &mut rng)
                 .await
                 .unwrap();
+        assent_tests::log_scan::register("app password", mail.password());
         let start = w.now();
         let mut guesses = 0u32;
         let mut next_mail = start;
@@ -367,6 +370,7 @@ async fn wrong_guesses_at_one_factor_never_block_another() {
         w.rp.create_app_password(ALICE, "sync", &mut rng)
             .await
             .unwrap();
+    assent_tests::log_scan::register("app password", app.password());
     // A fresh TOTP step (activation spent the current one).
     w.advance(30);
     // Backup codes: five wrong ones, then even the right one waits (no hash) …
