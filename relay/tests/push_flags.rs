@@ -15,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use assent_protocol::{
     api, Algorithm, ApprovalKind, Challenge, ChallengeParams, Custody, DeviceId, Enrolled,
-    EnrollmentAnswer, LoginContext, Offer, OfferParams, Platform, PushId, Registration, RelayUrl,
-    RpId, Secret, SoftwareSigner, TotpParams,
+    EnrollmentAnswer, LoginContext, Offer, OfferParams, Platform, PushId, PushPayload,
+    Registration, RelayUrl, RpId, Secret, SoftwareSigner, TotpParams, PUSH_PAYLOAD_LEN,
 };
 use assent_push_providers::mock::{MockApns, MockFcm, MOCK_TOPIC};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -85,7 +85,11 @@ async fn enroll(
     platform: Platform,
     token: &str,
     rng: &mut ChaCha20Rng,
-) -> (DeviceId, assent_protocol::ChannelKey) {
+) -> (
+    DeviceId,
+    assent_protocol::ChannelKey,
+    assent_protocol::DevicePublicKey,
+) {
     let (offer, secrets) = Offer::make(
         OfferParams {
             rp: rp.rp_id.clone(),
@@ -172,13 +176,21 @@ async fn enroll(
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200, "fetch enrollment answer");
-    (enrolled.device_id, verified.channel_key)
+    (
+        enrolled.device_id,
+        verified.channel_key,
+        verified.device_pub,
+    )
 }
 
 /// Creates a challenge for the device; returns the push id the RP chose.
 async fn challenge(
     rp: &Rp,
-    device: (DeviceId, assent_protocol::ChannelKey),
+    device: &(
+        DeviceId,
+        assent_protocol::ChannelKey,
+        assent_protocol::DevicePublicKey,
+    ),
     rng: &mut ChaCha20Rng,
 ) -> PushId {
     let context = LoginContext::new(
@@ -305,7 +317,7 @@ async fn push_flags_reach_mock_apns_and_fcm() {
     let android = enroll(&rp, Platform::Android, ANDROID_TOKEN, &mut rng).await;
 
     // iOS → mock APNs, over HTTP/2 with the verified provider token.
-    let push_id = challenge(&rp, ios, &mut rng).await;
+    let push_id = challenge(&rp, &ios, &mut rng).await;
     let got = eventually("no push at mock APNs", || {
         apns.received_for(IOS_TOKEN).into_iter().next()
     })
@@ -318,16 +330,23 @@ async fn push_flags_reach_mock_apns_and_fcm() {
     );
     let body: serde_json::Value = serde_json::from_slice(&got.body).unwrap();
     assert_eq!(body["p"], push_id.to_string());
+    // The routing tag for the device's own key: the phone asks this relay only.
+    let routed = PushPayload::derive(push_id, &ios.2);
+    assert_eq!(body["r"], routed.r.to_string());
     assert!(fcm.received().is_empty(), "an iOS device gets APNs only");
 
     // Android → mock FCM (OAuth token from the mock's token endpoint).
-    let push_id = challenge(&rp, android, &mut rng).await;
+    let push_id = challenge(&rp, &android, &mut rng).await;
     let got = eventually("no push at mock FCM", || {
         fcm.received_for(ANDROID_TOKEN).into_iter().next()
     })
     .await;
     assert_eq!(got.status, 200);
-    assert_eq!(got.body["message"]["data"]["p"], push_id.to_string());
+    let data = &got.body["message"]["data"];
+    assert_eq!(data.to_string().len(), PUSH_PAYLOAD_LEN);
+    let payload = PushPayload::from_json(data.to_string().as_bytes()).unwrap();
+    assert_eq!(payload, PushPayload::derive(push_id, &android.2));
+    assert!(payload.is_for(&android.2) && !payload.is_for(&ios.2));
     assert!(fcm.token_requests() >= 1);
     assert_eq!(apns.received().len(), 1, "an Android device gets FCM only");
     drop(child);

@@ -15,5 +15,6 @@ pub mod world;
 pub use relay::{Hook, HookedRelay, Hooks};
 pub use support::{context, high_s_twin, CountingHasher, FastHasher, RecordingEvents};
 pub use world::{
-    relay_url, rp_id, Config, Enrolled, Phone, StoreKind, World, ALICE, RELAY_URL, RP_ID, T0,
+    relay_url, rp_id, Config, Enrolled, Phone, Relays, StoreKind, World, ALICE, RELAY_URL, RP_ID,
+    T0,
 };

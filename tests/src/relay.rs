@@ -12,7 +12,8 @@
 //! relay never stored, and the relay's clock can lie ([`HookedRelay::set_time_lie`]).
 //! What went in (announcements, challenges as the RP made them, the answers and unenroll
 //! requests the relay accepted, every device call) is recorded for tests to read.
-//! Pushes go to a recording provider: [`HookedRelay::pushes`].
+//! Pushes go to a recording provider: [`HookedRelay::pushes`] (each payload exactly as
+//! the relay made it, push id and routing tag).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -21,8 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use assent_core::{DeviceCall, Method, RelayReply, RelayTransport, TransportError};
 use assent_protocol::api::{self, ErrorBody, ErrorCode, PendingList, PushRoute};
 use assent_protocol::{
-    Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, PushPayload,
-    Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
+    Answer, Challenge, ChallengeId, DeviceId, DevicePublicKey, EnrollmentAnswer, EnrollmentId,
+    PushId, PushPayload, Registration, RelayUrl, UnenrollConfirmation, UnenrollRequest,
 };
 use assent_relay::{PushOutcome, PushProvider, PushTarget};
 use assent_rp::relay_http::{HttpRelay, RpRequest, RpWire};
@@ -99,9 +100,9 @@ impl Clock for LyingClock {
     }
 }
 
-/// A push provider that wakes nobody and writes down every push id.
+/// A push provider that wakes nobody and writes down every payload.
 #[derive(Default)]
-struct RecordingPush(Mutex<Vec<PushId>>);
+struct RecordingPush(Mutex<Vec<PushPayload>>);
 
 #[async_trait::async_trait]
 impl PushProvider for RecordingPush {
@@ -113,14 +114,14 @@ impl PushProvider for RecordingPush {
         true
     }
 
-    async fn notify(&self, _target: &PushTarget, push_id: &str, _deadline: u64) -> PushOutcome {
-        match PushId::parse(push_id) {
-            Ok(id) => {
-                lock(&self.0).push(id);
-                PushOutcome::Sent
-            }
-            Err(_) => PushOutcome::Failed,
-        }
+    async fn notify(
+        &self,
+        _target: &PushTarget,
+        payload: &PushPayload,
+        _deadline: u64,
+    ) -> PushOutcome {
+        lock(&self.0).push(*payload);
+        PushOutcome::Sent
     }
 }
 
@@ -280,10 +281,23 @@ impl HookedRelay {
     }
 
     /// Hostile: serves `challenge` as if the RP had made it and "pushes" it under
-    /// `push_id` (see [`HookedRelay::last_payload`]).
+    /// `push_id` (see [`HookedRelay::last_payload`]), tagged for the device the
+    /// challenge names, as the relay can (it holds the device's key).
     pub fn inject_challenge(&self, challenge: Challenge, push_id: PushId) {
-        lock(&self.push.0).push(push_id);
+        let key = self
+            .device_key(&challenge.device_id)
+            .expect("the challenge names a device of this relay");
+        lock(&self.push.0).push(PushPayload::derive(push_id, &key));
         self.forged().challenges.push((challenge, push_id));
+    }
+
+    /// The device key of `device_id`, from the enrollment answers the relay carried.
+    pub fn device_key(&self, device_id: &DeviceId) -> Option<DevicePublicKey> {
+        self.seen()
+            .enrollment_answers
+            .values()
+            .find(|a| a.device_id == *device_id)
+            .map(|a| a.device_pub.clone())
     }
 
     /// Hostile: answers the RP's reads of `challenge_id` with `answer`.
@@ -316,24 +330,20 @@ impl HookedRelay {
 
     // ----- what went in -----
 
-    /// Every push sent, in order (the push id is the whole payload).
-    pub fn pushes(&self) -> Vec<PushId> {
+    /// Every push sent, in order: the whole payload, push id and routing tag.
+    pub fn pushes(&self) -> Vec<PushPayload> {
         lock(&self.push.0).clone()
     }
 
     /// The last push sent.
-    pub fn last_push(&self) -> PushId {
+    pub fn last_push(&self) -> PushPayload {
         *self.pushes().last().expect("a push was sent")
     }
 
-    /// The push notification payload `{"p":"<push id>"}` for `push_id`.
-    pub fn payload(push_id: PushId) -> Vec<u8> {
-        PushPayload { p: push_id }.to_json().into_bytes()
-    }
-
-    /// The payload of the last push sent.
+    /// The last push's JSON payload `{"p":"<push id>","r":"<tag>"}`, as the phone
+    /// gets it.
     pub fn last_payload(&self) -> Vec<u8> {
-        Self::payload(self.last_push())
+        self.last_push().to_json().into_bytes()
     }
 
     /// The expiry the RP announced `eid` with, if it did.
@@ -621,7 +631,7 @@ impl HookedRelay {
             let queued = serde_json::from_slice::<api::ChallengeCreated>(&reply.1)
                 .is_ok_and(|c| c.push == PushRoute::Queued);
             for _ in 0..1000 {
-                if !queued || self.pushes().contains(&created.push_id) {
+                if !queued || self.pushes().iter().any(|p| p.p == created.push_id) {
                     break;
                 }
                 tokio::task::yield_now().await;

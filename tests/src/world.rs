@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assent_core::{
-    AccountId, ChallengeView, DeviceInfo, ManualClock, MemoryStorage, PendingEnrollment,
-    PushClient, SoftwareKeyStore, StaticKey, Vault, VaultEnv, VaultKey,
+    AccountId, ChallengeView, DeviceCall, DeviceInfo, ManualClock, MemoryStorage,
+    PendingEnrollment, PushClient, RelayReply, RelayTransport, SoftwareKeyStore, StaticKey,
+    TransportError, Vault, VaultEnv, VaultKey,
 };
 use assent_protocol::{ApprovalKind, DeviceId, EnrollmentId, Platform, RelayUrl, RpId};
 use assent_rp::{
@@ -56,6 +57,8 @@ pub struct Config {
     /// Hash backup codes and app passwords with argon2id at OWASP's parameters (slow)
     /// instead of the salted SHA-256 stand-in.
     pub real_argon2: bool,
+    /// The relay's URL (worlds on different relays share one phone in tests of routing).
+    pub relay_url: RelayUrl,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             limiter: LimiterPolicy::default(),
             phone_skew: 0,
             real_argon2: false,
+            relay_url: relay_url(),
         }
     }
 }
@@ -93,6 +97,11 @@ impl std::fmt::Debug for Phone {
 impl Phone {
     /// A phone named `name` reaching `relay`, its clock at `now`, its RNG from `seed`.
     pub fn new(relay: Arc<HookedRelay>, now: u64, seed: u64, name: &str) -> Self {
+        Self::on(relay, now, seed, name)
+    }
+
+    /// A phone named `name` reaching relays through `transport` (e.g. [`Relays`]).
+    pub fn on(transport: Arc<dyn RelayTransport>, now: u64, seed: u64, name: &str) -> Self {
         let clock = Arc::new(ManualClock::new(now));
         let storage = Arc::new(MemoryStorage::new());
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
@@ -107,7 +116,7 @@ impl Phone {
         log_scan::register("push token", &push_token);
         let client = PushClient::new(
             vault,
-            relay,
+            transport,
             keys.clone(),
             DeviceInfo {
                 platform: Platform::Ios,
@@ -139,6 +148,20 @@ impl Phone {
     /// Handles the push notification `payload`.
     pub async fn push(&mut self, payload: &[u8]) -> assent_core::Result<ChallengeView> {
         self.client.handle_push(payload).await
+    }
+}
+
+/// One phone's way to several relays: each call goes to the relay at its URL.
+#[derive(Debug, Default)]
+pub struct Relays(pub Vec<Arc<HookedRelay>>);
+
+#[async_trait::async_trait]
+impl RelayTransport for Relays {
+    async fn call(&self, relay: &RelayUrl, call: DeviceCall) -> Result<RelayReply, TransportError> {
+        match self.0.iter().find(|r| r.origin() == relay) {
+            Some(r) => r.call(relay, call).await,
+            None => Err(TransportError::new("no route to that relay")),
+        }
     }
 }
 
@@ -177,6 +200,8 @@ pub struct World {
     pub phone: Phone,
     /// The store in use.
     pub store: StoreKind,
+    /// The relay's URL, which offers name.
+    pub relay_url: RelayUrl,
     _dir: Option<TempDir>,
     /// Scans the logs for the secrets registered so far when the world goes.
     _log_check: Arc<log_scan::CheckOnDrop>,
@@ -230,7 +255,7 @@ impl World {
             StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
         };
         let clock = Arc::new(ManualClock::new(T0));
-        let relay = HookedRelay::start(&relay_url(), clock.clone()).await;
+        let relay = HookedRelay::start(&config.relay_url, clock.clone()).await;
         let events = Arc::new(RecordingEvents::default());
         let hasher = Arc::new(if config.real_argon2 {
             CountingHasher::new(Argon2idHasher::owasp())
@@ -255,6 +280,7 @@ impl World {
             rng: ChaCha20Rng::seed_from_u64(7),
             phone,
             store: config.store,
+            relay_url: config.relay_url,
             _dir: dir,
             _log_check: log_scan::guard(),
         }
@@ -284,7 +310,7 @@ impl World {
             .make_offer(
                 account,
                 &request,
-                &relay_url(),
+                &self.relay_url,
                 EnrollmentAuthorization::NoSecondFactorYet,
                 &mut self.rng,
             )

@@ -10,7 +10,7 @@ use assent_protocol::ApprovalKind;
 use assent_rp::{
     AccountPolicy, ChallengeStatus, Error as RpError, Event, Guess, PushPolicy, SessionHandle,
 };
-use assent_tests::{Config, HookedRelay, StoreKind, World, ALICE};
+use assent_tests::{Config, StoreKind, World, ALICE};
 
 fn allow_simple(store: StoreKind) -> Config {
     Config {
@@ -37,7 +37,8 @@ async fn approve_once(w: &mut World, kind: ApprovalKind) {
     };
     assert_eq!(started.display.len(), expected_len);
 
-    // The push carries only a random id: 30 bytes, nothing about the RP or the device.
+    // The push carries only a random id and its routing tag: 49 bytes, nothing about
+    // the RP or the device.
     let payload = w.relay.last_payload();
     assert_eq!(payload.len(), assent_protocol::PUSH_PAYLOAD_LEN);
     let text = String::from_utf8(payload.clone()).unwrap();
@@ -654,10 +655,7 @@ async fn a_lost_push_is_caught_up_by_polling() {
     );
     // Answered: no longer listed, and the late push is refused as already seen.
     assert!(w.phone.client.pending().await.unwrap().shown.is_empty());
-    let late = w
-        .phone
-        .push(&HookedRelay::payload(w.relay.last_push()))
-        .await;
+    let late = w.phone.push(&w.relay.last_payload()).await;
     assert!(matches!(late, Err(PhoneError::AlreadySeen)), "{late:?}");
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use assent_core::protocol::{PushId, PushPayload};
+use assent_core::protocol::{PushId, PushPayload, RouteTag};
 
 use crate::assent::Assent;
 use crate::clock::unix;
@@ -109,13 +109,22 @@ pub struct PendingChallenges {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Assent {
-    /// Handles a push notification: `push_id` is the notification's `p`
-    /// value (APNs `userInfo["p"]`, FCM `data["p"]`). Fetches the challenge
-    /// from the relay and authenticates it before returning it.
-    pub async fn handle_push(&self, push_id: String) -> Result<Arc<Challenge>, AssentError> {
+    /// Handles a push notification: `push_id` and `route_tag` are the
+    /// notification's `p` and `r` values (APNs `userInfo["p"]` and
+    /// `userInfo["r"]`, FCM `data["p"]` and `data["r"]`). The tag names the
+    /// account the push is for: only that account's relay is asked for the
+    /// challenge, which is authenticated before it is returned. A tag that
+    /// matches no account is `ChallengeUnavailable`, and nothing is sent.
+    pub async fn handle_push(
+        &self,
+        push_id: String,
+        route_tag: String,
+    ) -> Result<Arc<Challenge>, AssentError> {
         let p = PushId::parse(&push_id)
             .map_err(|_| AssentError::invalid("not a push id (22 base64url characters)"))?;
-        let payload = PushPayload { p }.to_json();
+        let r = RouteTag::parse(&route_tag)
+            .map_err(|_| AssentError::invalid("not a routing tag (12 base64url characters)"))?;
+        let payload = PushPayload { p, r }.to_json();
         let view = self.lock().await.handle_push(payload.as_bytes()).await?;
         Ok(Arc::new(Challenge { inner: view }))
     }

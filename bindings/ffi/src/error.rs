@@ -122,9 +122,10 @@ impl From<Core> for AssentError {
                 status,
                 code: code.map(|c| c.as_str().to_owned()),
             },
-            Core::ChallengeNotFound | Core::ChallengeExpired | Core::AlreadySeen => {
-                Self::ChallengeUnavailable { reason }
-            }
+            Core::ChallengeNotFound
+            | Core::UnknownPush
+            | Core::ChallengeExpired
+            | Core::AlreadySeen => Self::ChallengeUnavailable { reason },
             Core::Protocol(_)
             | Core::AnswerForAnotherEnrollment
             | Core::AnswerForAnotherDeviceKey

@@ -84,7 +84,10 @@ def test_async_calls_cross_the_boundary_and_fail_typed(open_assent):
         with pytest.raises(assent.AssentError.InvalidInput):
             await a.enroll_uri("assent://enroll?nonsense")
         with pytest.raises(assent.AssentError.InvalidInput):
-            await a.handle_push("not a push id")
+            await a.handle_push("not a push id", "AAAAAAAAAAAA")
+        # A well-formed push whose routing tag matches no account: refused, nothing sent.
+        with pytest.raises(assent.AssentError.ChallengeUnavailable):
+            await a.handle_push("AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAA")
         pending = await a.pending()
         assert pending.shown == [] and pending.refused == []
 

@@ -118,9 +118,13 @@ pub enum Error {
     EnrollmentTampered,
 
     // ----- push: challenges -----
-    /// No push account of this phone found the challenge of a push.
+    /// The relay of the push account a push is for does not know its push id.
     #[error("no challenge found for this push")]
     ChallengeNotFound,
+    /// A push whose routing tag matches no push account of this phone (forged,
+    /// or for an account removed since); no relay was asked.
+    #[error("this push is for no account on this phone")]
+    UnknownPush,
     /// The challenge names a device id no account of this phone has.
     #[error("challenge is for a device this phone does not have")]
     UnknownDevice,

@@ -13,7 +13,8 @@
 //!   [`ChannelKey`] to store.
 //! - [`EnrollmentAnswer::open`] → [`Enrolled`] (device id, [`TotpParams`], minimum kind);
 //!   show the TOTP code for activation ([`Activation`] in the in-app flow).
-//! - [`PushPayload`] → fetch with [`RequestAuth::sign`] → [`Challenge::open`] (kind ≥ min,
+//! - [`PushPayload`] → [`PushPayload::is_for`] picks the one enrollment whose relay to
+//!   ask → fetch with [`RequestAuth::sign`] → [`Challenge::open`] (kind ≥ min,
 //!   expiry estimate, authenticity; keep [`ChallengeId`]s until `expires_at` to refuse
 //!   repeats) → [`Answer::make`].
 //! - [`PushTokenUpdate`], [`UnenrollRequest::make`] and [`UnenrollConfirmation::open`].
@@ -30,7 +31,8 @@
 //! # Relay
 //!
 //! - [`Registration::from_json`] / [`Registration::check_shape`], [`RequestAuth::from_headers`]
-//!   → [`RequestAuth::check_time`] → [`RequestAuth::verify`], [`PushPayload`],
+//!   → [`RequestAuth::check_time`] → [`RequestAuth::verify`], [`PushPayload::derive`] (the
+//!   push and its [`RouteTag`] for the device's key),
 //!   [`PushTokenUpdate::is_newer_than`]. In managed custody it may call the RP functions.
 #![forbid(unsafe_code)]
 
@@ -52,6 +54,7 @@ mod push;
 mod registration;
 mod relay_url;
 mod request;
+mod route;
 mod rp_id;
 mod seal;
 mod signer;
@@ -94,6 +97,7 @@ pub use relay_url::RelayUrl;
 pub use request::{
     request_signing_input, RequestAuth, HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW,
 };
+pub use route::{RouteTag, ROUTE_TAG_LEN};
 pub use rp_id::RpId;
 pub use seal::{open, seal, NONCE_LEN, SEAL_OVERHEAD, TAG_LEN};
 pub use signer::{Signer, SoftwareSigner};

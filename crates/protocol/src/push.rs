@@ -2,31 +2,66 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::PushId;
+use crate::keys::DevicePublicKey;
 use crate::kinds::Platform;
 use crate::registration::check_push_token;
+use crate::route::RouteTag;
 
-/// The whole push payload: one random per-push id, no RP name, no stable id. Its JSON
-/// form `{"p":"<22 chars>"}` is always [`PUSH_PAYLOAD_LEN`] bytes.
+/// The whole push payload: a random per-push id and its routing tag, no RP name, no
+/// stable id. Its JSON form `{"p":"<22 chars>","r":"<12 chars>"}` is always
+/// [`PUSH_PAYLOAD_LEN`] bytes. A payload without `r` (from a relay older than the
+/// routing tag) is refused: the phone would not know which relay to ask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushPayload {
     /// The per-push id; the phone fetches the challenge with it over a signed request.
     pub p: PushId,
+    /// The routing tag ([`RouteTag`]): which of the phone's enrollments the push is for,
+    /// so the phone asks that enrollment's relay and no other.
+    pub r: RouteTag,
 }
 
 /// Length of [`PushPayload`]'s JSON.
-pub const PUSH_PAYLOAD_LEN: usize = 30;
+pub const PUSH_PAYLOAD_LEN: usize = 49;
 
 impl PushPayload {
+    /// The payload of push `p` for the enrollment whose device key is `device_pub`.
+    pub fn derive(p: PushId, device_pub: &DevicePublicKey) -> Self {
+        PushPayload {
+            p,
+            r: RouteTag::derive(device_pub, &p),
+        }
+    }
+
+    /// Whether this push is for the enrollment whose device key is `device_pub`
+    /// (constant-time compare of the tag).
+    pub fn is_for(&self, device_pub: &DevicePublicKey) -> bool {
+        self.r.matches(device_pub, &self.p)
+    }
+
     /// The JSON form.
     pub fn to_json(&self) -> String {
         crate::encoding::to_json(self)
     }
-    /// Parses the JSON form.
+    /// Parses the JSON form. A payload of a push id alone (`{"p":"..."}`, from a relay
+    /// older than the routing tag) is refused as invalid `r`.
     pub fn from_json(json: &[u8]) -> Result<Self> {
-        crate::encoding::from_json(json)
+        /// The payload before the routing tag, recognized only to say so.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Untagged {
+            #[allow(dead_code)]
+            p: PushId,
+        }
+        crate::encoding::from_json(json).map_err(|e| {
+            if crate::encoding::from_json::<Untagged>(json).is_ok() {
+                Error::invalid("r", "missing: a push without a routing tag is refused")
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -71,14 +106,25 @@ mod tests {
     #[test]
     fn push_payload_has_one_fixed_size() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let device = crate::Signer::public_key(&crate::SoftwareSigner::make(&mut rng).unwrap());
         for _ in 0..100 {
-            let p = PushPayload {
-                p: PushId::make(&mut rng),
-            };
+            let p = PushPayload::derive(PushId::make(&mut rng), &device);
             let json = p.to_json();
             assert_eq!(json.len(), PUSH_PAYLOAD_LEN);
             assert_eq!(PushPayload::from_json(json.as_bytes()).unwrap(), p);
+            assert!(p.is_for(&device));
         }
+    }
+
+    #[test]
+    fn a_payload_without_a_routing_tag_is_refused() {
+        let json = br#"{"p":"AAAAAAAAAAAAAAAAAAAAAA"}"#;
+        let e = PushPayload::from_json(json).unwrap_err();
+        assert!(matches!(e, Error::Invalid { field: "r", .. }), "{e:?}");
+        let with = br#"{"p":"AAAAAAAAAAAAAAAAAAAAAA","r":"AAAAAAAAAAAA"}"#;
+        assert!(PushPayload::from_json(with).is_ok());
+        let extra = br#"{"p":"AAAAAAAAAAAAAAAAAAAAAA","r":"AAAAAAAAAAAA","a":"x"}"#;
+        assert!(PushPayload::from_json(extra).is_err());
     }
 
     #[test]

@@ -192,6 +192,16 @@ fn compute() -> Vec<(&'static str, String)> {
     v.push(("challenge.h", h(&challenge.header(&rp()))));
     v.push(("challenge.sealed", h(&challenge.sealed)));
     v.push(("challenge.sealed_sha256", h(&challenge.sealed_digest())));
+
+    // 4b. The push payload's routing tag (push id b0b1…bf, this device key).
+    let push_id = PushId::from_bytes(seq(0xb0, 16).try_into().unwrap());
+    v.push((
+        "push.route_key",
+        h(&crate::route::derive_route_key(&device_pub)[..]),
+    ));
+    let payload = PushPayload::derive(push_id, &device_pub);
+    v.push(("push.route_tag", h(payload.r.as_bytes())));
+    v.push(("push.payload", payload.to_json()));
     let opened = challenge
         .open(
             &rp(),

@@ -32,7 +32,7 @@ const SAMPLES: &[&str] = &[
     r#"{"device_id":"0NHS09TV1tfY2drb3N3e3w","challenge_id":"wMHCw8TFxsfIycrLzM3Ozw","created_at":1700000000,"expires_at":1700000120,"kind":"number","uv":true,"sealed":"AAEC"}"#,
     r#"{"device_id":"0NHS09TV1tfY2drb3N3e3w","challenge_id":"wMHCw8TFxsfIycrLzM3Ozw","decision":"approve","entered":"42","uv_done":true,"signature":"MEUCIQ"}"#,
     r#"{"platform":"android","push_token":"abc","seq":7}"#,
-    r#"{"p":"wMHCw8TFxsfIycrLzM3Ozw"}"#,
+    r#"{"p":"wMHCw8TFxsfIycrLzM3Ozw","r":"AAECAwQFBgcI"}"#,
     r#"{"eid":"4OHi4-Tl5ufo6err7O3u7w","device_id":"0NHS09TV1tfY2drb3N3e3w","code":"123456"}"#,
     r#"{"device_id":"0NHS09TV1tfY2drb3N3e3w","requested_at":1,"signature":"MEUCIQ"}"#,
     "assent://enroll?v=1&rp=example.com&issuer=Example&account=alice%40example.com&relay=https%3A%2F%2Frelay.example.com&eid=4OHi4-Tl5ufo6err7O3u7w&es=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8&rpk=BKvH5JpMazVm130DBK3cbtDphRL_zPUF5qjj6yXGhRNvhTFIVEh23nbA8u-ZzcOgXM9d7Xhgx8AhI4-eIHPSNWw&min=number&custody=rp&exp=1700000600",

@@ -14,7 +14,8 @@ use assent_push_providers::fcm::FcmClient;
 use assent_push_providers::metrics::NoMetrics;
 use assent_push_providers::mock::{MockApns, MockFcm};
 use assent_push_providers::{
-    Clock, DeviceToken, Outcome, PushId, PushProvider, PushTarget, SystemClock,
+    Clock, DeviceToken, Outcome, PushId, PushPayload, PushProvider, PushTarget, RouteTag,
+    SystemClock,
 };
 use rand_chacha::rand_core::SeedableRng;
 
@@ -27,7 +28,12 @@ fn env(name: &str, default: usize) -> usize {
 
 async fn run(name: &str, provider: Arc<dyn PushProvider>, token: &str, n: usize, c: usize) {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
-    let ids: Vec<PushId> = (0..n).map(|_| PushId::make(&mut rng)).collect();
+    let ids: Vec<PushPayload> = (0..n)
+        .map(|_| PushPayload {
+            p: PushId::make(&mut rng),
+            r: RouteTag::from_bytes([7; 9]),
+        })
+        .collect();
     let deadline = SystemClock.now() + Duration::from_secs(600);
     let target = PushTarget::new(DeviceToken::new(token));
     // Warm up: connection, JWT / access token.

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::metrics::{NoMetrics, PushMetrics};
 use crate::outcome::{Failure, Outcome, ProviderKind};
 use crate::provider::{PushProvider, PushTarget};
-use crate::{Platform, PushId};
+use crate::{Platform, PushPayload};
 
 /// Dispatcher settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +60,8 @@ pub struct Push {
     pub platform: Platform,
     /// Its token.
     pub target: PushTarget,
-    /// The per-push id.
-    pub push_id: PushId,
+    /// The payload: the per-push id and its routing tag.
+    pub payload: PushPayload,
     /// The challenge's deadline.
     pub deadline: SystemTime,
 }
@@ -121,7 +121,7 @@ impl Dispatcher {
         &self,
         platform: Platform,
         target: &PushTarget,
-        push_id: PushId,
+        payload: PushPayload,
         deadline: SystemTime,
     ) -> Outcome {
         let Some(lane) = self.lane(platform) else {
@@ -141,14 +141,14 @@ impl Dispatcher {
                 .failed(kind, Failure::Saturated, Duration::ZERO);
             return Outcome::Failed(Failure::Saturated);
         };
-        lane.provider.send(target, push_id, deadline).await
+        lane.provider.send(target, payload, deadline).await
     }
 
     /// Sends one push in its own task, so that it never waits for another.
     pub fn spawn(&self, push: Push) -> JoinHandle<Outcome> {
         let this = self.clone();
         tokio::spawn(async move {
-            this.send(push.platform, &push.target, push.push_id, push.deadline)
+            this.send(push.platform, &push.target, push.payload, push.deadline)
                 .await
         })
     }

@@ -42,4 +42,4 @@ pub use outcome::{Failure, Outcome, ProviderKind};
 pub use provider::{PushProvider, PushTarget};
 pub use secret::DeviceToken;
 
-pub use assent_protocol::{Platform, PushId};
+pub use assent_protocol::{Platform, PushId, PushPayload, RouteTag};

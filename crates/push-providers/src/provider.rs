@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::outcome::{Outcome, ProviderKind};
 use crate::secret::DeviceToken;
-use crate::PushId;
+use crate::PushPayload;
 
 /// Where one push goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,12 @@ pub trait PushProvider: Send + Sync + 'static {
     /// Which provider this is.
     fn kind(&self) -> ProviderKind;
 
-    /// Wakes the phone behind `target` for the push `push_id`; the push is useless
-    /// after `deadline` (the challenge's expiry).
-    async fn send(&self, target: &PushTarget, push_id: PushId, deadline: SystemTime) -> Outcome;
+    /// Wakes the phone behind `target` with `payload` (the per-push id and its routing
+    /// tag); the push is useless after `deadline` (the challenge's expiry).
+    async fn send(
+        &self,
+        target: &PushTarget,
+        payload: PushPayload,
+        deadline: SystemTime,
+    ) -> Outcome;
 }

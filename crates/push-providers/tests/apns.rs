@@ -21,7 +21,7 @@ async fn sends_over_h2_with_headers_jwt_and_a_fixed_size_payload() {
     let dl = deadline(clock.as_ref(), 120);
     let mut lens = Vec::new();
     for n in 0..5 {
-        let id = push_id(n);
+        let id = payload(n);
         assert_eq!(a.client.send(&target(TOK), id, dl).await, Outcome::Sent);
         let r = a.mock.received().pop().unwrap();
         assert!(r.http2, "APNs is HTTP/2 only");
@@ -31,15 +31,16 @@ async fn sends_over_h2_with_headers_jwt_and_a_fixed_size_payload() {
         assert_eq!(r.headers["apns-push-type"], "alert");
         assert_eq!(r.headers["apns-priority"], "10");
         assert_eq!(r.headers["apns-expiration"], (T0 + 120).to_string());
-        assert_eq!(r.headers["apns-collapse-id"], id.to_string());
+        assert_eq!(r.headers["apns-collapse-id"], id.p.to_string());
         assert_eq!(r.jwt_iat, Some(T0));
-        // Only the generic alert and the push id: nothing about the RP, device or login.
+        // Only the generic alert, the push id and its tag: nothing about the RP, device or login.
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(
             v,
             serde_json::json!({
                 "aps": {"alert": {"title": ALERT_TITLE, "body": ALERT_BODY}, "mutable-content": 1, "sound": "default"},
-                "p": id.to_string(),
+                "p": id.p.to_string(),
+                "r": id.r.to_string(),
             })
         );
         lens.push(r.body.len());
@@ -57,7 +58,7 @@ async fn bad_device_token_is_dead_and_not_retried() {
     a.mock.script(TOK, [apns_reason(400, "BadDeviceToken")]);
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::DeadToken);
     assert_eq!(a.mock.received_for(TOK).len(), 1);
@@ -67,7 +68,7 @@ async fn bad_device_token_is_dead_and_not_retried() {
         a.client
             .send(
                 &target("not/hex"),
-                push_id(2),
+                payload(2),
                 deadline(clock.as_ref(), 120)
             )
             .await,
@@ -103,7 +104,7 @@ async fn unregistered_410_is_dead_unless_registered_again_after_its_timestamp() 
             registered_at,
             ..target(TOK)
         };
-        assert_eq!(a.client.send(&t, push_id(1), dl).await, want);
+        assert_eq!(a.client.send(&t, payload(1), dl).await, want);
     }
     assert_eq!(a.mock.received().len(), 3, "never retried");
 }
@@ -114,7 +115,7 @@ async fn expired_provider_token_gets_a_new_jwt_and_one_retry() {
     let a = apns(clock.clone()).await;
     assert_eq!(
         a.client
-            .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+            .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
             .await,
         Outcome::Sent
     );
@@ -123,7 +124,7 @@ async fn expired_provider_token_gets_a_new_jwt_and_one_retry() {
         .script(TOK, [apns_reason(403, "ExpiredProviderToken")]);
     let out = a
         .client
-        .send(&target(TOK), push_id(2), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(2), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     let r = a.mock.received();
@@ -148,7 +149,7 @@ async fn expired_provider_token_gets_a_new_jwt_and_one_retry() {
     );
     let out = a
         .client
-        .send(&target(TOK), push_id(3), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(3), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(a.mock.received().len(), 5);
@@ -162,7 +163,7 @@ async fn expired_provider_token_on_a_young_jwt_is_not_resigned() {
         .script(TOK, [apns_reason(403, "ExpiredProviderToken")]);
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(a.mock.received().len(), 1);
@@ -183,7 +184,7 @@ async fn invalid_provider_token_fails_fast_and_keeps_the_device_token() {
     .await;
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(a.mock.received().len(), 1, "no retry");
@@ -201,7 +202,7 @@ async fn wrong_topic_is_a_config_error() {
     let a = apns_with(clock.clone(), |c| c.topic = "com.example.other".into()).await;
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(a.mock.received().len(), 1);
@@ -218,7 +219,7 @@ async fn jwt_is_reused_then_refreshed_after_50_minutes() {
             let now = SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + mins * 60);
             clock.advance(now.duration_since(clock.now()).unwrap());
             client
-                .send(&target(TOK), push_id(mins), now + Duration::from_secs(120))
+                .send(&target(TOK), payload(mins), now + Duration::from_secs(120))
                 .await
         }
     };
@@ -251,7 +252,7 @@ async fn too_many_provider_token_updates_stops_resigning() {
     let a = apns(clock.clone()).await;
     assert_eq!(
         a.client
-            .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+            .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
             .await,
         Outcome::Sent
     );
@@ -260,7 +261,7 @@ async fn too_many_provider_token_updates_stops_resigning() {
         .script(TOK, [apns_reason(429, "TooManyProviderTokenUpdates")]);
     let out = a
         .client
-        .send(&target(TOK), push_id(2), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(2), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::TokenUpdatesThrottled));
     assert_eq!(a.mock.received().len(), 2, "not retried");
@@ -271,12 +272,12 @@ async fn too_many_provider_token_updates_stops_resigning() {
         .script(TOK, [apns_reason(403, "ExpiredProviderToken")]);
     let out = a
         .client
-        .send(&target(TOK), push_id(3), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(3), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(
         a.client
-            .send(&target(TOK), push_id(4), deadline(clock.as_ref(), 120))
+            .send(&target(TOK), payload(4), deadline(clock.as_ref(), 120))
             .await,
         Outcome::Sent
     );
@@ -287,7 +288,7 @@ async fn too_many_provider_token_updates_stops_resigning() {
     clock.advance(Duration::from_secs(5 * 60));
     assert_eq!(
         a.client
-            .send(&target(TOK), push_id(5), deadline(clock.as_ref(), 120))
+            .send(&target(TOK), payload(5), deadline(clock.as_ref(), 120))
             .await,
         Outcome::Sent
     );
@@ -307,7 +308,7 @@ async fn server_errors_are_retried_with_backoff() {
     );
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     let sleeps = clock.sleeps();
@@ -326,7 +327,7 @@ async fn too_many_requests_honours_retry_after_within_the_deadline() {
         .script(TOK, [apns_reason(429, "TooManyRequests").retry_after(5)]);
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(5)]);
@@ -336,7 +337,7 @@ async fn too_many_requests_honours_retry_after_within_the_deadline() {
         .script(TOK, [apns_reason(429, "TooManyRequests").retry_after(30)]);
     let out = a
         .client
-        .send(&target(TOK), push_id(2), deadline(clock.as_ref(), 20))
+        .send(&target(TOK), payload(2), deadline(clock.as_ref(), 20))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::RateLimited));
     assert_eq!(clock.sleeps().len(), 1);
@@ -350,7 +351,7 @@ async fn connection_reset_is_retried() {
     a.mock.script(TOK, [Answer::Reset]);
     let out = a
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     assert_eq!(a.mock.received().len(), 2);
@@ -366,7 +367,7 @@ async fn persistent_failures_stop_at_the_deadline() {
         std::iter::repeat_with(|| apns_reason(503, "ServiceUnavailable")).take(20),
     );
     let dl = deadline(clock.as_ref(), 1);
-    let out = a.client.send(&target(TOK), push_id(1), dl).await;
+    let out = a.client.send(&target(TOK), payload(1), dl).await;
     assert_eq!(out, Outcome::Failed(Failure::Unavailable));
     assert!(clock.now() < dl, "never waits past the deadline");
 }
@@ -381,11 +382,11 @@ async fn a_slow_device_does_not_delay_another() {
     );
     let dl = SystemClock.now() + Duration::from_secs(60);
     let c = a.client.clone();
-    let slow_task = tokio::spawn(async move { c.send(&target(&slow), push_id(1), dl).await });
+    let slow_task = tokio::spawn(async move { c.send(&target(&slow), payload(1), dl).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     assert_eq!(
-        a.client.send(&target(TOK), push_id(2), dl).await,
+        a.client.send(&target(TOK), payload(2), dl).await,
         Outcome::Sent
     );
     assert!(

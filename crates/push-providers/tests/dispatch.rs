@@ -45,19 +45,19 @@ async fn poll_only_without_credentials_or_token() {
     assert!(d.is_poll_only());
     for p in [Platform::Ios, Platform::Android, Platform::Poll] {
         assert_eq!(
-            d.send(p, &target(IOS), push_id(1), dl()).await,
+            d.send(p, &target(IOS), payload(1), dl()).await,
             Outcome::PollOnly
         );
     }
     let (_a, f, d, _) = both(8).await;
     assert!(!d.is_poll_only() && d.serves(Platform::Ios) && !d.serves(Platform::Poll));
     assert_eq!(
-        d.send(Platform::Android, &target(""), push_id(1), dl())
+        d.send(Platform::Android, &target(""), payload(1), dl())
             .await,
         Outcome::PollOnly
     );
     assert_eq!(
-        d.send(Platform::Poll, &target(DROID), push_id(1), dl())
+        d.send(Platform::Poll, &target(DROID), payload(1), dl())
             .await,
         Outcome::PollOnly
     );
@@ -71,7 +71,7 @@ async fn poll_only_without_credentials_or_token() {
     );
     assert_eq!(
         fcm_only
-            .send(Platform::Ios, &target(IOS), push_id(1), dl())
+            .send(Platform::Ios, &target(IOS), payload(1), dl())
             .await,
         Outcome::PollOnly
     );
@@ -84,19 +84,19 @@ async fn routes_by_platform_each_push_in_its_own_task() {
         Push {
             platform: Platform::Ios,
             target: target(IOS),
-            push_id: push_id(1),
+            payload: payload(1),
             deadline: dl(),
         },
         Push {
             platform: Platform::Android,
             target: target(DROID),
-            push_id: push_id(2),
+            payload: payload(2),
             deadline: dl(),
         },
         Push {
             platform: Platform::Poll,
             target: target(""),
-            push_id: push_id(3),
+            payload: payload(3),
             deadline: dl(),
         },
     ];
@@ -119,7 +119,7 @@ async fn a_failing_provider_never_delays_the_other() {
     let slow = d.spawn(Push {
         platform: Platform::Ios,
         target: target(IOS),
-        push_id: push_id(1),
+        payload: payload(1),
         deadline: dl(),
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -128,13 +128,13 @@ async fn a_failing_provider_never_delays_the_other() {
             Push {
                 platform: Platform::Android,
                 target: target(DROID),
-                push_id: push_id(2),
+                payload: payload(2),
                 deadline: dl(),
             },
             Push {
                 platform: Platform::Ios,
                 target: target(&other_ios),
-                push_id: push_id(3),
+                payload: payload(3),
                 deadline: dl(),
             },
         ])
@@ -162,20 +162,20 @@ async fn the_concurrency_limit_fails_fast_when_saturated() {
     let h1 = d.spawn(Push {
         platform: Platform::Ios,
         target: target(&slow1),
-        push_id: push_id(1),
+        payload: payload(1),
         deadline: dl(),
     });
     let h2 = d.spawn(Push {
         platform: Platform::Ios,
         target: target(&slow2),
-        push_id: push_id(2),
+        payload: payload(2),
         deadline: dl(),
     });
     while a.mock.received().len() < 2 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let started = Instant::now();
-    let out = d.send(Platform::Ios, &target(IOS), push_id(3), dl()).await;
+    let out = d.send(Platform::Ios, &target(IOS), payload(3), dl()).await;
     assert_eq!(out, Outcome::Failed(Failure::Saturated));
     assert!(started.elapsed() < Duration::from_millis(200), "fails fast");
     assert_eq!(
@@ -184,7 +184,7 @@ async fn the_concurrency_limit_fails_fast_when_saturated() {
     );
     // The other provider has its own limit.
     assert_eq!(
-        d.send(Platform::Android, &target(DROID), push_id(4), dl())
+        d.send(Platform::Android, &target(DROID), payload(4), dl())
             .await,
         Outcome::Sent
     );
@@ -194,7 +194,7 @@ async fn the_concurrency_limit_fails_fast_when_saturated() {
     );
     // Permits are released.
     assert_eq!(
-        d.send(Platform::Ios, &target(IOS), push_id(5), dl()).await,
+        d.send(Platform::Ios, &target(IOS), payload(5), dl()).await,
         Outcome::Sent
     );
     let m = counters.snapshot(ProviderKind::Apns);
@@ -213,13 +213,13 @@ async fn metrics_per_provider() {
             Push {
                 platform: Platform::Ios,
                 target: target(IOS),
-                push_id: push_id(1),
+                payload: payload(1),
                 deadline: dl(),
             },
             Push {
                 platform: Platform::Android,
                 target: target(DROID),
-                push_id: push_id(2),
+                payload: payload(2),
                 deadline: dl(),
             },
         ])

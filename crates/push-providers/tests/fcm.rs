@@ -17,7 +17,7 @@ async fn sends_a_data_only_high_priority_message_with_ttl_to_the_deadline() {
     let clock = manual();
     let f = fcm(clock.clone()).await;
     for n in 0..3 {
-        let id = push_id(n);
+        let id = payload(n);
         let dl = deadline(clock.as_ref(), 120);
         clock.advance(Duration::from_secs(3));
         assert_eq!(f.client.send(&target(TOK), id, dl).await, Outcome::Sent);
@@ -28,7 +28,10 @@ async fn sends_a_data_only_high_priority_message_with_ttl_to_the_deadline() {
         assert_eq!(m["token"], TOK);
         assert_eq!(m["android"]["priority"], "high");
         assert_eq!(m["android"]["ttl"], "117s");
-        assert_eq!(m["data"], serde_json::json!({ "p": id.to_string() }));
+        assert_eq!(
+            m["data"],
+            serde_json::json!({ "p": id.p.to_string(), "r": id.r.to_string() })
+        );
         assert_eq!(m["data"].to_string().len(), DATA_LEN);
         let keys: Vec<&String> = m.as_object().unwrap().keys().collect();
         assert_eq!(
@@ -57,7 +60,7 @@ async fn unregistered_and_invalid_token_are_dead_and_not_retried() {
         )],
     );
     assert_eq!(
-        f.client.send(&target(TOK), push_id(1), dl).await,
+        f.client.send(&target(TOK), payload(1), dl).await,
         Outcome::DeadToken
     );
     f.mock.script(
@@ -70,7 +73,7 @@ async fn unregistered_and_invalid_token_are_dead_and_not_retried() {
         )],
     );
     assert_eq!(
-        f.client.send(&target(TOK), push_id(2), dl).await,
+        f.client.send(&target(TOK), payload(2), dl).await,
         Outcome::DeadToken
     );
     // INVALID_ARGUMENT about something else: the push fails, the token is kept.
@@ -84,7 +87,7 @@ async fn unregistered_and_invalid_token_are_dead_and_not_retried() {
         )],
     );
     assert_eq!(
-        f.client.send(&target(TOK), push_id(3), dl).await,
+        f.client.send(&target(TOK), payload(3), dl).await,
         Outcome::Failed(Failure::Rejected)
     );
     assert_eq!(f.mock.received().len(), 3);
@@ -100,7 +103,7 @@ async fn quota_exceeded_honours_retry_after_capped_by_the_deadline() {
     f.mock.script(TOK, [quota()]);
     let out = f
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
@@ -108,7 +111,7 @@ async fn quota_exceeded_honours_retry_after_capped_by_the_deadline() {
     f.mock.script(TOK, [quota()]);
     let out = f
         .client
-        .send(&target(TOK), push_id(2), deadline(clock.as_ref(), 5))
+        .send(&target(TOK), payload(2), deadline(clock.as_ref(), 5))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::RateLimited));
     assert_eq!(clock.sleeps().len(), 1, "no wait past the deadline");
@@ -129,7 +132,7 @@ async fn internal_unavailable_and_resets_are_retried() {
     );
     let out = f
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     let s = clock.sleeps();
@@ -148,7 +151,7 @@ async fn gives_up_after_the_attempts() {
     );
     let out = f
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 3600))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 3600))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Unavailable));
     assert_eq!(f.mock.received().len(), 5);
@@ -163,7 +166,7 @@ async fn access_token_is_cached_until_shortly_before_expiry() {
         let clock = clock.clone();
         async move {
             client
-                .send(&target(TOK), push_id(n), deadline(clock.as_ref(), 120))
+                .send(&target(TOK), payload(n), deadline(clock.as_ref(), 120))
                 .await
         }
     };
@@ -186,12 +189,12 @@ async fn a_revoked_access_token_is_replaced_once() {
     let f = fcm(clock.clone()).await;
     let dl = deadline(clock.as_ref(), 120);
     assert_eq!(
-        f.client.send(&target(TOK), push_id(1), dl).await,
+        f.client.send(&target(TOK), payload(1), dl).await,
         Outcome::Sent
     );
     f.mock.revoke_access_tokens();
     assert_eq!(
-        f.client.send(&target(TOK), push_id(2), dl).await,
+        f.client.send(&target(TOK), payload(2), dl).await,
         Outcome::Sent
     );
     assert_eq!(f.mock.token_requests(), 2);
@@ -209,7 +212,7 @@ async fn refused_service_account_fails_fast_without_sending() {
     )]);
     let out = f
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert!(f.mock.received().is_empty());
@@ -242,7 +245,7 @@ async fn the_mock_verifies_the_assertion() {
     )
     .unwrap();
     let out = client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Failed(Failure::Config));
     assert_eq!(f.mock.token_requests(), 1);
@@ -256,7 +259,7 @@ async fn token_endpoint_outage_is_retried() {
         .script_token_endpoint([Answer::reply(503, "{}"), Answer::Reset]);
     let out = f
         .client
-        .send(&target(TOK), push_id(1), deadline(clock.as_ref(), 120))
+        .send(&target(TOK), payload(1), deadline(clock.as_ref(), 120))
         .await;
     assert_eq!(out, Outcome::Sent);
     assert_eq!(f.mock.token_requests(), 3);
@@ -273,15 +276,15 @@ async fn a_slow_device_does_not_delay_another() {
     let dl = SystemClock.now() + Duration::from_secs(60);
     // Warm the access token so both sends start together.
     assert_eq!(
-        f.client.send(&target(TOK), push_id(0), dl).await,
+        f.client.send(&target(TOK), payload(0), dl).await,
         Outcome::Sent
     );
     let c = f.client.clone();
-    let slow = tokio::spawn(async move { c.send(&target("slow"), push_id(1), dl).await });
+    let slow = tokio::spawn(async move { c.send(&target("slow"), payload(1), dl).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     assert_eq!(
-        f.client.send(&target(TOK), push_id(2), dl).await,
+        f.client.send(&target(TOK), payload(2), dl).await,
         Outcome::Sent
     );
     assert!(started.elapsed() < Duration::from_secs(1));

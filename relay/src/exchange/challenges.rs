@@ -8,7 +8,9 @@ use assent_protocol::api::{
     AnswerReceipt, AnswerState, ChallengeCreated, CreateChallenge, PendingList, PushRoute,
     PushState,
 };
-use assent_protocol::{Answer, Challenge, ChallengeId, PushId, SEALED_CONTEXT_LEN};
+use assent_protocol::{
+    Answer, Challenge, ChallengeId, DevicePublicKey, PushId, PushPayload, SEALED_CONTEXT_LEN,
+};
 
 use super::{to_u64, Exchange};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -173,8 +175,10 @@ impl Exchange {
     }
 
     /// Sends the push in its own task: a slow or failing provider never delays
-    /// the RP's request or another push. A dead token is dropped from the device
-    /// (it polls from then on); the outcome is recorded on the challenge.
+    /// the RP's request or another push. The payload carries the push id and its
+    /// routing tag for the device's key, so that the phone asks this relay and no
+    /// other. A dead token is dropped from the device (it polls from then on); the
+    /// outcome is recorded on the challenge.
     fn spawn_push(
         &self,
         device: DeviceRecord,
@@ -190,8 +194,17 @@ impl Exchange {
                 token: device.push_token,
                 registered_at,
             };
-            let push_id = push_id.to_string();
-            let outcome = exchange.push.notify(&target, &push_id, deadline).await;
+            let outcome = match DevicePublicKey::from_sec1(&device.device_pub) {
+                Ok(key) => {
+                    let payload = PushPayload::derive(push_id, &key);
+                    exchange.push.notify(&target, &payload, deadline).await
+                }
+                Err(e) => {
+                    // Checked at registration: only a damaged store gets here.
+                    tracing::error!(error = %e, "stored device key unreadable: no push");
+                    PushOutcome::Failed
+                }
+            };
             tracing::debug!(provider = exchange.push.name(), ?outcome, "push");
             if outcome == PushOutcome::DeadToken {
                 match exchange

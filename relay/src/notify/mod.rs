@@ -1,5 +1,7 @@
 //! The push seam. A provider wakes a phone with an opaque, random per-push id
-//! and nothing else; the phone then fetches the sealed challenge itself.
+//! and its per-push routing tag (which enrollment of the phone it is for, readable
+//! only with that enrollment's device key) and nothing else; the phone then
+//! fetches the sealed challenge itself from that enrollment's relay.
 //! Delivery is best effort: phones can always poll.
 //!
 //! [`PollOnly`] is the zero-config provider; [`providers::Providers`] sends
@@ -11,6 +13,7 @@ pub mod metrics;
 pub mod providers;
 
 use assent_protocol::api::PushState;
+use assent_protocol::PushPayload;
 use async_trait::async_trait;
 
 /// Where to send a push: the device's platform and its provider token.
@@ -73,9 +76,15 @@ pub trait PushProvider: Send + Sync + 'static {
         let _ = platform;
         self.enabled()
     }
-    /// Wakes the phone at `target` for the challenge with `push_id`, trying
-    /// (with retries) until `deadline` (relay time, Unix seconds) at most.
-    async fn notify(&self, target: &PushTarget, push_id: &str, deadline: u64) -> PushOutcome;
+    /// Wakes the phone at `target` with `payload` (the challenge's push id and its
+    /// routing tag), trying (with retries) until `deadline` (relay time, Unix
+    /// seconds) at most.
+    async fn notify(
+        &self,
+        target: &PushTarget,
+        payload: &PushPayload,
+        deadline: u64,
+    ) -> PushOutcome;
 }
 
 /// No push at all: phones poll.
@@ -92,7 +101,12 @@ impl PushProvider for PollOnly {
         false
     }
 
-    async fn notify(&self, _target: &PushTarget, _push_id: &str, _deadline: u64) -> PushOutcome {
+    async fn notify(
+        &self,
+        _target: &PushTarget,
+        _payload: &PushPayload,
+        _deadline: u64,
+    ) -> PushOutcome {
         PushOutcome::NotSent
     }
 }

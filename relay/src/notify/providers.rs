@@ -10,7 +10,7 @@ use assent_push_providers::apns::{ApnsClient, ApnsConfig, ApnsEndpoint, ApnsKey}
 use assent_push_providers::fcm::{FcmClient, FcmConfig, ServiceAccount};
 use assent_push_providers::metrics::PushMetrics;
 use assent_push_providers::{
-    DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushId,
+    DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushPayload,
 };
 use async_trait::async_trait;
 
@@ -161,17 +161,20 @@ impl PushProvider for Providers {
             .is_ok_and(|p| self.dispatcher.serves(p))
     }
 
-    async fn notify(&self, target: &PushTarget, push_id: &str, deadline: u64) -> PushOutcome {
-        let (Ok(platform), Ok(push_id)) =
-            (target.platform.parse::<Platform>(), PushId::parse(push_id))
-        else {
+    async fn notify(
+        &self,
+        target: &PushTarget,
+        payload: &PushPayload,
+        deadline: u64,
+    ) -> PushOutcome {
+        let Ok(platform) = target.platform.parse::<Platform>() else {
             return PushOutcome::NotSent;
         };
         let mut to = assent_push_providers::PushTarget::new(DeviceToken::new(target.token.clone()));
         to.registered_at = Some(unix(target.registered_at));
         match self
             .dispatcher
-            .send(platform, &to, push_id, unix(deadline))
+            .send(platform, &to, *payload, unix(deadline))
             .await
         {
             Outcome::Sent => PushOutcome::Sent,

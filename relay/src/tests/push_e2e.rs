@@ -360,7 +360,8 @@ async fn approve_through_push(platform: Platform) {
             assert_no_context(&format!("{:?}", got.headers));
             assert!(fcm.received().is_empty());
             let value: serde_json::Value = serde_json::from_str(&body).unwrap();
-            serde_json::json!({ "p": value["p"] }).to_string()
+            // The app hands the core the top-level `p` and `r`.
+            serde_json::json!({ "p": value["p"], "r": value["r"] }).to_string()
         }
         _ => {
             let got =
@@ -368,8 +369,10 @@ async fn approve_through_push(platform: Platform) {
             assert_eq!(got.status, 200);
             assert_no_context(&String::from_utf8_lossy(&got.raw));
             assert!(apns.received().is_empty());
-            let p = got.body["message"]["data"]["p"].clone();
-            serde_json::json!({ "p": p }).to_string()
+            // The data is the whole payload, push id and routing tag, one size.
+            let data = got.body["message"]["data"].to_string();
+            assert_eq!(data.len(), assent_protocol::PUSH_PAYLOAD_LEN);
+            data
         }
     };
 

@@ -1,6 +1,10 @@
 //! Challenges: fetched by the push id a notification carried, or polled;
 //! checked and opened before anything is shown.
 //!
+//! A push is routed by its tag `r` ([`PushPayload::is_for`]): only the relay of
+//! the push account whose device key the tag was made with is asked, so no other
+//! relay learns the push id or when this phone logs in elsewhere.
+//!
 //! For each challenge: the account is found by device id; then, in order,
 //! [`Error::AlreadySeen`] (ids are kept until they expire),
 //! [`Error::Downgraded`] (kind below the account's pinned minimum),
@@ -127,15 +131,28 @@ struct PendingList {
 }
 
 impl PushClient {
-    /// Handles a push notification's payload (`{"p":"<push id>"}`): fetches
-    /// the challenge with a signed request and opens it. A push names no
-    /// account, so each push account asks its relay in turn until one knows
-    /// the push id ([`Error::ChallengeNotFound`] if none does).
+    /// Handles a push notification's payload (`{"p":"<push id>","r":"<tag>"}`):
+    /// finds the push account the routing tag `r` was made for, fetches the
+    /// challenge from that account's relay with a signed request and opens it.
+    /// No other relay is asked. A tag that matches no account is
+    /// [`Error::UnknownPush`], with no request at all; a payload without a tag
+    /// (an older relay) is refused as [`Error::Protocol`]. If that relay does
+    /// not know the push id: [`Error::ChallengeNotFound`].
     pub async fn handle_push(&mut self, payload_json: &[u8]) -> Result<ChallengeView> {
         let payload = PushPayload::from_json(payload_json).map_err(Error::Protocol)?;
         let path = api::challenge(&payload.p);
+        // Every account's tag is computed and compared in constant time. Two
+        // matches (a 72-bit tag collision) would both be asked, in vault order.
+        let routed: Vec<_> = self
+            .push_accounts()
+            .into_iter()
+            .filter(|(_, push)| payload.is_for(&push.device_pub))
+            .collect();
+        if routed.is_empty() {
+            return Err(Error::UnknownPush);
+        }
         let mut first_error = None;
-        for (_, push) in self.push_accounts() {
+        for (_, push) in routed {
             let reply = match self
                 .call_signed(&push, Method::Get, &path, Vec::new())
                 .await

@@ -19,7 +19,7 @@ async fn pushed_challenge_is_shown_and_its_signed_answer_verifies() {
 
     let view = phone
         .client
-        .handle_push(&FakeRelay::payload(push_id))
+        .handle_push(&relay.payload(push_id))
         .await
         .unwrap();
     assert_eq!(view.account_id, id);
@@ -95,7 +95,7 @@ async fn denial_and_fraud_report_are_signed_too() {
         let (push_id, challenge) = relay.challenge(device_id, ApprovalKind::Code, false);
         let view = phone
             .client
-            .handle_push(&FakeRelay::payload(push_id))
+            .handle_push(&relay.payload(push_id))
             .await
             .unwrap();
         assert_eq!(view.entry, Entry::Code);
@@ -128,7 +128,7 @@ async fn deliver_altered(
     // Served to the genuine device; the phone finds the account by the
     // challenge's own device id.
     relay.publish(push_id, challenge.device_id, altered.to_json());
-    phone.client.handle_push(&FakeRelay::payload(push_id)).await
+    phone.client.handle_push(&relay.payload(push_id)).await
 }
 
 #[tokio::test]
@@ -205,21 +205,21 @@ async fn genuine_but_downgraded_or_expired_challenges_are_refused() {
     // The RP itself asks for less than the pinned minimum.
     let (push_id, _) = relay.challenge(device_id, ApprovalKind::Simple, false);
     assert!(matches!(
-        phone.client.handle_push(&FakeRelay::payload(push_id)).await,
+        phone.client.handle_push(&relay.payload(push_id)).await,
         Err(Error::Downgraded { .. })
     ));
     // Delivered after its deadline (120 s, RP time).
     let (push_id, _) = relay.challenge(device_id, ApprovalKind::Number, false);
     phone.advance(&relay, 120);
     assert!(matches!(
-        phone.client.handle_push(&FakeRelay::payload(push_id)).await,
+        phone.client.handle_push(&relay.payload(push_id)).await,
         Err(Error::ChallengeExpired)
     ));
     // A push id no relay knows.
     assert!(matches!(
         phone
             .client
-            .handle_push(&FakeRelay::payload(relay.push_id()))
+            .handle_push(&relay.payload_for(relay.push_id(), device_id))
             .await,
         Err(Error::ChallengeNotFound)
     ));
@@ -266,7 +266,7 @@ async fn poll_shows_pending_challenges_once() {
     let push_id = relay.push_id();
     relay.publish(push_id, device_a, ca.to_json());
     assert!(matches!(
-        phone.client.handle_push(&FakeRelay::payload(push_id)).await,
+        phone.client.handle_push(&relay.payload(push_id)).await,
         Err(Error::AlreadySeen)
     ));
     // Seen ids survive a restart.
@@ -274,7 +274,7 @@ async fn poll_shows_pending_challenges_once() {
     let push_id = relay.push_id();
     relay.publish(push_id, device_b, cb.to_json());
     assert!(matches!(
-        phone.client.handle_push(&FakeRelay::payload(push_id)).await,
+        phone.client.handle_push(&relay.payload(push_id)).await,
         Err(Error::AlreadySeen)
     ));
 }

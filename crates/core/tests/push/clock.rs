@@ -32,7 +32,7 @@ async fn phone_ten_minutes_fast_uses_relay_time_and_codes_move_one_step_at_most(
     phone.advance(&relay, 3);
     let view = phone
         .client
-        .handle_push(&FakeRelay::payload(push_id))
+        .handle_push(&relay.payload(push_id))
         .await
         .unwrap();
     assert_eq!(view.seconds_left, 117, "expiry judged in RP time");
@@ -78,7 +78,7 @@ async fn a_challenge_delivered_ten_minutes_late_does_not_move_codes() {
     let (push_id, _) = relay.challenge(device_id, ApprovalKind::Number, false);
     phone
         .client
-        .handle_push(&FakeRelay::payload(push_id))
+        .handle_push(&relay.payload(push_id))
         .await
         .unwrap();
     assert_eq!(phone.client.clock_status().totp_offset, 0);
@@ -87,7 +87,7 @@ async fn a_challenge_delivered_ten_minutes_late_does_not_move_codes() {
     let (push_id, _) = relay.challenge(device_id, ApprovalKind::Number, false);
     phone.advance(&relay, 600);
     assert!(matches!(
-        phone.client.handle_push(&FakeRelay::payload(push_id)).await,
+        phone.client.handle_push(&relay.payload(push_id)).await,
         Err(Error::ChallengeExpired)
     ));
     assert_eq!(phone.client.clock_status().totp_offset, 0);
@@ -97,7 +97,7 @@ async fn a_challenge_delivered_ten_minutes_late_does_not_move_codes() {
     let (push_id, _) = relay.challenge(device_id, ApprovalKind::Number, false);
     phone.advance(&relay, 600);
     relay.state().time_lie = -600;
-    let view = phone.client.handle_push(&FakeRelay::payload(push_id)).await;
+    let view = phone.client.handle_push(&relay.payload(push_id)).await;
     assert!(view.is_ok(), "{view:?}");
     let status = phone.client.clock_status();
     assert_eq!((status.totp_estimate, status.totp_offset), (Some(0), 0));
@@ -113,7 +113,7 @@ async fn a_lying_relay_alone_moves_codes_by_at_most_one_step() {
     phone.advance(&relay, 3600);
     phone
         .client
-        .handle_push(&FakeRelay::payload(push_id))
+        .handle_push(&relay.payload(push_id))
         .await
         .unwrap();
     let status = phone.client.clock_status();
@@ -133,7 +133,7 @@ async fn a_refused_timestamp_is_retried_once_with_the_relay_time() {
     let before = relay.state().calls.len();
     phone
         .client
-        .handle_push(&FakeRelay::payload(push_id))
+        .handle_push(&relay.payload(push_id))
         .await
         .unwrap();
     let calls: Vec<_> = relay.state().calls[before..].to_vec();

@@ -195,9 +195,23 @@ impl FakeRelay {
         PushId::make(&mut *self.rng.lock().unwrap())
     }
 
-    /// The push notification for `push_id`.
-    pub fn payload(push_id: PushId) -> Vec<u8> {
-        PushPayload { p: push_id }.to_json().into_bytes()
+    /// The push notification for `push_id`, tagged for the device whose
+    /// challenge was published under it (as the relay would send it).
+    pub fn payload(&self, push_id: PushId) -> Vec<u8> {
+        let device = self.state().challenges.get(&push_id).unwrap().0;
+        self.payload_for(push_id, device)
+    }
+
+    /// The push notification for `push_id`, tagged for `device`.
+    pub fn payload_for(&self, push_id: PushId, device: DeviceId) -> Vec<u8> {
+        let key = self
+            .state()
+            .devices
+            .get(&device)
+            .unwrap()
+            .device_pub
+            .clone();
+        PushPayload::derive(push_id, &key).to_json().into_bytes()
     }
 
     /// Confirms the last unenroll request of `device_id` under its channel

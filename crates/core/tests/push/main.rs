@@ -8,4 +8,5 @@ mod clock;
 mod enroll;
 mod fake_relay;
 mod phone;
+mod routing;
 mod unenroll;

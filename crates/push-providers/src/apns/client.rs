@@ -15,7 +15,7 @@ use crate::metrics::{record, NoMetrics, PushMetrics};
 use crate::outcome::{Failure, Outcome, ProviderKind};
 use crate::provider::{PushProvider, PushTarget};
 use crate::retry::{parse_retry_after, JitterSource, Retrier, RetryPolicy, Step};
-use crate::PushId;
+use crate::{PushId, PushPayload};
 
 /// Which APNs environment to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,10 +272,16 @@ impl PushProvider for ApnsClient {
         ProviderKind::Apns
     }
 
-    async fn send(&self, target: &PushTarget, push_id: PushId, deadline: SystemTime) -> Outcome {
+    async fn send(
+        &self,
+        target: &PushTarget,
+        payload: PushPayload,
+        deadline: SystemTime,
+    ) -> Outcome {
+        let push_id = payload.p;
         let started = Instant::now();
         let outcome = if token_is_well_formed(target.token.expose()) {
-            let body = ios_payload(push_id);
+            let body = ios_payload(payload);
             self.retrier
                 .run(deadline, |_| self.attempt(target, push_id, &body, deadline))
                 .await

@@ -16,7 +16,7 @@ use crate::metrics::{record, NoMetrics, PushMetrics};
 use crate::outcome::{Failure, Outcome, ProviderKind};
 use crate::provider::{PushProvider, PushTarget};
 use crate::retry::{parse_retry_after, JitterSource, Retrier, RetryPolicy, Step};
-use crate::PushId;
+use crate::PushPayload;
 
 /// Google's FCM endpoint.
 pub const FCM_BASE_URL: &str = "https://fcm.googleapis.com";
@@ -100,7 +100,12 @@ impl FcmClient {
         })
     }
 
-    async fn attempt(&self, target: &PushTarget, push_id: PushId, deadline: SystemTime) -> Step {
+    async fn attempt(
+        &self,
+        target: &PushTarget,
+        payload: PushPayload,
+        deadline: SystemTime,
+    ) -> Step {
         let mut reauthenticated = false;
         loop {
             let token = match self.oauth.get().await {
@@ -117,7 +122,7 @@ impl FcmClient {
             if ttl < Duration::from_secs(1) {
                 return Step::Done(Outcome::Failed(Failure::DeadlinePassed));
             }
-            let body = android_message(target.token.expose(), push_id, ttl);
+            let body = android_message(target.token.expose(), payload, ttl);
             let sent = self
                 .http
                 .post(&self.send_url)
@@ -186,13 +191,18 @@ impl PushProvider for FcmClient {
         ProviderKind::Fcm
     }
 
-    async fn send(&self, target: &PushTarget, push_id: PushId, deadline: SystemTime) -> Outcome {
+    async fn send(
+        &self,
+        target: &PushTarget,
+        payload: PushPayload,
+        deadline: SystemTime,
+    ) -> Outcome {
         let started = Instant::now();
         let outcome = if target.token.is_empty() || target.token.expose().len() > 4096 {
             Outcome::DeadToken
         } else {
             self.retrier
-                .run(deadline, |_| self.attempt(target, push_id, deadline))
+                .run(deadline, |_| self.attempt(target, payload, deadline))
                 .await
         };
         record(

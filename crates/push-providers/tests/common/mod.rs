@@ -9,7 +9,9 @@ use assent_push_providers::apns::{ApnsClient, ApnsConfig};
 use assent_push_providers::fcm::{FcmClient, FcmConfig};
 use assent_push_providers::metrics::PushCounters;
 use assent_push_providers::mock::{MockApns, MockFcm};
-use assent_push_providers::{Clock, DeviceToken, ManualClock, PushId, PushTarget};
+use assent_push_providers::{
+    Clock, DeviceToken, ManualClock, PushId, PushPayload, PushTarget, RouteTag,
+};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -19,8 +21,12 @@ pub fn manual() -> Arc<ManualClock> {
     Arc::new(ManualClock::at_unix(T0))
 }
 
-pub fn push_id(n: u64) -> PushId {
-    PushId::make(&mut ChaCha20Rng::seed_from_u64(n))
+/// Push `n`'s payload: a seeded push id and a tag (its bytes do not matter here).
+pub fn payload(n: u64) -> PushPayload {
+    PushPayload {
+        p: PushId::make(&mut ChaCha20Rng::seed_from_u64(n)),
+        r: RouteTag::from_bytes([u8::try_from(n % 256).unwrap(); 9]),
+    }
 }
 
 pub fn target(token: &str) -> PushTarget {

@@ -106,7 +106,11 @@ class AccountsTest {
     fun `async calls cross the boundary and fail typed`() = runBlocking {
         val assent = open()
         assertThrows<AssentException.InvalidInput> { runBlocking { assent.enrollUri("assent://enroll?nonsense") } }
-        assertThrows<AssentException.InvalidInput> { runBlocking { assent.handlePush("not a push id") } }
+        assertThrows<AssentException.InvalidInput> { runBlocking { assent.handlePush("not a push id", "AAAAAAAAAAAA") } }
+        // A well-formed push whose routing tag matches no account: refused, nothing sent.
+        assertThrows<AssentException.ChallengeUnavailable> {
+            runBlocking { assent.handlePush("AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAA") }
+        }
         val pending = assent.pending()
         assertTrue(pending.shown.isEmpty() && pending.refused.isEmpty())
         assertTrue(assent.updatePushToken(Platform.ANDROID, "token").isEmpty())
