@@ -96,8 +96,8 @@ impl LimiterPolicy {
 /// A bucket of `burst` charges that refills at `per_hour` charges an hour (the generic
 /// cell rate algorithm: the stored [`LimiterState::next_allowed`] is the instant at
 /// which the bucket would be full again, and [`LimiterState::failures`] counts the
-/// charges not given back). Every attempt admitted by its source's count takes a
-/// charge; a success gives it back.
+/// charges taken since it was last full; a full bucket is the default state). Every
+/// attempt admitted by its source's count takes a charge; a success gives it back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BudgetPolicy {
     /// Charges an hour (0: no budget).
@@ -137,6 +137,7 @@ impl BudgetPolicy {
         if self.per_hour == 0 {
             return (Admission::Allowed, state);
         }
+        let state = self.at(state, now);
         let full_at = state.next_allowed.max(now);
         let limit = now.saturating_add(self.tolerance());
         if full_at > limit {
@@ -150,11 +151,21 @@ impl BudgetPolicy {
         (Admission::Allowed, next)
     }
 
-    /// Gives back one charge (its attempt succeeded).
-    pub fn refund(&self, state: LimiterState) -> LimiterState {
-        LimiterState {
+    /// Gives back one charge at `now` (its attempt succeeded).
+    pub fn refund(&self, state: LimiterState, now: u64) -> LimiterState {
+        let state = LimiterState {
             failures: state.failures.saturating_sub(1),
             next_allowed: state.next_allowed.saturating_sub(self.interval()),
+        };
+        self.at(state, now)
+    }
+
+    /// `state` as of `now`: the default one once the bucket is full again.
+    fn at(&self, state: LimiterState, now: u64) -> LimiterState {
+        if state.next_allowed <= now {
+            LimiterState::default()
+        } else {
+            state
         }
     }
 }
@@ -167,8 +178,8 @@ pub(crate) struct Throttles<'a> {
 }
 
 /// Atomically decides on and charges one attempt at `guess` for `account` from
-/// `source`: refused without a charge while the account's budget is spent, then
-/// charged to the source's count, then to the budget.
+/// `source`, in one store transaction: refused without a charge while the account's
+/// budget is spent or the source must wait, else charged to both.
 pub(crate) async fn admit(
     store: &dyn RpStore,
     throttles: Throttles<'_>,
@@ -177,32 +188,32 @@ pub(crate) async fn admit(
     source: Source,
     now: u64,
 ) -> Result<Admission> {
-    let budget_key = LimiterKey::budget(guess);
-    let peek = throttles
-        .budget
-        .admit(store.limiter(account, &budget_key).await?, now);
-    let mut admission = peek.0;
-    if admission == Admission::Allowed {
-        let source_key = LimiterKey::from_source(guess, source);
-        store
-            .update_limiter(account, &source_key, &mut |state| {
-                let (decision, next) = throttles.per_source.admit(state, now);
-                admission = decision;
-                next
-            })
-            .await?;
-    }
-    if admission == Admission::Allowed {
-        // A concurrent attempt may have taken the last charge since the peek; this
-        // source's charge then stands (it made an attempt).
-        store
-            .update_limiter(account, &budget_key, &mut |state| {
-                let (decision, next) = throttles.budget.admit(state, now);
-                admission = decision;
-                next
-            })
-            .await?;
-    }
+    let keys = [
+        &LimiterKey::from_source(guess, source),
+        &LimiterKey::budget(guess),
+    ];
+    let mut admission = Admission::Allowed;
+    store
+        .update_limiters(account, keys, &mut |[by_source, budget]| {
+            let (budget_says, budget_next) = throttles.budget.admit(budget, now);
+            let (source_says, source_next) = throttles.per_source.admit(by_source, now);
+            admission = match (budget_says, source_says) {
+                (Admission::Allowed, Admission::Allowed) => Admission::Allowed,
+                (
+                    Admission::Throttled { retry_after: a },
+                    Admission::Throttled { retry_after: b },
+                ) => Admission::Throttled {
+                    retry_after: a.max(b),
+                },
+                (throttled @ Admission::Throttled { .. }, Admission::Allowed)
+                | (Admission::Allowed, throttled @ Admission::Throttled { .. }) => throttled,
+            };
+            match admission {
+                Admission::Allowed => [source_next, budget_next],
+                Admission::Throttled { .. } => [by_source, budget],
+            }
+        })
+        .await?;
     if let Admission::Throttled { retry_after } = admission {
         tracing::debug!(account, guess = %guess.key(), ?retry_after, "attempt throttled");
     }
@@ -210,25 +221,25 @@ pub(crate) async fn admit(
 }
 
 /// After an accepted credential of kind `guess` from `source`: forgets that source's
-/// failures of that kind and gives the attempt's charge back to the budget.
+/// failures of that kind and gives the attempt's charge back to the budget, in one
+/// store transaction.
 pub(crate) async fn succeed(
     store: &dyn RpStore,
     budget: &BudgetPolicy,
     account: &str,
     guess: Guess,
     source: Source,
+    now: u64,
 ) -> Result<()> {
+    let keys = [
+        &LimiterKey::from_source(guess, source),
+        &LimiterKey::budget(guess),
+    ];
     store
-        .reset_limiter(account, &LimiterKey::from_source(guess, source))
-        .await?;
-    if budget.per_hour != 0 {
-        store
-            .update_limiter(account, &LimiterKey::budget(guess), &mut |state| {
-                budget.refund(state)
-            })
-            .await?;
-    }
-    Ok(())
+        .update_limiters(account, keys, &mut |[_, spent]| {
+            [LimiterState::default(), budget.refund(spent, now)]
+        })
+        .await
 }
 
 /// Charges one failure at `guess` to `account` at `now` without an admission decision
@@ -298,7 +309,7 @@ mod tests {
         let (a, next) = b.admit(state, 1060);
         assert_eq!(a, Admission::Allowed);
         // A success gives its charge back at once.
-        let refunded = b.refund(next);
+        let refunded = b.refund(next, 1060);
         assert_eq!(b.admit(refunded, 1060).0, Admission::Allowed);
         // An hour later the bucket is full again: a whole burst goes through.
         let mut later = next;

@@ -160,6 +160,7 @@ impl Rp {
     /// After an accepted credential of kind `guess` from `source`: forget that source's
     /// failures of that kind only, and give the budget its charge back.
     pub(crate) async fn succeed(&self, account: &str, guess: Guess, source: Source) -> Result<()> {
-        limiter::succeed(&*self.store, &self.budget, account, guess, source).await
+        let now = self.clock.now();
+        limiter::succeed(&*self.store, &self.budget, account, guess, source, now).await
     }
 }

@@ -76,6 +76,15 @@ pub trait RpStore: Send + Sync {
     ) -> Result<()>;
     /// Forgets the failures counted under `key` (after a success of that kind).
     async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()>;
+    /// Atomically replaces the account's states under both `keys` with `f(current)`, in
+    /// one transaction (a source's count and the budget of the same kind). A state that
+    /// comes back as the default one is removed.
+    async fn update_limiters(
+        &self,
+        account: &str,
+        keys: [&LimiterKey; 2],
+        f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+    ) -> Result<()>;
 
     /// Replaces the account's backup code set (the old set stops working).
     async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()>;

@@ -91,6 +91,16 @@ impl RpStore for MemoryStore {
         Ok(())
     }
 
+    async fn update_limiters(
+        &self,
+        account: &str,
+        keys: [&LimiterKey; 2],
+        f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+    ) -> Result<()> {
+        self.lock().throttle.update_pair(account, keys, f);
+        Ok(())
+    }
+
     async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()> {
         self.lock().throttle.reset(account, key);
         Ok(())

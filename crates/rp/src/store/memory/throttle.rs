@@ -27,6 +27,23 @@ impl ThrottleTable {
         self.0.insert((account.to_owned(), key.clone()), next);
     }
 
+    /// Replaces both states with `f(current)`; a default state is removed.
+    pub(super) fn update_pair(
+        &mut self,
+        account: &str,
+        keys: [&LimiterKey; 2],
+        f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+    ) {
+        let next = f(keys.map(|key| self.get(account, key)));
+        for (key, state) in keys.into_iter().zip(next) {
+            if state == LimiterState::default() {
+                self.reset(account, key);
+            } else {
+                self.0.insert((account.to_owned(), key.clone()), state);
+            }
+        }
+    }
+
     pub(super) fn reset(&mut self, account: &str, key: &LimiterKey) {
         self.0.remove(&(account.to_owned(), key.clone()));
     }

@@ -179,6 +179,15 @@ impl RpStore for SqliteStore {
         throttle::update(&self.pool, account, key, f).await
     }
 
+    async fn update_limiters(
+        &self,
+        account: &str,
+        keys: [&LimiterKey; 2],
+        f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+    ) -> Result<()> {
+        throttle::update_pair(&self.pool, account, keys, f).await
+    }
+
     async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()> {
         throttle::reset(&self.pool, account, key).await
     }

@@ -40,6 +40,49 @@ pub(super) async fn update(
 ) -> Result<()> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let next = f(get(&mut tx, account, key).await?);
+    put(&mut tx, account, key, next).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces both states with `f(current)` in one transaction; a default state is
+/// deleted rather than stored, so rows of sources that succeeded do not pile up.
+pub(super) async fn update_pair(
+    pool: &SqlitePool,
+    account: &str,
+    keys: [&LimiterKey; 2],
+    f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let current = [
+        get(&mut tx, account, keys[0]).await?,
+        get(&mut tx, account, keys[1]).await?,
+    ];
+    let next = f(current);
+    for ((key, old), new) in keys.into_iter().zip(current).zip(next) {
+        if new == old {
+            continue;
+        }
+        if new == LimiterState::default() {
+            sqlx::query("DELETE FROM limiter WHERE account = $1 AND guess = $2")
+                .bind(account)
+                .bind(key.key())
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            put(&mut tx, account, key, new).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn put(
+    conn: &mut SqliteConnection,
+    account: &str,
+    key: &LimiterKey,
+    state: LimiterState,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO limiter (account, guess, failures, next_allowed) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account, guess) DO UPDATE SET failures = excluded.failures,
@@ -47,11 +90,10 @@ pub(super) async fn update(
     )
     .bind(account)
     .bind(key.key())
-    .bind(i64::from(next.failures))
-    .bind(to_i64(next.next_allowed)?)
-    .execute(&mut *tx)
+    .bind(i64::from(state.failures))
+    .bind(to_i64(state.next_allowed)?)
+    .execute(conn)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -98,8 +98,45 @@ async fn sources_and_the_budget_count_apart(s: Store) {
     }
 }
 
+/// Two states change together, and a state that comes back default is removed.
+async fn two_states_change_in_one_step(s: Store) {
+    let source = LimiterKey::from_source(Guess::Totp, Source::Ip("203.0.113.7".parse().unwrap()));
+    let budget = LimiterKey::budget(Guess::Totp);
+    let mut seen = Vec::new();
+    for n in 1..=2 {
+        s.update_limiters("a", [&source, &budget], &mut |states| {
+            seen.push(states);
+            states.map(|st| LimiterState {
+                failures: st.failures + n,
+                next_allowed: 50,
+            })
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(seen[1][0].failures, 1);
+    assert_eq!(seen[1][1].failures, 1);
+    assert_eq!(s.limiter("a", &source).await.unwrap().failures, 3);
+    assert_eq!(s.limiter("a", &budget).await.unwrap().failures, 3);
+    s.update_limiters("a", [&source, &budget], &mut |[_, b]| {
+        [LimiterState::default(), b]
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.limiter("a", &source).await.unwrap(),
+        LimiterState::default()
+    );
+    assert_eq!(s.limiter("a", &budget).await.unwrap().failures, 3);
+    assert_eq!(
+        s.limiter("b", &budget).await.unwrap(),
+        LimiterState::default()
+    );
+}
+
 on_every_store!(
     limiter_updates_and_resets,
+    two_states_change_in_one_step,
     each_kind_of_guess_counts_alone,
     sources_and_the_budget_count_apart,
 );
