@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (once; later runs find it all
-# present and do nothing): oathtool, Maven with a JDK, pytest, Chromium, the demo's npm
-# packages. scripts/test.sh runs it first, so the README's test command works from a
+# present and do nothing): oathtool, Maven with a JDK, pytest, python3-venv, Chromium,
+# the demo's npm packages. scripts/test.sh runs it first, so the README's test command works from a
 # fresh clone; it asks for sudo only when a package is missing and you are not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,10 @@ if ! python3 -m pytest --version >/dev/null 2>&1; then
     || python3 -m pip install -q --break-system-packages pytest \
     || apt_install python3-pytest
 fi
+
+# python3-venv: scripts/api-fuzz.sh installs its pinned schemathesis into a virtualenv
+# of its own (target/schemathesis-venv), which needs ensurepip.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_install python3-venv
 
 # Chromium and playwright-core (npm) run the demo's browser test.
 apt_install chromium

@@ -228,7 +228,8 @@ pub fn rp_error(err: assent_rp::Error) -> AppError {
             AppError::new(ErrorCode::SecondFactorRequired, err.to_string())
         }
         E::UnknownEnrollment => AppError::new(ErrorCode::UnknownEnrollment, err.to_string()),
-        E::EnrollmentUsed | E::NotAwaitingActivation => {
+        // The request is well formed; the account is not in the state it needs.
+        E::EnrollmentUsed | E::NotAwaitingActivation | E::NotEnrolled(_) => {
             AppError::new(ErrorCode::NotPending, err.to_string())
         }
         E::EnrollmentExpired => AppError::new(ErrorCode::Expired, err.to_string()),
@@ -238,7 +239,7 @@ pub fn rp_error(err: assent_rp::Error) -> AppError {
         | E::ChallengePending
         | E::TooManyChallenges { .. }
         | E::Throttled { .. } => AppError::new(ErrorCode::LimitExceeded, err.to_string()),
-        E::KindNotAllowed(_) | E::NotEnrolled(_) | E::InvalidName => {
+        E::KindNotAllowed(_) | E::InvalidName => {
             AppError::new(ErrorCode::InvalidBody, err.to_string())
         }
         E::UnknownSession => AppError::new(

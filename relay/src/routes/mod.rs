@@ -5,6 +5,7 @@ pub mod device;
 pub mod managed;
 pub mod openapi;
 pub mod ops;
+pub(crate) mod responses;
 pub mod rp;
 mod track;
 

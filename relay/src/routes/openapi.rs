@@ -106,3 +106,41 @@ struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// The OpenAPI document as served: [`document`] in JSON, with the fields of every link
+/// object named as OpenAPI names them. utoipa 5.5 serializes `Link` with its Rust field
+/// names (`operation_id`, `operation_ref`, `request_body`), which no OpenAPI tool reads
+/// (API fuzzing found it: schemathesis saw links without a target).
+pub fn document_json() -> serde_json::Value {
+    let mut doc = serde_json::to_value(document()).unwrap_or_default();
+    let operations = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let links = operation
+            .get_mut("responses")
+            .and_then(serde_json::Value::as_object_mut)
+            .into_iter()
+            .flat_map(|responses| responses.values_mut())
+            .filter_map(|response| response.get_mut("links"))
+            .filter_map(serde_json::Value::as_object_mut)
+            .flat_map(|links| links.values_mut())
+            .filter_map(serde_json::Value::as_object_mut);
+        for link in links {
+            for (rust, openapi) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(value) = link.remove(rust) {
+                    link.insert(openapi.to_owned(), value);
+                }
+            }
+        }
+    }
+    doc
+}

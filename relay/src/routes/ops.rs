@@ -105,5 +105,5 @@ fn exposition(state: &AppState) -> AppResult<Response> {
 #[utoipa::path(get, path = api::OPENAPI, tag = "ops",
     responses((status = 200, description = "OpenAPI document", body = Object)))]
 pub async fn openapi() -> impl IntoResponse {
-    axum::Json(crate::routes::openapi::document())
+    axum::Json(crate::routes::openapi::document_json())
 }

@@ -487,3 +487,59 @@ async fn end_to_end_tenants_never_get_a_verdict() {
         .collect();
     assert!(served.iter().all(|p| p.starts_with("/v1/managed/")));
 }
+
+// API fuzzing (schemathesis) found an issuer or account label that the offer refuses
+// (empty, over its length, control characters) answered as a 500 `internal`: the
+// caller's mistake, so 400 `invalid_body`, and nothing is announced.
+#[tokio::test]
+async fn a_bad_issuer_or_account_label_is_invalid_body_not_internal() {
+    let (app, features) = featured(fast_retries(1)).await;
+    let (_, key) = managed_tenant(&app, &features, "managed.example").await;
+    for body in [
+        json!({"account": "dave", "issuer": ""}),
+        json!({"account": "dave", "issuer": "x".repeat(65)}),
+        json!({"account": "dave", "issuer": "a\u{85}b"}),
+        json!({"account": "dave", "account_label": ""}),
+        json!({"account": "dave", "account_label": "x".repeat(129)}),
+        json!({"account": "dave", "account_label": "tab\there"}),
+    ] {
+        let (status, reply) = post(&app, "/v1/managed/enrollments", &key, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} -> {reply}");
+        assert_eq!(reply["error"]["code"], "invalid_body", "{body}");
+    }
+    let (status, _) = post(
+        &app,
+        "/v1/managed/enrollments",
+        &key,
+        json!({"account": "dave", "issuer": "Example", "account_label": "Dave"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+// API fuzzing found a well-formed TOTP check (or a TOTP proof in an offer) for an
+// account without a TOTP secret answered 400 `invalid_body`: the request is fine, the
+// account is not in the state it needs, so 409 `not_pending`.
+#[tokio::test]
+async fn a_totp_code_for_an_account_without_totp_is_not_pending() {
+    let (app, features) = featured(fast_retries(1)).await;
+    let (_, key) = managed_tenant(&app, &features, "managed.example").await;
+    let (status, reply) = post(
+        &app,
+        "/v1/managed/accounts/erin/totp/verify",
+        &key,
+        json!({"code": "123456"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{reply}");
+    assert_eq!(reply["error"]["code"], "not_pending");
+    let (status, reply) = post(
+        &app,
+        "/v1/managed/enrollments",
+        &key,
+        json!({"account": "erin", "totp_code": "123456"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{reply}");
+    assert_eq!(reply["error"]["code"], "not_pending");
+}

@@ -13,11 +13,38 @@ use crate::{ApprovalKind, Custody, Platform};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
-    /// The login server's account name (1–128 bytes).
+    /// The login server's account name (1–128 bytes, no control characters; the
+    /// schema's lengths count characters, the same for ASCII names).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub account: String,
-    /// What the phone shows for the account (default: `account`).
+    /// What the phone shows for the account (default: `account`; 1–128 bytes, no
+    /// control characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub account_label: Option<String>,
-    /// What the phone shows for the service (default: the tenant's RP id).
+    /// What the phone shows for the service (default: the tenant's RP id; 1–64 bytes,
+    /// no control characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub issuer: Option<String>,
     /// Weakest approval kind the phone will accept: `number` (default) or
     /// `code`.
@@ -138,6 +165,14 @@ pub struct EnrollmentStatusView {
 #[serde(deny_unknown_fields)]
 pub struct ActivateBody {
     /// The account the offer was made for (the session's own account).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub account: String,
     /// The TOTP code the phone shows.
     pub code: String,
@@ -199,6 +234,14 @@ pub struct RemovedView {
 #[serde(deny_unknown_fields)]
 pub struct StartBody {
     /// The account logging in.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+        )
+    )]
     pub account: String,
     /// The browser or app, e.g. "Firefox 126 on Windows" (≤ 200 bytes).
     pub client: String,
@@ -246,10 +289,15 @@ impl core::fmt::Debug for StartedView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HandleBody {
-    /// The handle from `POST /v1/managed/challenges`.
+    /// The handle from `POST /v1/managed/challenges` (43 characters of base64url).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")
+    )]
     pub handle: String,
     /// Seconds to wait for the phone's answer (0–30); 0 or absent answers at
     /// once. Only for the verdict.
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::ops::unsigned_64))]
     pub wait: Option<u64>,
 }
 

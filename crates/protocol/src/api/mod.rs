@@ -20,6 +20,8 @@ pub use device::{
     UnenrollRequested, UnenrollStatus,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+#[cfg(feature = "openapi")]
+pub use ops::unsigned_64;
 pub use ops::{Health, HealthStatus, WaitQuery};
 pub use paths::*;
 pub use rp::{

@@ -28,5 +28,21 @@ pub enum HealthStatus {
 pub struct WaitQuery {
     /// Seconds to wait for a change (0–30, capped by the relay's
     /// `max_wait_secs`); 0 or absent answers at once.
+    #[cfg_attr(feature = "openapi", param(schema_with = unsigned_64))]
     pub wait: Option<u64>,
+}
+
+/// The schema of a `u64`: an integer from 0 to 2^64 − 1. utoipa's own says `int64`, whose
+/// range ends at 2^63 − 1, while serde accepts (and the relay caps or refuses by its own
+/// rules) every `u64`; API fuzzing sent 2^63 and saw it accepted against the schema.
+#[cfg(feature = "openapi")]
+pub fn unsigned_64() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Integer))
+        .minimum(Some(utoipa::Number::UInt(0)))
+        .maximum(Some(utoipa::Number::UInt(
+            usize::try_from(u64::MAX).unwrap_or(usize::MAX),
+        )))
+        .build()
 }

@@ -11,11 +11,13 @@ use crate::{Challenge, UnenrollRequest};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Announce {
-    /// The offer's enrollment id (22 characters of base64url).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    /// The offer's enrollment id (22 characters of base64url; the pattern is what
+    /// [`EnrollmentId::parse`] accepts: the last character carries no stray bits).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9_-]{21}[AQgw]$"))]
     pub eid: EnrollmentId,
     /// The offer's expiry (Unix seconds). The relay accepts registrations
     /// until then by its own clock, for at most `max_enrollment_ttl_secs`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::ops::unsigned_64))]
     pub expires_at: u64,
 }
 
@@ -125,10 +127,10 @@ impl PushState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChallengeCreated {
     /// The challenge id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9_-]{21}[AQgw]$"))]
     pub challenge_id: ChallengeId,
     /// The random per-push id the push (or poll) carries.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9_-]{21}[AQgw]$"))]
     pub push_id: PushId,
     /// Relay time after which the challenge can no longer be answered.
     pub expires_at: u64,

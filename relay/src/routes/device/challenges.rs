@@ -9,6 +9,7 @@ use axum::http::Method;
 use super::authenticate;
 use crate::error::AppResult;
 use crate::extract::{Json, Path, Query};
+use crate::routes::responses::{BadRequest, TooLarge, TooManyLongPolls, Unavailable};
 use crate::routes::Routes;
 use crate::signed::SignedRequest;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         (status = 200, description = "pending challenges", body = PendingList),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device", body = ErrorBody),
+        BadRequest, TooLarge, TooManyLongPolls, Unavailable,
     ))]
 pub async fn poll(
     State(state): State<AppState>,
@@ -45,6 +47,7 @@ pub async fn poll(
         (status = 200, description = "Challenge JSON (docs/protocol.md §4)", body = Object),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device or challenge", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn fetch(
     State(state): State<AppState>,
@@ -60,7 +63,7 @@ pub async fn fetch(
 /// Answer a challenge (docs/protocol.md §5). Stored only while the challenge
 /// is pending and unexpired; sending the same answer again returns the first
 /// result.
-#[utoipa::path(post, path = api::ANSWER, tag = "device",
+#[utoipa::path(post, path = api::ANSWER, tag = "device", operation_id = "device_answer",
     request_body(content = Object, description = "Answer JSON (docs/protocol.md §5)"),
     responses(
         (status = 200, description = "stored (or already stored)", body = AnswerReceipt),
@@ -68,6 +71,7 @@ pub async fn fetch(
         (status = 404, description = "unknown device or challenge", body = ErrorBody),
         (status = 409, description = "a different answer was stored first", body = ErrorBody),
         (status = 410, description = "the challenge expired", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn answer(
     State(state): State<AppState>,

@@ -8,6 +8,7 @@ use axum::http::{Method, StatusCode};
 
 use crate::error::AppResult;
 use crate::extract::{Json, Path, Query, RawBody};
+use crate::routes::responses::{BadRequest, TooLarge, TooManyLongPolls, Unavailable};
 use crate::routes::rp::enrollments::status;
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -30,6 +31,7 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         (status = 404, description = "eid not announced", body = ErrorBody),
         (status = 409, description = "another registration arrived first", body = ErrorBody),
         (status = 410, description = "the announcement expired", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -50,6 +52,7 @@ pub async fn register(
     responses(
         (status = 200, description = "EnrollmentAnswer JSON (docs/protocol.md §3.3)", body = Object),
         (status = 404, description = "unknown eid (unknown_enrollment) or not delivered yet (not_ready)", body = ErrorBody),
+        BadRequest, TooManyLongPolls, Unavailable,
     ))]
 pub async fn enrollment_answer(
     State(state): State<AppState>,

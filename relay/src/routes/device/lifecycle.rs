@@ -9,6 +9,7 @@ use super::authenticate;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::exchange::devices::Unenrollment;
 use crate::extract::Json;
+use crate::routes::responses::{BadRequest, TooLarge, Unavailable};
 use crate::routes::Routes;
 use crate::signed::SignedRequest;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ pub(crate) fn routes(routes: Routes) -> Routes {
         (status = 200, description = "applied or not", body = PushTokenApplied),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn push_token(
     State(state): State<AppState>,
@@ -45,6 +47,7 @@ pub async fn push_token(
         (status = 200, description = "forwarded to the RP", body = UnenrollRequested),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn unenroll(
     State(state): State<AppState>,
@@ -63,6 +66,7 @@ pub async fn unenroll(
         (status = 200, description = "UnenrollConfirmation JSON (docs/protocol.md §7)", body = Object),
         (status = 401, description = "bad signature or timestamp", body = ErrorBody),
         (status = 404, description = "unknown device, or not confirmed yet (not_ready)", body = ErrorBody),
+        BadRequest, TooLarge, Unavailable,
     ))]
 pub async fn unenroll_status(
     State(state): State<AppState>,

@@ -15,6 +15,7 @@ use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::Json;
 use crate::managed::{rng, rp_error, ManagedTenant};
+use crate::routes::responses::{BadRequest, NotJson, TooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 
 /// Send a push challenge to the account's phone. Returns the number (or code)
@@ -26,6 +27,7 @@ use crate::state::AppState;
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 409, description = "the account has no active phone", body = ErrorBody),
         (status = 429, description = "a challenge is pending, too many, muted or throttled", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn start(
     tenant: ManagedTenant,
@@ -114,6 +116,7 @@ fn verdict_of(status: ChallengeStatus) -> Verdict {
         (status = 200, description = "the verdict", body = VerdictView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 404, description = "unknown handle", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn verdict(
     tenant: ManagedTenant,
@@ -137,6 +140,7 @@ pub async fn verdict(
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 404, description = "unknown handle", body = ErrorBody),
         (status = 409, description = "not an unredeemed approval (not_redeemable)", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn redeem(
     tenant: ManagedTenant,

@@ -10,6 +10,7 @@ use super::rp_for;
 use crate::error::AppResult;
 use crate::extract::{Json, Path};
 use crate::managed::{blocking, rng, rp_error, ManagedTenant};
+use crate::routes::responses::{BadRequest, NotJson, TooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 
 fn verify_view(v: &Verification) -> VerifyView {
@@ -32,11 +33,14 @@ fn verify_view(v: &Verification) -> VerifyView {
 /// Check a TOTP code (each code at most once; growing delays after failures).
 #[utoipa::path(post, path = api::MANAGED_TOTP_VERIFY, tag = "managed",
     security(("api_key" = [])),
-    params(("account" = String, Path, description = "account name")),
+    params(("account" = String, Path, description = "account name (1–128 bytes, no control characters)",
+        min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")),
     request_body = CodeBody,
     responses(
         (status = 200, description = "checked", body = VerifyView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
+        (status = 409, description = "the account has no TOTP secret (`not_pending`)", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn verify_totp(
     tenant: ManagedTenant,
@@ -53,10 +57,12 @@ pub async fn verify_totp(
 /// Generate 10 new backup codes, replacing (and invalidating) the old set.
 #[utoipa::path(post, path = api::MANAGED_BACKUP_CODES, tag = "managed",
     security(("api_key" = [])),
-    params(("account" = String, Path, description = "account name")),
+    params(("account" = String, Path, description = "account name (1–128 bytes, no control characters)",
+        min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")),
     responses(
         (status = 201, description = "generated", body = BackupCodesView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable,
     ))]
 pub async fn backup_codes(
     tenant: ManagedTenant,
@@ -83,11 +89,13 @@ pub async fn backup_codes(
 /// Check a backup code (spent when accepted; same limiter as TOTP).
 #[utoipa::path(post, path = api::MANAGED_BACKUP_CODE_VERIFY, tag = "managed",
     security(("api_key" = [])),
-    params(("account" = String, Path, description = "account name")),
+    params(("account" = String, Path, description = "account name (1–128 bytes, no control characters)",
+        min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")),
     request_body = CodeBody,
     responses(
         (status = 200, description = "checked", body = VerifyView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn verify_backup_code(
     tenant: ManagedTenant,

@@ -10,15 +10,18 @@ use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path};
 use crate::managed::{rng, rp_error, ManagedTenant};
+use crate::routes::responses::{BadRequest, Unauthorized, Unavailable};
 use crate::state::AppState;
 
 /// The account's phones (active or awaiting activation).
 #[utoipa::path(get, path = api::MANAGED_DEVICES, tag = "managed",
     security(("api_key" = [])),
-    params(("account" = String, Path, description = "account name")),
+    params(("account" = String, Path, description = "account name (1–128 bytes, no control characters)",
+        min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")),
     responses(
         (status = 200, description = "phones", body = DeviceList),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable,
     ))]
 pub async fn devices(
     tenant: ManagedTenant,
@@ -37,12 +40,14 @@ pub async fn devices(
 /// notice. Idempotent.
 #[utoipa::path(delete, path = api::MANAGED_DEVICE, tag = "managed",
     security(("api_key" = [])),
-    params(("account" = String, Path, description = "account name"),
+    params(("account" = String, Path, description = "account name (1–128 bytes, no control characters)",
+        min_length = 1, max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
            ("device_id" = String, Path, description = "device id")),
     responses(
         (status = 200, description = "removed", body = RemovedView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 404, description = "no such device for this account", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable,
     ))]
 pub async fn remove_device(
     tenant: ManagedTenant,

@@ -16,6 +16,9 @@ use super::rp_for;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path, Query};
 use crate::managed::{blocking, relay_url, rng, rp_error, ManagedTenant};
+use crate::routes::responses::{
+    BadRequest, NotJson, TooLarge, TooManyLongPolls, Unauthorized, Unavailable,
+};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::waiters::{keys, Owner};
@@ -39,8 +42,14 @@ fn proof_refused(v: &Verification) -> AppError {
 #[utoipa::path(post, path = api::MANAGED_ENROLLMENTS, tag = "managed",
     security(("api_key" = [])), request_body = OfferBody,
     responses(
-        (status = 201, description = "offer made and announced", body = OfferView),
+        (status = 201, description = "offer made and announced", body = OfferView, links(
+            ("enrollment" = (operation_id = "enrollment",
+                parameters(("eid" = "$response.body#/eid")),
+                description = "where this enrollment stands")),
+        )),
         (status = 403, description = "not a managed tenant (not_managed), or the account's second factor is required (second_factor_required)", body = ErrorBody),
+        (status = 409, description = "a TOTP code was given but the account has no TOTP secret (`not_pending`)", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn offer(
     tenant: ManagedTenant,
@@ -84,7 +93,7 @@ pub async fn offer(
     let made = rp
         .make_offer(&key, &request, &relay_url(&state), auth, &mut rng()?)
         .await
-        .map_err(rp_error)?;
+        .map_err(offer_error)?;
     let qr = made.qr().map_err(rp_error)?;
     let offer: serde_json::Value = serde_json::from_str(&made.json).map_err(AppError::internal)?;
     Ok((
@@ -98,6 +107,18 @@ pub async fn offer(
             custody: Custody::Relay,
         }),
     ))
+}
+
+/// [`rp_error`], except that an issuer or account label the offer refuses (empty, too
+/// long, control characters) is the caller's `invalid_body`, not an internal error.
+fn offer_error(err: assent_rp::Error) -> AppError {
+    use assent_protocol::Error as P;
+    match err {
+        assent_rp::Error::Protocol(p @ (P::Invalid { .. } | P::TooLarge { .. })) => {
+            AppError::new(ErrorCode::InvalidBody, format!("invalid offer: {p}"))
+        }
+        other => rp_error(other),
+    }
 }
 
 fn unknown_enrollment() -> AppError {
@@ -176,6 +197,7 @@ fn status_view(status: RegistrationStatus) -> EnrollmentStatusView {
         (status = 200, description = "status", body = EnrollmentStatusView),
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 404, description = "unknown (or another tenant's) enrollment", body = ErrorBody),
+        BadRequest, Unauthorized, TooManyLongPolls, Unavailable,
     ))]
 pub async fn enrollment(
     tenant: ManagedTenant,
@@ -216,6 +238,7 @@ pub async fn enrollment(
         (status = 403, description = "not a managed tenant", body = ErrorBody),
         (status = 404, description = "unknown (or another tenant's) enrollment", body = ErrorBody),
         (status = 409, description = "not awaiting activation", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn activate(
     tenant: ManagedTenant,

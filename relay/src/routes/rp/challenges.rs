@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{parse_json, Json, Path, Query, RawBody};
+use crate::routes::responses::{BadRequest, TooLarge, TooManyLongPolls, Unauthorized, Unavailable};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -28,10 +29,18 @@ pub(crate) fn routes(routes: Routes) -> Routes {
     request_body(content = Object,
         description = "`{\"challenge\": Challenge (docs/protocol.md §4), \"push_id\": random 16-byte id}`"),
     responses(
-        (status = 201, description = "stored; the phone is notified", body = ChallengeCreated),
+        (status = 201, description = "stored; the phone is notified", body = ChallengeCreated, links(
+            ("answer" = (operation_id = "rp_challenge_answer",
+                parameters(("challenge_id" = "$response.body#/challenge_id")),
+                description = "the phone's signed answer")),
+            ("fetch" = (operation_id = "fetch",
+                parameters(("push_id" = "$response.body#/push_id")),
+                description = "the phone fetches the challenge by its push id")),
+        )),
         (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
         (status = 409, description = "challenge id or push id already used", body = ErrorBody),
         (status = 429, description = "too many pending challenges for the device, or too many in its window (`limit_exceeded`)", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,13 +62,14 @@ pub async fn create(
 /// verifies it. `wait` holds the request until the answer arrives (woken at
 /// once), the challenge expires by the relay's clock, or the wait ends;
 /// 204 when no answer arrived.
-#[utoipa::path(get, path = api::RP_CHALLENGE_ANSWER, tag = "rp",
+#[utoipa::path(get, path = api::RP_CHALLENGE_ANSWER, tag = "rp", operation_id = "rp_challenge_answer",
     security(("api_key" = [])),
     params(("challenge_id" = String, Path, description = "challenge id"), WaitQuery),
     responses(
         (status = 200, description = "Answer JSON (docs/protocol.md §5)", body = Object),
         (status = 204, description = "no answer (yet); the `Assent-Push` header says what happened to the push (`sent`, `failed`, `dead_token`) once known"),
         (status = 404, description = "unknown (or another tenant's) challenge", body = ErrorBody),
+        BadRequest, Unauthorized, TooManyLongPolls, Unavailable,
     ))]
 pub async fn answer(
     State(state): State<AppState>,

@@ -9,6 +9,7 @@ use axum::http::Method;
 use crate::auth::RpAuth;
 use crate::error::AppResult;
 use crate::extract::{Json, Path, RawBody};
+use crate::routes::responses::{BadRequest, TooLarge, Unauthorized, Unavailable};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -22,7 +23,7 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 /// Phones that asked to be unenrolled; the RP verifies each statement.
 #[utoipa::path(get, path = api::RP_UNENROLL_REQUESTS, tag = "rp",
     security(("api_key" = [])),
-    responses((status = 200, description = "pending unenroll requests", body = UnenrollList)))]
+    responses((status = 200, description = "pending unenroll requests", body = UnenrollList), Unauthorized, Unavailable))]
 pub async fn unenroll_requests(
     State(state): State<AppState>,
     auth: RpAuth,
@@ -37,6 +38,7 @@ pub async fn unenroll_requests(
     responses(
         (status = 200, description = "removed", body = Removed),
         (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable,
     ))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -59,6 +61,7 @@ pub async fn remove(
     responses(
         (status = 200, description = "removed; the phone can fetch the confirmation", body = Removed),
         (status = 404, description = "unknown (or another tenant's) device", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
     ))]
 pub async fn unenrolled(
     State(state): State<AppState>,

@@ -12,6 +12,9 @@ use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::exchange::enrollments::Stored;
 use crate::extract::{Json, Path, Query, RawBody};
+use crate::routes::responses::{
+    BadRequest, NotJson, TooLarge, TooManyLongPolls, Unauthorized, Unavailable,
+};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -27,8 +30,19 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 #[utoipa::path(post, path = api::RP_ENROLLMENTS, tag = "rp",
     security(("api_key" = [])), request_body = Announce,
     responses(
-        (status = 201, description = "announced", body = EnrollmentView),
+        (status = 201, description = "announced", body = EnrollmentView, links(
+            ("registration" = (operation_id = "registration",
+                parameters(("eid" = "$response.body#/eid")),
+                description = "the phone's registration for this eid")),
+            ("deliver" = (operation_id = "deliver",
+                parameters(("eid" = "$response.body#/eid")),
+                description = "deliver the enrollment answer for this eid")),
+            ("enrollment_answer" = (operation_id = "enrollment_answer",
+                parameters(("eid" = "$response.body#/eid")),
+                description = "the phone fetches the enrollment answer")),
+        )),
         (status = 409, description = "eid already announced", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn announce(
     State(state): State<AppState>,
@@ -47,6 +61,7 @@ pub async fn announce(
     responses(
         (status = 200, description = "Registration JSON (docs/protocol.md §3.2)", body = Object),
         (status = 404, description = "unknown eid (unknown_enrollment) or no registration yet (not_ready)", body = ErrorBody),
+        BadRequest, Unauthorized, TooManyLongPolls, Unavailable,
     ))]
 pub async fn registration(
     State(state): State<AppState>,
@@ -69,7 +84,7 @@ pub async fn registration(
 /// List registrations that have no answer yet; `wait` long-polls for one.
 #[utoipa::path(get, path = api::RP_REGISTRATIONS, tag = "rp",
     security(("api_key" = [])), params(WaitQuery),
-    responses((status = 200, description = "pending registrations", body = RegistrationList)))]
+    responses((status = 200, description = "pending registrations", body = RegistrationList), BadRequest, Unauthorized, TooManyLongPolls, Unavailable))]
 pub async fn registrations(
     State(state): State<AppState>,
     auth: RpAuth,
@@ -89,6 +104,7 @@ pub async fn registrations(
         (status = 200, description = "the same answer was already delivered", body = Delivered),
         (status = 404, description = "unknown eid", body = ErrorBody),
         (status = 409, description = "not registered yet, or another answer was delivered", body = ErrorBody),
+        BadRequest, Unauthorized, TooLarge, Unavailable,
     ))]
 pub async fn deliver(
     State(state): State<AppState>,

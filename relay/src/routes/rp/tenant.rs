@@ -1,12 +1,13 @@
 //! Relying-party endpoints about the calling tenant itself.
 
-use assent_protocol::api::{self, ErrorBody, TenantInfo};
+use assent_protocol::api::{self, TenantInfo};
 use axum::extract::State;
 use axum::http::Method;
 
 use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::Json;
+use crate::routes::responses::{Unauthorized, Unavailable};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -19,7 +20,7 @@ pub(crate) fn routes(routes: Routes) -> Routes {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "the key's tenant", body = TenantInfo),
-        (status = 401, description = "missing, invalid or revoked key", body = ErrorBody),
+        Unauthorized, Unavailable,
     ))]
 pub async fn whoami(State(state): State<AppState>, auth: RpAuth) -> AppResult<Json<TenantInfo>> {
     let tenant = state

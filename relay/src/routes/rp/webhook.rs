@@ -8,6 +8,7 @@ use crate::auth::RpAuth;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::Json;
 use crate::features::Features;
+use crate::routes::responses::{NotJson, TooLarge, Unauthorized, Unavailable};
 use crate::routes::Routes;
 use crate::settings::WebhookConfig;
 use crate::state::AppState;
@@ -38,7 +39,10 @@ fn features(state: &AppState) -> AppResult<&Features> {
     security(("api_key" = [])), request_body = SetWebhook,
     responses(
         (status = 200, description = "set; the secret is shown only now", body = WebhookCreated),
-        (status = 400, description = "not an https URL", body = ErrorBody),
+        (status = 400, description = "malformed request, or a URL that is not `https://`, has \
+            user info or a fragment, or does not reach a public address (`invalid_body`)",
+            body = ErrorBody),
+        Unauthorized, TooLarge, NotJson, Unavailable,
     ))]
 pub async fn set(
     State(state): State<AppState>,
@@ -67,7 +71,7 @@ pub async fn set(
 /// The tenant's webhook URL (never the secret).
 #[utoipa::path(get, path = api::RP_WEBHOOK, tag = "rp",
     security(("api_key" = [])),
-    responses((status = 200, description = "the webhook", body = WebhookView)))]
+    responses((status = 200, description = "the webhook", body = WebhookView), Unauthorized, Unavailable))]
 pub async fn get(State(state): State<AppState>, auth: RpAuth) -> AppResult<Json<WebhookView>> {
     let settings = features(&state)?.settings.settings(&auth.tenant_id).await?;
     Ok(Json(WebhookView {
@@ -78,7 +82,7 @@ pub async fn get(State(state): State<AppState>, auth: RpAuth) -> AppResult<Json<
 /// Remove the webhook.
 #[utoipa::path(delete, path = api::RP_WEBHOOK, tag = "rp",
     security(("api_key" = [])),
-    responses((status = 200, description = "removed", body = WebhookView)))]
+    responses((status = 200, description = "removed", body = WebhookView), Unauthorized, Unavailable))]
 pub async fn clear(State(state): State<AppState>, auth: RpAuth) -> AppResult<Json<WebhookView>> {
     features(&state)?
         .settings
