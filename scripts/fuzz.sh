@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Fuzzes every parser that takes outside input (the cargo-fuzz targets in
+# fuzz/, described in docs/fuzzing.md). Builds all targets once, then runs
+# each in turn; exits non-zero as soon as one finds a crash (the input is
+# kept in fuzz/artifacts/<target>/).
+#
+#   bash scripts/fuzz.sh                 # CI: a bounded run, about 75 s of fuzzing
+#   bash scripts/fuzz.sh --long 600      # each target 600 s (corpus kept in fuzz/work/)
+#   bash scripts/fuzz.sh --long 60 offer messages   # only these targets
+#
+# Needs the nightly toolchain; installs the pinned cargo-fuzz if `cargo fuzz`
+# is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_FUZZ_VERSION=0.13.1
+# Seconds per target in the CI run (75 s in all).
+declare -A CI_SECONDS=(
+    [otpauth_uri]=10
+    [otpauth_build]=10
+    [offer]=10
+    [messages]=15
+    [scalars]=10
+    [relay_http]=20
+)
+ALL_TARGETS=(otpauth_uri otpauth_build offer messages scalars relay_http)
+# No sanitizer: the crates forbid unsafe code, so what fuzzing finds here is
+# panics, failed assertions, overflow (debug assertions stay on) and hangs;
+# ASan would only slow every run. 16 codegen units keep the build short.
+BUILD_FLAGS=(--sanitizer none --codegen-units 16)
+
+log() { printf '\n== %s\n' "$*"; }
+
+long=""
+if [[ "${1:-}" == "--long" ]]; then
+    long="${2:?--long needs a number of seconds}"
+    shift 2
+fi
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    targets=("${ALL_TARGETS[@]}")
+fi
+
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+    cargo +nightly install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
+log "fuzz: build"
+# cargo fuzz has no --locked: refuse a fuzz/Cargo.lock that would need changes first.
+cargo +nightly metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
+(cd fuzz && cargo +nightly fuzz build "${BUILD_FLAGS[@]}")
+
+if [[ -n "$long" ]]; then
+    work_root="fuzz/work"
+    mkdir -p "$work_root"
+else
+    work_root="$(mktemp -d)"
+    trap 'rm -rf "$work_root"' EXIT
+fi
+
+summary=()
+for target in "${targets[@]}"; do
+    seconds="${long:-${CI_SECONDS[$target]:?unknown target $target}}"
+    log "fuzz: $target for ${seconds}s"
+    work="$work_root/$target"
+    mkdir -p "$work"
+    run_log="$work_root/$target.log"
+    status=0
+    # New inputs go to $work; the committed seeds in fuzz/corpus/ are only read.
+    (cd fuzz && cargo +nightly fuzz run "${BUILD_FLAGS[@]}" "$target" \
+        "$(realpath "../$work")" "corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -print_final_stats=1) \
+        >"$run_log" 2>&1 || status=$?
+    grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec)' "$run_log" || true
+    if [[ $status -ne 0 ]]; then
+        tail -n 60 "$run_log"
+        log "fuzz: $target FAILED (exit $status); the input is in fuzz/artifacts/$target/"
+        exit 1
+    fi
+    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$run_log" | tail -n 1)"
+    rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$run_log" | tail -n 1)"
+    corpus="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$run_log" | tail -n 1 | cut -d' ' -f2)"
+    summary+=("$target ${seconds}s execs=${execs:-?} exec/s=${rate:-?} corpus=${corpus:-?}")
+done
+
+log "fuzz: no crashes"
+printf '%s\n' "${summary[@]}"
