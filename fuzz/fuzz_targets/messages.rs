@@ -40,7 +40,11 @@ macro_rules! round_trip {
         };
         let text = message.to_json();
         let again = <$ty>::from_json(text.as_bytes());
-        assert_eq!(again.as_ref(), Ok(&message), "to_json → from_json changed it");
+        assert_eq!(
+            again.as_ref(),
+            Ok(&message),
+            "to_json → from_json changed it"
+        );
         if let Ok(again) = again {
             assert_eq!(again.to_json(), text, "to_json is not a fixed point");
         }

@@ -17,13 +17,21 @@ fn check(offer: &Offer) {
     assert!(offer.check_fresh(NOW).is_ok(), "accepted an expired offer");
     let uri = offer.to_uri();
     let from_uri = Offer::parse_uri(&uri, NOW);
-    assert_eq!(from_uri.as_ref(), Ok(offer), "to_uri → parse_uri changed the offer");
+    assert_eq!(
+        from_uri.as_ref(),
+        Ok(offer),
+        "to_uri → parse_uri changed the offer"
+    );
     if let Ok(again) = from_uri {
         assert_eq!(*again.to_uri(), *uri, "to_uri is not a fixed point");
     }
     let json = offer.to_json();
     let from_json = Offer::from_json(json.as_bytes(), NOW);
-    assert_eq!(from_json.as_ref(), Ok(offer), "to_json → from_json changed the offer");
+    assert_eq!(
+        from_json.as_ref(),
+        Ok(offer),
+        "to_json → from_json changed the offer"
+    );
     if let Ok(again) = from_json {
         assert_eq!(*again.to_json(), *json, "to_json is not a fixed point");
     }

@@ -19,13 +19,20 @@ fuzz_target!(|data: &[u8]| {
     };
     // The documented round-trip holds for digits 6..=8 and a period of at
     // least 1; the parser must never produce anything else.
-    assert!((6..=8).contains(&account.digits), "parsed digits out of range");
+    assert!(
+        (6..=8).contains(&account.digits),
+        "parsed digits out of range"
+    );
     if let OtpKind::Totp { period } = account.kind {
         assert!(period >= 1, "parsed a zero period");
     }
     let uri = account.to_uri();
     let again = OtpAuth::parse(&uri);
-    assert_eq!(again.as_ref(), Ok(&account), "render → parse changed the account");
+    assert_eq!(
+        again.as_ref(),
+        Ok(&account),
+        "render → parse changed the account"
+    );
     if let Ok(again) = again {
         assert_eq!(*again.to_uri(), *uri, "rendering is not a fixed point");
     }

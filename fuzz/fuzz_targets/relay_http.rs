@@ -90,7 +90,10 @@ async fn post(relay: &Relay, path: &str, key: Option<&str>, body: String) -> Set
     if status == StatusCode::CREATED {
         Ok(())
     } else {
-        Err(format!("{path}: {status} {}", String::from_utf8_lossy(&body)))
+        Err(format!(
+            "{path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        ))
     }
 }
 
@@ -221,7 +224,11 @@ fn check(method: &str, status: StatusCode, time: Option<String>, body: &[u8]) {
         "500: {}",
         String::from_utf8_lossy(body)
     );
-    assert_eq!(time, Some(NOW.to_string()), "reply without the relay's time");
+    assert_eq!(
+        time,
+        Some(NOW.to_string()),
+        "reply without the relay's time"
+    );
     if (status.is_client_error() || status.is_server_error()) && method != "HEAD" {
         let error: ErrorBody = match serde_json::from_slice(body) {
             Ok(error) => error,
@@ -243,7 +250,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
         return;
     };
-    let mut guard = HARNESS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut guard = HARNESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if guard.as_ref().is_none_or(|h| h.served >= REBUILD_EVERY) {
         *guard = None;
         match set_up() {

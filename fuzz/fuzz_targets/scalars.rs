@@ -13,8 +13,8 @@
 use assent_protocol::ca_pem::check_ca_pem;
 use assent_protocol::{
     b64_decode, b64_encode, ApprovalKind, ChallengeId, Custody, Decision, DeviceId,
-    DevicePublicKey, EnrollmentId, EnrollmentSecret, Platform, PushId, RelayUrl, RequestAuth,
-    RpId, RpPublicKey,
+    DevicePublicKey, EnrollmentId, EnrollmentSecret, Platform, PushId, RelayUrl, RequestAuth, RpId,
+    RpPublicKey,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -50,9 +50,13 @@ fuzz_target!(|data: &[u8]| {
             .to_base64url()
             .to_string()),
         7 => canonical!(text, RpId::parse, |rp: &RpId| rp.as_str().to_owned()),
-        8 => canonical!(text, RelayUrl::parse, |url: &RelayUrl| url.as_str().to_owned()),
+        8 => canonical!(text, RelayUrl::parse, |url: &RelayUrl| url
+            .as_str()
+            .to_owned()),
         9 => {
-            canonical!(text, ApprovalKind::parse, |k: &ApprovalKind| k.as_str().to_owned());
+            canonical!(text, ApprovalKind::parse, |k: &ApprovalKind| k
+                .as_str()
+                .to_owned());
             canonical!(text, Custody::parse, |k: &Custody| k.as_str().to_owned());
             canonical!(text, Decision::parse, |k: &Decision| k.as_str().to_owned());
             canonical!(text, Platform::parse, |k: &Platform| k.as_str().to_owned());

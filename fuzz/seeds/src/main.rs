@@ -179,7 +179,12 @@ fn main() -> Result<()> {
     corpus.tagged(s, 7, "rp-id", "login.example.co.uk")?;
     corpus.tagged(s, 8, "relay-url", "https://[2001:db8::1]:8443/assent/v1")?;
     corpus.tagged(s, 9, "kind", "number")?;
-    corpus.tagged(s, 10, "base64url", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")?;
+    corpus.tagged(
+        s,
+        10,
+        "base64url",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+    )?;
     let [(_, d), (_, t), (_, sig)] = auth.to_headers();
     corpus.tagged(s, 11, "headers", &format!("{d}\n{t}\n{sig}"))?;
 
