@@ -45,7 +45,7 @@ const ORIGIN: &str = "https://relay.example.com";
 const NOW: u64 = 1_700_000_000;
 /// The relay is rebuilt after this many requests, so that what earlier inputs
 /// stored (enrollments, challenges, rate buckets) neither grows without bound
-/// nor fills every cap.
+/// nor fills every cap; and at once after a request that removed the device.
 const REBUILD_EVERY: u32 = 2048;
 const MAX_BODY_READ: usize = 1 << 20;
 
@@ -217,6 +217,12 @@ impl Harness {
     }
 }
 
+/// `ASSENT_FUZZ_TRACE=1` prints each request's reply (to see what a seed reaches).
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("ASSENT_FUZZ_TRACE").is_some())
+}
+
 fn check(method: &str, status: StatusCode, time: Option<String>, body: &[u8]) {
     assert_ne!(
         status,
@@ -268,6 +274,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let method = request.method().as_str().to_owned();
+    // A request that removes the enrolled device (or asks to) would leave
+    // every later signed request at `unknown_device`: rebuild after it.
+    let removes = method == "DELETE" || request.uri().path().contains("unenroll");
     let reply = harness.runtime.block_on(async {
         let response = harness.relay.router().oneshot(request).await.ok()?;
         let status = response.status();
@@ -284,5 +293,14 @@ fuzz_target!(|data: &[u8]| {
     let Some((status, time, body)) = reply else {
         panic!("the router failed to answer");
     };
+    if trace() {
+        eprintln!(
+            "{method} {input:.60?} -> {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    if removes && status.is_success() {
+        harness.served = REBUILD_EVERY;
+    }
     check(&method, status, time, &body);
 });
