@@ -50,5 +50,5 @@ fuzz_target!(|input: Account| {
         digits: 6 + input.digits % 3,
     };
     let uri = account.to_uri();
-    assert_eq!(OtpAuth::parse(&uri), Ok(account), "uri: {:?}", &*uri);
+    assert_eq!(OtpAuth::parse(&uri), Ok(account), "uri: {:?}", *uri);
 });
