@@ -543,3 +543,51 @@ async fn a_totp_code_for_an_account_without_totp_is_not_pending() {
     assert_eq!(status, StatusCode::CONFLICT, "{reply}");
     assert_eq!(reply["error"]["code"], "not_pending");
 }
+
+/// A managed login server passes the client's address with a code check: one address's
+/// wrong guesses throttle that address, not the user at another one; a bad address is
+/// 400.
+#[tokio::test]
+async fn code_checks_count_per_client_address() {
+    let (app, features) = featured(fast_retries(1)).await;
+    let (_, key) = managed_tenant(&app, &features, "managed.example").await;
+    let (status, made) = post(
+        &app,
+        "/v1/managed/accounts/bob/backup-codes",
+        &key,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let good = made["codes"][0].as_str().unwrap().to_owned();
+    let verify = "/v1/managed/accounts/bob/backup-codes/verify";
+    for _ in 0..5 {
+        let (_, wrong) = post(
+            &app,
+            verify,
+            &key,
+            json!({"code": "zzzz-zzzz-zz", "ip": "203.0.113.7"}),
+        )
+        .await;
+        assert_eq!(wrong["result"], "rejected");
+    }
+    let (_, attacker) = post(
+        &app,
+        verify,
+        &key,
+        json!({"code": good, "ip": "203.0.113.7"}),
+    )
+    .await;
+    assert_eq!(attacker["result"], "throttled", "{attacker}");
+    let (_, user) = post(
+        &app,
+        verify,
+        &key,
+        json!({"code": good, "ip": "198.51.100.1"}),
+    )
+    .await;
+    assert_eq!(user["result"], "accepted", "{user}");
+    let (status, bad) = post(&app, verify, &key, json!({"code": good, "ip": "not an ip"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["error"]["code"], "invalid_body");
+}

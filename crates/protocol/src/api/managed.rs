@@ -357,6 +357,11 @@ pub struct RedeemedView {
 pub struct CodeBody {
     /// What the user typed.
     pub code: String,
+    /// The client's IP address as the login server sees it: wrong guesses are then
+    /// counted per address as well as per account, so one address cannot hold up the
+    /// user at another. Without it every attempt counts as from one unknown address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 impl core::fmt::Debug for CodeBody {

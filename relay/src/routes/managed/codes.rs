@@ -1,17 +1,30 @@
 //! Managed second-factor codes: TOTP and backup codes.
 
+use std::net::IpAddr;
+
 use assent_protocol::api::managed::{BackupCodesView, CodeBody, CodeCheck, VerifyView};
 use assent_protocol::api::{self, ErrorBody};
-use assent_rp::Verification;
+use assent_rp::{Source, Verification};
 use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::rp_for;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path};
 use crate::managed::{blocking, rng, rp_error, ManagedTenant};
 use crate::routes::responses::{BadRequest, NotJson, TooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
+
+/// Where a code check comes from: the body's `ip`, or an unknown source.
+fn source(body: &CodeBody) -> AppResult<Source> {
+    match &body.ip {
+        None => Ok(Source::Unknown),
+        Some(text) => text
+            .parse::<IpAddr>()
+            .map(Source::Ip)
+            .map_err(|_| AppError::new(ErrorCode::InvalidBody, "ip is not an IP address")),
+    }
+}
 
 fn verify_view(v: &Verification) -> VerifyView {
     match v {
@@ -49,8 +62,13 @@ pub async fn verify_totp(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
+    let source = source(&body)?;
     let rp = rp_for(&state, &tenant).await?;
-    let v = rp.verify_totp(&key, &body.code).await.map_err(rp_error)?;
+    let v = rp
+        .from_source(source)
+        .verify_totp(&key, &body.code)
+        .await
+        .map_err(rp_error)?;
     Ok(Json(verify_view(&v)))
 }
 
@@ -104,9 +122,11 @@ pub async fn verify_backup_code(
     Json(body): Json<CodeBody>,
 ) -> AppResult<Json<VerifyView>> {
     let key = tenant.account_key(&account)?;
+    let source = source(&body)?;
     let rp = rp_for(&state, &tenant).await?;
     let v = blocking(move || async move {
-        rp.verify_backup_code(&key, &body.code)
+        rp.from_source(source)
+            .verify_backup_code(&key, &body.code)
             .await
             .map_err(rp_error)
     })
