@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use assent_rp::{
-    make_totp_secret, LimiterPolicy, ManualClock, MemoryStore, Rp, SqliteStore, TotpParams,
-    Verification,
+    make_totp_secret, BudgetPolicy, LimiterPolicy, ManualClock, MemoryStore, Rp, SqliteStore,
+    TotpParams, Verification,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rand_chacha::ChaCha20Rng;
@@ -73,13 +73,17 @@ fn totp_verification(c: &mut Criterion) {
         )
     });
 
-    // Rejected: a wrong code, with a policy that never throttles so every
-    // attempt is really checked.
+    // Rejected: a wrong code, with policies that never throttle so every
+    // attempt is really checked (and still charged to the source and the budget).
     let rp = Rp::new(MemoryStore::new())
         .with_clock(Arc::new(ManualClock::new(T)))
         .with_limiter_policy(LimiterPolicy {
             free_attempts: u32::MAX,
             ..LimiterPolicy::default()
+        })
+        .with_budget_policy(BudgetPolicy {
+            per_hour: u32::MAX,
+            burst: u32::MAX,
         });
     rt.block_on(rp.set_totp("bob", &secret, params)).unwrap();
     c.bench_function("verify_totp rejected (memory store)", |b| {
