@@ -69,7 +69,12 @@ pub struct Managed {
     store: tokio::sync::OnceCell<Arc<dyn RpStore>>,
     hasher: Option<Arc<dyn SecretHasher>>,
     push_policy: PushPolicy,
+    hashing: Arc<tokio::sync::Semaphore>,
+    hashing_wait: std::time::Duration,
 }
+
+/// How long a managed request waits for a hashing slot before it is answered 503.
+pub const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl std::fmt::Debug for Managed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,7 +93,54 @@ impl Managed {
             store: tokio::sync::OnceCell::new(),
             hasher: None,
             push_policy: PushPolicy::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
+            hashing_wait: HASHING_WAIT,
         }
+    }
+
+    /// Takes every hashing slot until the permit is dropped (tests).
+    #[cfg(test)]
+    pub async fn take_all_hashing_slots(&self) -> tokio::sync::OwnedSemaphorePermit {
+        let slots = u32::try_from(self.hashing.available_permits()).unwrap_or(u32::MAX);
+        self.hashing
+            .clone()
+            .acquire_many_owned(slots)
+            .await
+            .expect("the slots are open")
+    }
+
+    /// Runs RP work that hashes with argon2id (19 MiB each) off the async workers,
+    /// at most one per core at a time (issue 13, as the demo's password step): a
+    /// request that gets no slot within [`HASHING_WAIT`] is answered 503
+    /// `unavailable`, so a burst of backup-code requests can exhaust neither the
+    /// memory nor the blocking pool.
+    pub async fn hashing<T, F>(&self, f: impl FnOnce() -> F + Send + 'static) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = AppResult<T>> + Send,
+    {
+        let permit =
+            match tokio::time::timeout(self.hashing_wait, self.hashing.clone().acquire_owned())
+                .await
+            {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => return Err(AppError::internal("hashing slots closed")),
+                Err(_) => {
+                    return Err(AppError::new(
+                        ErrorCode::Unavailable,
+                        "busy: too many codes being hashed; try again",
+                    ))
+                }
+            };
+        // The slot goes with the work: a request dropped meanwhile does not free it
+        // before the hashing thread is done.
+        blocking(move || async move {
+            let _slot = permit;
+            f().await
+        })
+        .await
     }
 
     /// Replaces the backup-code hasher (tests use a fast one).

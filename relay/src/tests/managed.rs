@@ -591,3 +591,20 @@ async fn code_checks_count_per_client_address() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
     assert_eq!(bad["error"]["code"], "invalid_body");
 }
+
+/// Backup codes are hashed with argon2id (19 MiB each): at most one hash per core runs
+/// at a time, and a request that gets no slot within two seconds is answered 503, so
+/// a burst of requests exhausts neither the memory nor the blocking pool.
+#[tokio::test]
+async fn hashing_is_bounded_and_a_request_without_a_slot_gets_503() {
+    let (app, features) = featured(fast_retries(1)).await;
+    let (_, key) = managed_tenant(&app, &features, "managed.example").await;
+    let path = "/v1/managed/accounts/bob/backup-codes";
+    let held = features.managed.take_all_hashing_slots().await;
+    let (status, busy) = post(&app, path, &key, json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{busy}");
+    assert_eq!(busy["error"]["code"], "unavailable");
+    drop(held);
+    let (status, made) = post(&app, path, &key, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+}

@@ -8,10 +8,10 @@ use assent_rp::{Source, Verification};
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::rp_for;
+use super::{managed, rp_for};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path};
-use crate::managed::{blocking, rng, rp_error, ManagedTenant};
+use crate::managed::{rng, rp_error, ManagedTenant};
 use crate::routes::responses::{BadRequest, NotJson, TooLarge, Unauthorized, Unavailable};
 use crate::state::AppState;
 
@@ -90,12 +90,13 @@ pub async fn backup_codes(
     let key = tenant.account_key(&account)?;
     let rp = rp_for(&state, &tenant).await?;
     let mut rng = rng()?;
-    let codes = blocking(move || async move {
-        rp.generate_backup_codes(&key, &mut rng)
-            .await
-            .map_err(rp_error)
-    })
-    .await?;
+    let codes = managed(&state)?
+        .hashing(move || async move {
+            rp.generate_backup_codes(&key, &mut rng)
+                .await
+                .map_err(rp_error)
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(BackupCodesView {
@@ -124,12 +125,13 @@ pub async fn verify_backup_code(
     let key = tenant.account_key(&account)?;
     let source = source(&body)?;
     let rp = rp_for(&state, &tenant).await?;
-    let v = blocking(move || async move {
-        rp.from_source(source)
-            .verify_backup_code(&key, &body.code)
-            .await
-            .map_err(rp_error)
-    })
-    .await?;
+    let v = managed(&state)?
+        .hashing(move || async move {
+            rp.from_source(source)
+                .verify_backup_code(&key, &body.code)
+                .await
+                .map_err(rp_error)
+        })
+        .await?;
     Ok(Json(verify_view(&v)))
 }

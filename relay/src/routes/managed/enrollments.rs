@@ -12,10 +12,10 @@ use assent_rp::{
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::rp_for;
+use super::{managed, rp_for};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{Json, Path, Query};
-use crate::managed::{blocking, relay_url, rng, rp_error, ManagedTenant};
+use crate::managed::{relay_url, rng, rp_error, ManagedTenant};
 use crate::routes::responses::{
     BadRequest, NotJson, TooLarge, TooManyLongPolls, Unauthorized, Unavailable,
 };
@@ -70,12 +70,13 @@ pub async fn offer(
         }
     } else if let Some(code) = body.backup_code {
         let (rp2, key2) = (rp.clone(), key.clone());
-        match blocking(move || async move {
-            rp2.prove_with_backup_code(&key2, &code)
-                .await
-                .map_err(rp_error)
-        })
-        .await?
+        match managed(&state)?
+            .hashing(move || async move {
+                rp2.prove_with_backup_code(&key2, &code)
+                    .await
+                    .map_err(rp_error)
+            })
+            .await?
         {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(v) => return Err(proof_refused(&v)),
@@ -250,12 +251,13 @@ pub async fn activate(
     let rp = rp_for(&state, &tenant).await?;
     let id = owned_eid(&rp, &tenant, &eid).await?;
     let mut rng = rng()?;
-    let result = blocking(move || async move {
-        rp.activate(&key, &id, &body.code, &mut rng)
-            .await
-            .map_err(rp_error)
-    })
-    .await?;
+    let result = managed(&state)?
+        .hashing(move || async move {
+            rp.activate(&key, &id, &body.code, &mut rng)
+                .await
+                .map_err(rp_error)
+        })
+        .await?;
     Ok(Json(match result {
         ActivationResult::Activated(done) => ActivationView {
             activated: true,
