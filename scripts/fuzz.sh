@@ -51,6 +51,12 @@ if [[ ${#targets[@]} -eq 0 ]]; then
     targets=("${ALL_TARGETS[@]}")
 fi
 
+# cargo-fuzz needs a nightly compiler: the machine's rustup must have one (the
+# package registries this project installs from do not serve toolchains).
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "fuzz.sh: no nightly toolchain; install it with \`rustup toolchain install nightly --profile minimal\`" >&2
+    exit 1
+fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
