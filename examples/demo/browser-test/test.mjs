@@ -192,7 +192,14 @@ try {
   await site.click('#use-totp');
   let totp = activation;
   for (let i = 0; totp === activation && i < 40; i++) {
-    await phone.goto(`${base}/phone`);
+    // The phone page reloads itself now and then: a reload that interrupts this
+    // navigation is not a failure, the loop just looks again.
+    try {
+      await phone.goto(`${base}/phone`);
+    } catch (e) {
+      if (!String(e).includes('interrupted by another navigation')) throw e;
+      await phone.waitForLoadState('load');
+    }
     totp = (await phone.locator('code.totp').first().textContent()).trim();
     if (totp === activation) await phone.waitForTimeout(1000);
   }
