@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (once; later runs find it all
-# present and do nothing): oathtool, Maven with a JDK, pytest, python3-venv, Chromium,
+# present and do nothing): oathtool, PostgreSQL, Maven with a JDK, pytest, python3-venv, Chromium,
 # the demo's npm packages. scripts/test.sh runs it first, so the README's test command works from a
 # fresh clone; it asks for sudo only when a package is missing and you are not root.
 set -euo pipefail
@@ -24,6 +24,11 @@ apt_install() {
 
 # oathtool: the OTP engine's codes are compared against it in the tests.
 apt_install oathtool
+
+# PostgreSQL's server binaries: the PostgreSQL store tests start their own throwaway
+# server (crates/pg-testkit: initdb in a temporary directory, a free loopback port);
+# the package's own cluster service is not used.
+apt_install postgresql
 
 # Maven (with a JDK) runs the Kotlin binding tests; pytest the Python ones.
 apt_install maven
