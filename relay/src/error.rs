@@ -72,7 +72,7 @@ impl From<StoreError> for AppError {
                 tracing::error!(error = %detail, "database unavailable");
                 Self::new(ErrorCode::Unavailable, "database unavailable")
             }
-            StoreError::Internal(detail) => Self::internal(detail),
+            StoreError::Schema(detail) | StoreError::Internal(detail) => Self::internal(detail),
         }
     }
 }

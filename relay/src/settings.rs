@@ -2,15 +2,17 @@
 //!
 //! Kept behind their own trait ([`SettingsStore`]) so the exchange's
 //! [`Store`](crate::store::Store) stays as it is; the SQLite implementation
-//! shares the relay database (table `tenant_settings`, migration 0003) and
-//! uses portable SQL (`INSERT … ON CONFLICT … DO UPDATE` exists in both
-//! SQLite and PostgreSQL).
+//! shares the relay database (table `tenant_settings`, migration 0003) on
+//! either backend, with the same statements (`INSERT … ON CONFLICT … DO
+//! UPDATE` exists in both SQLite and PostgreSQL).
 
 use async_trait::async_trait;
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use zeroize::Zeroizing;
 
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{DbTime, StoreResult};
 
@@ -69,9 +71,17 @@ pub trait SettingsStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
 }
 
-/// Opens the settings of the relay database at `database_url` (SQLite only
-/// for now), with a small pool of their own.
+/// Opens the settings of the relay database at `database_url` (SQLite or
+/// PostgreSQL), with a small pool of their own.
 pub async fn open(database_url: &str) -> StoreResult<std::sync::Arc<dyn SettingsStore>> {
+    if crate::store::is_postgres(database_url) {
+        let options = crate::store::StoreOptions {
+            max_connections: 2,
+            cache_ttl: std::time::Duration::ZERO,
+        };
+        let store = PgStore::open_with(database_url, options).await?;
+        return Ok(std::sync::Arc::new(PgSettings::new(&store)));
+    }
     let store = SqliteStore::open(database_url, 2).await?;
     Ok(std::sync::Arc::new(SqliteSettings::new(&store)))
 }
@@ -92,78 +102,100 @@ impl SqliteSettings {
     }
 }
 
-#[async_trait]
-impl SettingsStore for SqliteSettings {
-    async fn settings(&self, tenant_id: &str) -> StoreResult<TenantSettings> {
-        let row = sqlx::query(
-            "SELECT managed, rp_id, webhook_url, webhook_secret FROM tenant_settings \
-             WHERE tenant_id = $1",
-        )
-        .bind(tenant_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(TenantSettings::default());
-        };
-        let url: Option<String> = row.try_get("webhook_url")?;
-        let secret: Option<String> = row.try_get("webhook_secret")?;
-        Ok(TenantSettings {
-            managed: row.try_get("managed")?,
-            rp_id: row.try_get("rp_id")?,
-            webhook: match (url, secret) {
-                (Some(url), Some(secret)) => Some(WebhookConfig {
-                    url,
-                    secret: Zeroizing::new(secret),
-                }),
-                _ => None,
-            },
-        })
-    }
+/// [`SettingsStore`] on the relay's PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    pool: PgPool,
+}
 
-    async fn set_managed(
-        &self,
-        tenant_id: &str,
-        managed: bool,
-        rp_id: Option<&str>,
-        now: DbTime,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO tenant_settings (tenant_id, managed, rp_id, updated_at) \
-             VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tenant_id) DO UPDATE SET managed = $2, rp_id = $3, updated_at = $4",
-        )
-        .bind(tenant_id)
-        .bind(managed)
-        .bind(rp_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn set_webhook(
-        &self,
-        tenant_id: &str,
-        webhook: Option<&WebhookConfig>,
-        now: DbTime,
-    ) -> StoreResult<()> {
-        let url = webhook.map(|w| w.url.as_str());
-        let secret = webhook.map(|w| w.secret.as_str());
-        sqlx::query(
-            "INSERT INTO tenant_settings (tenant_id, managed, webhook_url, webhook_secret, updated_at) \
-             VALUES ($1, FALSE, $2, $3, $4) \
-             ON CONFLICT (tenant_id) DO UPDATE SET webhook_url = $2, webhook_secret = $3, \
-             updated_at = $4",
-        )
-        .bind(tenant_id)
-        .bind(url)
-        .bind(secret)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+impl PgSettings {
+    /// Settings in the same database as `store` (whose migrations created the
+    /// table).
+    pub fn new(store: &PgStore) -> Self {
+        Self {
+            pool: store.pool().clone(),
+        }
     }
 }
+
+const SELECT_SETTINGS: &str = "SELECT managed, rp_id, webhook_url, webhook_secret \
+     FROM tenant_settings WHERE tenant_id = $1";
+const UPSERT_MANAGED: &str = "INSERT INTO tenant_settings (tenant_id, managed, rp_id, updated_at) \
+     VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (tenant_id) DO UPDATE SET managed = $2, rp_id = $3, updated_at = $4";
+const UPSERT_WEBHOOK: &str =
+    "INSERT INTO tenant_settings (tenant_id, managed, webhook_url, webhook_secret, updated_at) \
+     VALUES ($1, FALSE, $2, $3, $4) \
+     ON CONFLICT (tenant_id) DO UPDATE SET webhook_url = $2, webhook_secret = $3, \
+     updated_at = $4";
+
+/// Implements [`SettingsStore`] for a settings type with a `pool` of one
+/// backend: the statements above are the same on both.
+macro_rules! settings_on {
+    ($settings:ty) => {
+        #[async_trait]
+        impl SettingsStore for $settings {
+            async fn settings(&self, tenant_id: &str) -> StoreResult<TenantSettings> {
+                let row = sqlx::query(SELECT_SETTINGS)
+                    .bind(tenant_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(TenantSettings::default());
+                };
+                let url: Option<String> = row.try_get("webhook_url")?;
+                let secret: Option<String> = row.try_get("webhook_secret")?;
+                Ok(TenantSettings {
+                    managed: row.try_get("managed")?,
+                    rp_id: row.try_get("rp_id")?,
+                    webhook: match (url, secret) {
+                        (Some(url), Some(secret)) => Some(WebhookConfig {
+                            url,
+                            secret: Zeroizing::new(secret),
+                        }),
+                        _ => None,
+                    },
+                })
+            }
+
+            async fn set_managed(
+                &self,
+                tenant_id: &str,
+                managed: bool,
+                rp_id: Option<&str>,
+                now: DbTime,
+            ) -> StoreResult<()> {
+                sqlx::query(UPSERT_MANAGED)
+                    .bind(tenant_id)
+                    .bind(managed)
+                    .bind(rp_id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_webhook(
+                &self,
+                tenant_id: &str,
+                webhook: Option<&WebhookConfig>,
+                now: DbTime,
+            ) -> StoreResult<()> {
+                sqlx::query(UPSERT_WEBHOOK)
+                    .bind(tenant_id)
+                    .bind(webhook.map(|w| w.url.as_str()))
+                    .bind(webhook.map(|w| w.secret.as_str()))
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+settings_on!(SqliteSettings);
+settings_on!(PgSettings);
 
 #[cfg(test)]
 mod tests {

@@ -121,14 +121,21 @@ impl Server {
         if as_postgres {
             run(
                 "handing the directory to postgres",
-                Command::new("chown").arg("postgres:postgres").arg(dir.path()),
+                Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(dir.path()),
             )?;
         }
         let mut initdb = as_user(as_postgres, &bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"]);
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "-N",
+        ]);
         run("initdb", &mut initdb)?;
 
         // A free port can be taken by someone else before the server binds
@@ -349,8 +356,7 @@ fn run(step: &'static str, cmd: &mut Command) -> Result<()> {
 }
 
 fn free_port() -> Result<u16> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| setup("finding a free port", e))?;
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| setup("finding a free port", e))?;
     listener
         .local_addr()
         .map(|a| a.port())

@@ -23,16 +23,22 @@
 //! - The number of entries is capped; when full, expired entries go first,
 //!   then everything (an unbounded cache would be a memory lever).
 //!
-//! The SQLite backend uses it: one relay process owns a SQLite file. A
-//! backend shared by several relay instances (PostgreSQL) would see other
-//! instances' writes only after `ttl`, so it should cache immutable facts
-//! only (a device's key and tenant) or nothing.
+//! Both backends keep their caches in a [`StoreCaches`]. On SQLite one relay
+//! process owns the file, so challenges are cached as this process wrote them
+//! ([`ChallengeCaching::AsWritten`]). On PostgreSQL other instances write the
+//! same rows: API keys and devices changed by another instance are seen within
+//! `ttl` (the documented bound, one second by default), and only *answered*
+//! challenges are cached ([`ChallengeCaching::AnsweredOnly`]), since an answer
+//! is final: a pending challenge is always read from the database, so one
+//! answered through another instance is never served as pending.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::{ApiKeyRecord, ChallengeRecord, ChallengeState, DeviceRecord};
 
 /// Default cap on the entries of one cache.
 pub const DEFAULT_CAPACITY: usize = 65_536;
@@ -200,6 +206,79 @@ impl<V: Clone> LookupCache<V> {
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Which challenges a store may serve from its cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeCaching {
+    /// Every challenge as this process last wrote it (one process owns the
+    /// database).
+    AsWritten,
+    /// Answered challenges only (the database is shared; an answer is final).
+    AnsweredOnly,
+}
+
+/// Challenges are larger records (about 1 KiB): fewer of them.
+const CHALLENGE_CAPACITY: usize = 16_384;
+
+/// The caches of the reads on every approval's path: API keys and devices
+/// (read through), and challenges as the store wrote them (put by the writes
+/// that create and answer them), by id and by push id.
+#[derive(Debug)]
+pub struct StoreCaches {
+    /// API keys by id.
+    pub api_keys: LookupCache<ApiKeyRecord>,
+    /// Devices by id.
+    pub devices: LookupCache<DeviceRecord>,
+    challenges: LookupCache<Arc<ChallengeRecord>>,
+    pushes: LookupCache<Arc<ChallengeRecord>>,
+    caching: ChallengeCaching,
+}
+
+impl StoreCaches {
+    /// Caches keeping records at most `ttl` (zero: nothing is cached).
+    pub fn new(ttl: Duration, caching: ChallengeCaching) -> Arc<Self> {
+        Arc::new(Self {
+            api_keys: LookupCache::new(ttl, DEFAULT_CAPACITY),
+            devices: LookupCache::new(ttl, DEFAULT_CAPACITY),
+            challenges: LookupCache::new(ttl, CHALLENGE_CAPACITY),
+            pushes: LookupCache::new(ttl, CHALLENGE_CAPACITY),
+            caching,
+        })
+    }
+
+    /// A challenge as just written (created or answered).
+    pub fn put_challenge(&self, record: ChallengeRecord) {
+        if self.caching == ChallengeCaching::AnsweredOnly
+            && record.state != ChallengeState::Answered
+        {
+            return;
+        }
+        let record = Arc::new(record);
+        self.pushes.replace(&record.push_id, record.clone());
+        self.challenges
+            .replace(&record.challenge_id.clone(), record);
+    }
+
+    /// The cached challenge with this id.
+    pub fn challenge(&self, challenge_id: &str) -> Option<ChallengeRecord> {
+        self.challenges
+            .get(challenge_id)
+            .map(|hit| ChallengeRecord::clone(&hit))
+    }
+
+    /// The cached challenge with this push id.
+    pub fn challenge_by_push_id(&self, push_id: &str) -> Option<ChallengeRecord> {
+        self.pushes
+            .get(push_id)
+            .map(|hit| ChallengeRecord::clone(&hit))
+    }
+
+    /// Drops every cached challenge (some were deleted).
+    pub fn forget_challenges(&self) {
+        self.challenges.clear();
+        self.pushes.clear();
     }
 }
 

@@ -3,7 +3,9 @@
 //! The trait speaks in plain records (strings, byte vectors, `i64` Unix
 //! seconds) and asks nothing of the backend that PostgreSQL could not do just
 //! as well: no rowids, no SQLite-only upserts, conditional updates report the
-//! rows they touched. [`sqlite::SqliteStore`] is the one backend today.
+//! rows they touched. Two backends: [`sqlite::SqliteStore`] (one relay process on
+//! one file, the default) and [`postgres::PgStore`] (several instances on one
+//! database). Their schemas are the same migrations ([`migrations`]).
 //!
 //! The trait is split by record family ([`TenantStore`], [`EnrollmentStore`],
 //! [`DeviceStore`], [`ChallengeStore`]; bring the one you call into scope), and a
@@ -11,7 +13,11 @@
 
 pub mod cache;
 mod families;
+pub mod migrations;
+pub mod postgres;
 mod records;
+mod rows;
+mod sql_errors;
 pub mod sqlite;
 
 pub use families::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
@@ -42,6 +48,10 @@ pub enum StoreError {
     /// The database cannot be reached (pool timeout, I/O, closed).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database's schema is not the one this build knows (a newer or
+    /// different relay migrated it); refused at start, nothing changed.
+    #[error("database schema: {0}")]
+    Schema(String),
     /// Any other failure.
     #[error("database error: {0}")]
     Internal(String),
@@ -78,18 +88,22 @@ impl StoreOptions {
     }
 }
 
-/// Opens the store named by a database URL (`sqlite:...`).
+/// Opens the store named by a database URL (`sqlite:…` or `postgres://…`).
 pub async fn connect(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         let store = sqlite::SqliteStore::open_with(url, options).await?;
         Ok(Arc::new(store))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Internal(
-            "PostgreSQL is not supported by this build yet".to_owned(),
-        ))
+    } else if is_postgres(url) {
+        let store = postgres::PgStore::open_with(url, options).await?;
+        Ok(Arc::new(store))
     } else {
         Err(StoreError::Internal(
-            "unsupported database URL scheme (expected sqlite:)".to_owned(),
+            "unsupported database URL scheme (expected sqlite: or postgres:)".to_owned(),
         ))
     }
+}
+
+/// Whether `url` names a PostgreSQL database (`postgres://…`, `postgresql://…`).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
 }

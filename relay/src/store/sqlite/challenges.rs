@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteConnection;
 
-use super::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use super::SqliteStore;
+use crate::store::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use crate::store::{
     AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome, DbTime,
     StoreResult,
@@ -83,15 +83,15 @@ impl ChallengeStore for SqliteStore {
     }
 
     async fn challenge(&self, challenge_id: &str) -> StoreResult<Option<ChallengeRecord>> {
-        if let Some(hit) = self.cached.challenges.get(challenge_id) {
-            return Ok(Some(ChallengeRecord::clone(&hit)));
+        if let Some(hit) = self.cached.challenge(challenge_id) {
+            return Ok(Some(hit));
         }
         challenge_on(&mut *self.conn().await?, challenge_id).await
     }
 
     async fn challenge_by_push_id(&self, push_id: &str) -> StoreResult<Option<ChallengeRecord>> {
-        if let Some(hit) = self.cached.pushes.get(push_id) {
-            return Ok(Some(ChallengeRecord::clone(&hit)));
+        if let Some(hit) = self.cached.challenge_by_push_id(push_id) {
+            return Ok(Some(hit));
         }
         let sql = format!("SELECT {CHALLENGE_COLUMNS} FROM challenges WHERE push_id = $1");
         let row = sqlx::query(&sql)

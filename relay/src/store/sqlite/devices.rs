@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteConnection;
 
-use super::rows::{device_from_row, removal_from_row, DEVICE_COLUMNS, REMOVAL_COLUMNS};
 use super::SqliteStore;
+use crate::store::rows::{device_from_row, removal_from_row, DEVICE_COLUMNS, REMOVAL_COLUMNS};
 use crate::store::{DbTime, DeviceRecord, DeviceStore, RemovalRecord, StoreResult};
 
 #[async_trait]
@@ -145,8 +145,7 @@ impl DeviceStore for SqliteStore {
             .await?;
         self.cached.devices.invalidate(device_id);
         // Its challenges went with it.
-        self.cached.challenges.clear();
-        self.cached.pushes.clear();
+        self.cached.forget_challenges();
         Ok(removed)
     }
 

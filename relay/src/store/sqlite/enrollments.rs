@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::devices::insert_device;
-use super::rows::{enrollment_from_row, ENROLLMENT_COLUMNS};
 use super::SqliteStore;
+use crate::store::rows::{enrollment_from_row, ENROLLMENT_COLUMNS};
 use crate::store::{DbTime, DeviceRecord, EnrollmentRecord, EnrollmentStore, StoreResult};
 
 #[async_trait]

@@ -8,7 +8,6 @@
 mod challenges;
 mod devices;
 mod enrollments;
-mod rows;
 mod tenants;
 mod writer;
 
@@ -27,13 +26,9 @@ use sqlx::{ConnectOptions as _, Sqlite};
 use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
 
 use self::writer::Writes;
-use super::cache::{LookupCache, DEFAULT_CAPACITY};
-use super::{
-    ApiKeyRecord, ChallengeRecord, DbTime, DeviceRecord, PurgeCounts, Store, StoreError,
-    StoreOptions, StoreResult,
-};
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+use super::cache::{ChallengeCaching, StoreCaches};
+use super::migrations;
+use super::{DbTime, PurgeCounts, Store, StoreError, StoreOptions, StoreResult};
 
 /// The SQLite store.
 ///
@@ -48,40 +43,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     reads: Arc<ReadConnections>,
     writes: Arc<Writes>,
-    cached: Arc<Cached>,
-}
-
-/// The caches of the reads on every approval's path: API keys and devices
-/// (read through), and challenges as this process last wrote them (put by
-/// the writes that create and answer them), by id and by push id.
-#[derive(Debug)]
-struct Cached {
-    api_keys: LookupCache<ApiKeyRecord>,
-    devices: LookupCache<DeviceRecord>,
-    challenges: LookupCache<Arc<ChallengeRecord>>,
-    pushes: LookupCache<Arc<ChallengeRecord>>,
-}
-
-/// Challenges are larger records (about 1 KiB): fewer of them.
-const CHALLENGE_CAPACITY: usize = 16_384;
-
-impl Cached {
-    fn new(ttl: Duration) -> Arc<Self> {
-        Arc::new(Self {
-            api_keys: LookupCache::new(ttl, DEFAULT_CAPACITY),
-            devices: LookupCache::new(ttl, DEFAULT_CAPACITY),
-            challenges: LookupCache::new(ttl, CHALLENGE_CAPACITY),
-            pushes: LookupCache::new(ttl, CHALLENGE_CAPACITY),
-        })
-    }
-
-    /// A challenge as just written (created or answered).
-    fn put_challenge(&self, record: ChallengeRecord) {
-        let record = Arc::new(record);
-        self.pushes.replace(&record.push_id, record.clone());
-        self.challenges
-            .replace(&record.challenge_id.clone(), record);
-    }
+    cached: Arc<StoreCaches>,
 }
 
 /// Long-lived read connections (none for an in-memory database, which
@@ -132,24 +94,6 @@ impl std::ops::DerefMut for Conn<'_> {
     }
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(err.to_string())
-            }
-            _ => StoreError::Internal(err.to_string()),
-        }
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(err: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Internal(format!("migration failed: {err}"))
-    }
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url`, in WAL mode, and
     /// applies pending migrations; no lookup cache.
@@ -183,7 +127,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(connect.clone())
             .await?;
-        MIGRATOR.run(&pool).await?;
+        migrations::SQLITE
+            .run(&pool)
+            .await
+            .map_err(migrations::refusal)?;
         let mut conns = Vec::new();
         for _ in 0..max_connections {
             conns.push(Mutex::new(connect.connect().await?));
@@ -193,7 +140,7 @@ impl SqliteStore {
             pool,
             reads: Arc::new(ReadConnections::new(conns)),
             writes: Arc::new(writes),
-            cached: Cached::new(options.cache_ttl),
+            cached: StoreCaches::new(options.cache_ttl, ChallengeCaching::AsWritten),
         })
     }
 
@@ -207,12 +154,15 @@ impl SqliteStore {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        migrations::SQLITE
+            .run(&pool)
+            .await
+            .map_err(migrations::refusal)?;
         Ok(Self {
             reads: Arc::new(ReadConnections::new(Vec::new())),
             writes: Arc::new(Writes::Inline(pool.clone())),
             pool,
-            cached: Cached::new(Duration::ZERO),
+            cached: StoreCaches::new(Duration::ZERO, ChallengeCaching::AsWritten),
         })
     }
 
@@ -292,8 +242,7 @@ impl Store for SqliteStore {
             })
             .await?;
         if counts.challenges > 0 {
-            self.cached.challenges.clear();
-            self.cached.pushes.clear();
+            self.cached.forget_challenges();
         }
         Ok(counts)
     }

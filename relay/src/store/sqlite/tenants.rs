@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::rows::{api_key_from_row, tenant_from_row};
 use super::SqliteStore;
+use crate::store::rows::{api_key_from_row, tenant_from_row};
 use crate::store::{ApiKeyRecord, DbTime, StoreResult, Tenant, TenantStore};
 
 #[async_trait]

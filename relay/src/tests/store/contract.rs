@@ -1,78 +1,30 @@
-//! The Store contract, run against the SQLite backend (file-backed, WAL).
-// Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
-#![allow(clippy::unwrap_used)]
+//! What every backend must do, each test on a new SQLite file and a new
+//! PostgreSQL database.
 
-use crate::store::sqlite::SqliteStore;
-use crate::store::{
-    AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord, EnrollmentRecord,
-    RemovalRecord, Store, StoreError, StoreOptions, Tenant,
-};
-use crate::store::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
+use super::*;
+use crate::store::{AnswerOutcome, CreateOutcome, StoreError};
 
-async fn file_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("relay.db").display());
-    let store = SqliteStore::open(&url, 4).await.unwrap();
-    for id in ["t1", "t2"] {
-        store
-            .create_tenant(&Tenant {
-                id: id.into(),
-                name: format!("name-{id}"),
-                created_at: 0,
-            })
-            .await
-            .unwrap();
-    }
-    (dir, store)
-}
+on_both_backends!(
+    a_schema_from_a_newer_relay_is_refused_and_left_alone,
+    enrollment_registers_once_and_delivers_once,
+    expired_enrollments_refuse_registration,
+    answers_are_stored_exactly_once_while_pending,
+    push_tokens_only_move_forward,
+    removal_deletes_device_and_challenges_for_its_tenant_only,
+    purge_removes_only_expired_records,
+    challenge_creation_checks_tenant_and_pending_limit,
+    concurrent_creations_never_overshoot_the_pending_limit,
+    cached_devices_follow_the_stores_own_writes_at_once,
+    a_key_revoked_through_the_store_is_refused_at_once,
+    a_key_revoked_by_another_process_is_refused_within_the_cache_lifetime,
+    unknown_ids_are_not_cached,
+    a_stored_answer_is_read_back_at_once_under_concurrency,
+    removing_a_device_drops_its_cached_challenges,
+    a_failing_write_in_a_group_changes_nothing_and_spares_the_others,
+);
 
-fn enrollment(eid: &str, tenant: &str, expires_at: i64) -> EnrollmentRecord {
-    EnrollmentRecord {
-        eid: eid.into(),
-        tenant_id: tenant.into(),
-        created_at: 0,
-        expires_at,
-        registration: None,
-        device_pub: None,
-        registered_at: None,
-        answer: None,
-        device_id: None,
-    }
-}
-
-fn device(id: &str, tenant: &str) -> DeviceRecord {
-    DeviceRecord {
-        device_id: id.into(),
-        tenant_id: tenant.into(),
-        device_pub: vec![4; 65],
-        platform: "poll".into(),
-        push_token: String::new(),
-        push_seq: 0,
-        push_token_at: None,
-        created_at: 0,
-        unenroll: None,
-        unenroll_at: None,
-    }
-}
-
-fn challenge(id: &str, device: &str, expires_at: i64) -> ChallengeRecord {
-    ChallengeRecord {
-        challenge_id: id.into(),
-        push_id: format!("push-{id}"),
-        tenant_id: "t1".into(),
-        device_id: device.into(),
-        challenge: "{}".into(),
-        created_at: 0,
-        expires_at,
-        state: ChallengeState::Pending,
-        answer: None,
-        answered_at: None,
-    }
-}
-
-#[tokio::test]
-async fn enrollment_registers_once_and_delivers_once() {
-    let (_dir, store) = file_store().await;
+async fn enrollment_registers_once_and_delivers_once(db: Db) {
+    let store = db.store().await;
     store
         .announce_enrollment(&enrollment("e1", "t1", 100))
         .await
@@ -118,9 +70,8 @@ async fn enrollment_registers_once_and_delivers_once() {
         .is_empty());
 }
 
-#[tokio::test]
-async fn expired_enrollments_refuse_registration() {
-    let (_dir, store) = file_store().await;
+async fn expired_enrollments_refuse_registration(db: Db) {
+    let store = db.store().await;
     store
         .announce_enrollment(&enrollment("e1", "t1", 100))
         .await
@@ -129,9 +80,8 @@ async fn expired_enrollments_refuse_registration() {
     assert!(!store.register("nope", "reg", &[4; 65], 1).await.unwrap());
 }
 
-#[tokio::test]
-async fn answers_are_stored_exactly_once_while_pending() {
-    let (_dir, store) = file_store().await;
+async fn answers_are_stored_exactly_once_while_pending(db: Db) {
+    let store = db.store().await;
     store
         .announce_enrollment(&enrollment("e1", "t1", 100))
         .await
@@ -193,10 +143,9 @@ async fn answers_are_stored_exactly_once_while_pending() {
     assert_eq!(by_push.answer.as_deref(), Some("first"));
 }
 
-#[tokio::test]
-async fn push_tokens_only_move_forward() {
-    let (_dir, store) = file_store().await;
-    with_device(&store).await;
+async fn push_tokens_only_move_forward(db: Db) {
+    let store = db.store().await;
+    with_device(&*store).await;
     // Never updated: the registration's token.
     assert_eq!(
         store.device("d1").await.unwrap().unwrap().push_token_at,
@@ -221,9 +170,8 @@ async fn push_tokens_only_move_forward() {
     assert!(!format!("{d:?}").contains("tok5"));
 }
 
-#[tokio::test]
-async fn removal_deletes_device_and_challenges_for_its_tenant_only() {
-    let (_dir, store) = file_store().await;
+async fn removal_deletes_device_and_challenges_for_its_tenant_only(db: Db) {
+    let store = db.store().await;
     store
         .announce_enrollment(&enrollment("e1", "t1", 100))
         .await
@@ -257,9 +205,8 @@ async fn removal_deletes_device_and_challenges_for_its_tenant_only() {
     assert_eq!(store.removal("d1").await.unwrap(), Some(removal));
 }
 
-#[tokio::test]
-async fn purge_removes_only_expired_records() {
-    let (_dir, store) = file_store().await;
+async fn purge_removes_only_expired_records(db: Db) {
+    let store = db.store().await;
     store
         .announce_enrollment(&enrollment("old", "t1", 10))
         .await
@@ -298,28 +245,9 @@ async fn purge_removes_only_expired_records() {
     assert!(store.challenge("c-new").await.unwrap().is_some());
 }
 
-/// Enrollment `eid` of tenant `t1`, announced and registered.
-async fn registered(store: &SqliteStore, eid: &str) {
-    store
-        .announce_enrollment(&enrollment(eid, "t1", 100))
-        .await
-        .unwrap();
-    store.register(eid, "r", &[4; 65], 1).await.unwrap();
-}
-
-/// A store with a device `d1` of tenant `t1`, enrolled through the contract.
-async fn with_device(store: &SqliteStore) {
-    registered(store, "e1").await;
-    store
-        .deliver_enrollment("e1", "a", &device("d1", "t1"), 2)
-        .await
-        .unwrap();
-}
-
-#[tokio::test]
-async fn challenge_creation_checks_tenant_and_pending_limit() {
-    let (_dir, store) = file_store().await;
-    with_device(&store).await;
+async fn challenge_creation_checks_tenant_and_pending_limit(db: Db) {
+    let store = db.store().await;
+    with_device(&*store).await;
     let mut other_tenant = challenge("c-x", "d1", 50);
     other_tenant.tenant_id = "t2".into();
     assert_eq!(
@@ -364,10 +292,9 @@ async fn challenge_creation_checks_tenant_and_pending_limit() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_creations_never_overshoot_the_pending_limit() {
-    let (_dir, store) = file_store().await;
-    with_device(&store).await;
+async fn concurrent_creations_never_overshoot_the_pending_limit(db: Db) {
+    let store = db.store().await;
+    with_device(&*store).await;
     let tasks: Vec<_> = (0..24)
         .map(|i| {
             let store = store.clone();
@@ -389,38 +316,11 @@ async fn concurrent_creations_never_overshoot_the_pending_limit() {
     assert_eq!(store.count_pending("d1", 10).await.unwrap(), 4);
 }
 
-/// The removal record of device `d1` of tenant `t1`.
-fn removal_of_d1() -> RemovalRecord {
-    RemovalRecord {
-        device_id: "d1".into(),
-        tenant_id: "t1".into(),
-        device_pub: vec![4; 65],
-        confirmation: None,
-        removed_at: 4,
-        expires_at: 100,
-    }
-}
-
-/// When the key `id` was revoked, as `store` reads it.
-async fn revoked_at(store: &SqliteStore, id: &str) -> Option<i64> {
-    store.api_key(id).await.unwrap().unwrap().revoked_at
-}
-
-async fn cached_store(dir: &tempfile::TempDir, ttl_ms: u64) -> SqliteStore {
-    let url = format!("sqlite://{}", dir.path().join("relay.db").display());
-    let options = StoreOptions {
-        max_connections: 2,
-        cache_ttl: std::time::Duration::from_millis(ttl_ms),
-    };
-    SqliteStore::open_with(&url, options).await.unwrap()
-}
-
-#[tokio::test]
-async fn cached_devices_follow_the_stores_own_writes_at_once() {
-    let (dir, plain) = file_store().await;
-    with_device(&plain).await;
+async fn cached_devices_follow_the_stores_own_writes_at_once(db: Db) {
+    let plain = db.store().await;
+    with_device(&*plain).await;
     // A long lifetime: only invalidation can explain a fresh read.
-    let store = cached_store(&dir, 60_000).await;
+    let store = db.open(60_000).await;
     assert_eq!(store.device("d1").await.unwrap().unwrap().push_token, "");
     assert!(store
         .update_push_token("d1", "ios", "tok-1", 1, 101)
@@ -448,65 +348,51 @@ async fn cached_devices_follow_the_stores_own_writes_at_once() {
     assert!(store.device("d1").await.unwrap().is_none());
 }
 
-fn api_key(id: &str) -> crate::store::ApiKeyRecord {
-    crate::store::ApiKeyRecord {
-        id: id.into(),
-        tenant_id: "t1".into(),
-        secret_hash: vec![7; 32],
-        created_at: 0,
-        revoked_at: None,
-    }
-}
-
-#[tokio::test]
-async fn a_key_revoked_through_the_store_is_refused_at_once() {
-    let (dir, plain) = file_store().await;
+async fn a_key_revoked_through_the_store_is_refused_at_once(db: Db) {
+    let plain = db.store().await;
     plain.create_api_key(&api_key("k1")).await.unwrap();
-    let store = cached_store(&dir, 60_000).await;
-    assert_eq!(revoked_at(&store, "k1").await, None);
+    let store = db.open(60_000).await;
+    assert_eq!(revoked_at(&*store, "k1").await, None);
     assert!(store.revoke_api_key("k1", 9).await.unwrap());
-    assert_eq!(revoked_at(&store, "k1").await, Some(9));
+    assert_eq!(revoked_at(&*store, "k1").await, Some(9));
 }
 
-#[tokio::test]
-async fn a_key_revoked_by_another_process_is_refused_within_the_cache_lifetime() {
-    let (dir, admin) = file_store().await;
+async fn a_key_revoked_by_another_process_is_refused_within_the_cache_lifetime(db: Db) {
+    let admin = db.store().await;
     admin.create_api_key(&api_key("k1")).await.unwrap();
-    let relay = cached_store(&dir, 300).await;
-    assert_eq!(revoked_at(&relay, "k1").await, None);
+    let relay = db.open(300).await;
+    assert_eq!(revoked_at(&*relay, "k1").await, None);
     // `assent-relay admin keys revoke` writes through its own connection.
     assert!(admin.revoke_api_key("k1", 9).await.unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(revoked_at(&relay, "k1").await, Some(9));
+    assert_eq!(revoked_at(&*relay, "k1").await, Some(9));
 }
 
-#[tokio::test]
-async fn unknown_ids_are_not_cached() {
-    let (dir, plain) = file_store().await;
-    let store = cached_store(&dir, 60_000).await;
+async fn unknown_ids_are_not_cached(db: Db) {
+    let plain = db.store().await;
+    let store = db.open(60_000).await;
     assert!(store.api_key("k1").await.unwrap().is_none());
     assert!(store.device("d1").await.unwrap().is_none());
     plain.create_api_key(&api_key("k1")).await.unwrap();
-    with_device(&plain).await;
+    with_device(&*plain).await;
     assert!(store.api_key("k1").await.unwrap().is_some());
     assert!(store.device("d1").await.unwrap().is_some());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_stored_answer_is_read_back_at_once_under_concurrency() {
+async fn a_stored_answer_is_read_back_at_once_under_concurrency(db: Db) {
     // Many approvals at once through a caching store: after the answer is
     // stored, every read (by id and by push id) shows it, never the pending
     // record a cache held before.
-    let (dir, plain) = file_store().await;
+    let plain = db.store().await;
     for i in 0..8 {
         let eid = format!("e{i}");
-        registered(&plain, &eid).await;
+        registered(&*plain, &eid).await;
         plain
             .deliver_enrollment(&eid, "a", &device(&format!("d{i}"), "t1"), 2)
             .await
             .unwrap();
     }
-    let store = cached_store(&dir, 60_000).await;
+    let store = db.open(60_000).await;
     let tasks: Vec<_> = (0..400)
         .map(|i| {
             let store = store.clone();
@@ -543,11 +429,10 @@ async fn a_stored_answer_is_read_back_at_once_under_concurrency() {
     }
 }
 
-#[tokio::test]
-async fn removing_a_device_drops_its_cached_challenges() {
-    let (dir, plain) = file_store().await;
-    with_device(&plain).await;
-    let store = cached_store(&dir, 60_000).await;
+async fn removing_a_device_drops_its_cached_challenges(db: Db) {
+    let plain = db.store().await;
+    with_device(&*plain).await;
+    let store = db.open(60_000).await;
     let record = challenge("c1", "d1", 50);
     store.create_challenge(&record, 4).await.unwrap();
     assert!(store.challenge("c1").await.unwrap().is_some());
@@ -561,13 +446,12 @@ async fn removing_a_device_drops_its_cached_challenges() {
         .is_none());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_failing_write_in_a_group_changes_nothing_and_spares_the_others() {
+async fn a_failing_write_in_a_group_changes_nothing_and_spares_the_others(db: Db) {
     // Many writes at once, so the writer commits them in groups; some fail.
-    let (_dir, store) = file_store().await;
+    let store = db.store().await;
     for i in 0..40 {
         let eid = format!("e{i}");
-        registered(&store, &eid).await;
+        registered(&*store, &eid).await;
     }
     let tasks: Vec<_> = (0..40)
         .map(|i| {
@@ -620,4 +504,33 @@ async fn a_failing_write_in_a_group_changes_nothing_and_spares_the_others() {
     for d in 0..20 {
         assert!(store.device(&format!("d{d}")).await.unwrap().is_some());
     }
+}
+
+async fn a_schema_from_a_newer_relay_is_refused_and_left_alone(db: Db) {
+    db.store().await;
+    // What a newer relay's migration 9999 leaves in sqlx's table.
+    let checksum = if db.is_postgres() { "'\\x00'" } else { "x'00'" };
+    db.execute(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, {checksum}, 0)"
+    ))
+    .await;
+    let options = StoreOptions {
+        max_connections: 1,
+        cache_ttl: std::time::Duration::ZERO,
+    };
+    let refused = crate::store::connect(db.url(), options).await;
+    let Err(StoreError::Schema(message)) = refused else {
+        panic!("a newer schema must be refused");
+    };
+    assert!(
+        message.contains("9999") && message.contains("newer relay"),
+        "{message}"
+    );
+    // Nothing was changed: the tenants are still there.
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM tenants").await, 2);
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM _sqlx_migrations").await,
+        crate::store::migrations::latest_version() + 1
+    );
 }
