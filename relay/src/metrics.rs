@@ -73,6 +73,8 @@ pub struct Metrics {
     long_polls_refused: Family<OwnerLabels, Counter>,
     /// Push metrics per provider (`assent_relay_push_*`).
     pub push: std::sync::Arc<crate::notify::metrics::PushProm>,
+    /// Database metrics (`assent_relay_db_*`).
+    pub db: std::sync::Arc<crate::store::db_metrics::DbProm>,
 }
 
 impl Default for Metrics {
@@ -110,9 +112,11 @@ impl Metrics {
             long_polls_refused.clone(),
         );
         let push = std::sync::Arc::new(crate::notify::metrics::PushProm::register(&mut registry));
+        let db = std::sync::Arc::new(crate::store::db_metrics::DbProm::register(&mut registry));
         Self {
             registry,
             push,
+            db,
             requests,
             latency,
             challenges,

@@ -1,5 +1,6 @@
-//! The scheduled purge of expired enrollments and challenges, and of the
-//! per-device rate buckets that have refilled ([`crate::rate`]).
+//! The scheduled purge of expired enrollments, challenges and removal
+//! records. On PostgreSQL, one instance at a time purges (the store takes an
+//! advisory lock); the others' runs find it taken and do nothing.
 
 use std::time::Duration;
 
@@ -14,7 +15,6 @@ use crate::store::{db_time, PurgeCounts, StoreResult};
 pub async fn purge_once(state: &AppState) -> StoreResult<PurgeCounts> {
     let now = state.clock.now();
     let before = now.saturating_sub(state.config.limits.retention_secs);
-    state.rates.prune(now);
     let counts = state.store.purge_expired(db_time(before)).await?;
     if counts != PurgeCounts::default() {
         tracing::info!(

@@ -10,7 +10,6 @@ use crate::exchange::{Exchange, NoEvents};
 use crate::features::Features;
 use crate::metrics::Metrics;
 use crate::notify::{PollOnly, PushProvider};
-use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::Waiters;
 
@@ -35,10 +34,6 @@ impl Deref for AppState {
 impl AppState {
     /// State with the system clock, fresh metrics, poll-only push, no events.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        let rates = DeviceRates::new(
-            config.limits.device_challenge_limit,
-            config.limits.device_challenge_window_secs,
-        );
         Self {
             exchange: Exchange {
                 store,
@@ -47,7 +42,6 @@ impl AppState {
                 metrics: Arc::new(Metrics::new()),
                 push: Arc::new(PollOnly),
                 waiters: Arc::new(Waiters::new()),
-                rates: Arc::new(rates),
                 events: Arc::new(NoEvents),
             },
             features: None,

@@ -7,8 +7,10 @@
 //! that one relying party or one device cannot hold the relay's connections
 //! ([`Waiters::hold`], issue 13 finding 6).
 //!
-//! This is per process; several relay instances on one database will need a
-//! shared signal (e.g. PostgreSQL LISTEN/NOTIFY) behind the same calls.
+//! This registry is per process. With several instances on PostgreSQL, the
+//! store sends each wake-up to every instance too (`NOTIFY` in the statement
+//! that makes the change), and each instance's listener hands them to
+//! [`Waiters::wake`] here (`store/postgres/wake.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -189,11 +191,25 @@ impl Waiters {
         self.shutdown.send_replace(true);
     }
 
-    /// Waits on `key` for at most `timeout`, re-checking `ready` after
-    /// subscribing so an answer stored in between is never missed.
-    ///
-    /// `ready` reads the current state; the wait is skipped when it returns
-    /// `true`.
+    /// Wakes every waiter on every key: each re-reads the database and goes
+    /// on waiting if nothing changed. For when wake-ups may have been missed
+    /// (the PostgreSQL listener reconnected).
+    pub fn wake_all(&self) {
+        let woken: Vec<Arc<Notify>> = lock(&self.map)
+            .drain()
+            .filter_map(|(_, weak)| weak.upgrade())
+            .collect();
+        for notify in woken {
+            notify.notify_waiters();
+        }
+    }
+
+    /// Waits on `key` for at most `timeout` until `ready` says the state it
+    /// waits for is there. `ready` reads the current state: first after
+    /// subscribing (so a change stored in between is never missed), then after
+    /// every wake-up, so a wake-up that changed nothing for this waiter (one
+    /// sent to every key, or a repeat from another instance) only costs a
+    /// read, and the wait goes on.
     pub async fn wait<F, Fut, E>(
         &self,
         key: &str,
@@ -201,24 +217,27 @@ impl Waiters {
         ready: F,
     ) -> Result<WaitEnd, E>
     where
-        F: FnOnce() -> Fut,
+        F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<bool, E>>,
     {
-        let notify = self.subscribe(key);
-        let notified = notify.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
+        let deadline = tokio::time::Instant::now() + timeout;
         let mut shutdown = self.shutdown.subscribe();
-        if *shutdown.borrow_and_update() {
-            return Ok(WaitEnd::ShuttingDown);
-        }
-        if ready().await? {
-            return Ok(WaitEnd::Woken);
-        }
-        tokio::select! {
-            () = notified => Ok(WaitEnd::Woken),
-            () = tokio::time::sleep(timeout) => Ok(WaitEnd::TimedOut),
-            _ = shutdown.changed() => Ok(WaitEnd::ShuttingDown),
+        loop {
+            let notify = self.subscribe(key);
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if *shutdown.borrow_and_update() {
+                return Ok(WaitEnd::ShuttingDown);
+            }
+            if ready().await? {
+                return Ok(WaitEnd::Woken);
+            }
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(deadline) => return Ok(WaitEnd::TimedOut),
+                _ = shutdown.changed() => return Ok(WaitEnd::ShuttingDown),
+            }
         }
     }
 }
@@ -227,30 +246,74 @@ impl Waiters {
 mod tests {
     use super::*;
     use std::convert::Infallible;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Instant;
+
+    /// A waiter on `key` whose state turns ready when `flag` is set; returns
+    /// how its wait ended and how many times it read the state.
+    fn spawn_waiter(
+        waiters: &Arc<Waiters>,
+        key: &'static str,
+        flag: &Arc<AtomicBool>,
+    ) -> tokio::task::JoinHandle<(WaitEnd, usize)> {
+        let (w, flag) = (waiters.clone(), flag.clone());
+        tokio::spawn(async move {
+            let reads = Arc::new(AtomicUsize::new(0));
+            let end = w
+                .wait(key, Duration::from_secs(30), || {
+                    let (flag, reads) = (flag.clone(), reads.clone());
+                    async move {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        Ok::<_, Infallible>(flag.load(Ordering::SeqCst))
+                    }
+                })
+                .await
+                .unwrap();
+            (end, reads.load(Ordering::SeqCst))
+        })
+    }
+
+    async fn parked(waiters: &Waiters, n: usize) {
+        while waiters.len() < n {
+            tokio::task::yield_now().await;
+        }
+    }
 
     #[tokio::test]
     async fn wake_ends_a_wait_at_once() {
         let waiters = Arc::new(Waiters::new());
-        let w = waiters.clone();
-        let task = tokio::spawn(async move {
-            let start = Instant::now();
-            let end = w
-                .wait("c1", Duration::from_secs(30), || async {
-                    Ok::<_, Infallible>(false)
-                })
-                .await
-                .unwrap();
-            (end, start.elapsed())
-        });
-        while waiters.is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let flag = Arc::new(AtomicBool::new(false));
+        let start = Instant::now();
+        let task = spawn_waiter(&waiters, "c1", &flag);
+        parked(&waiters, 1).await;
+        flag.store(true, Ordering::SeqCst);
         waiters.wake("c1");
-        let (end, elapsed) = task.await.unwrap();
-        assert_eq!(end, WaitEnd::Woken);
-        assert!(elapsed < Duration::from_secs(5));
+        let (end, reads) = task.await.unwrap();
+        assert_eq!((end, reads), (WaitEnd::Woken, 2));
+        assert!(start.elapsed() < Duration::from_secs(5));
         assert!(waiters.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_wake_that_changed_nothing_rereads_and_goes_on_waiting() {
+        let waiters = Arc::new(Waiters::new());
+        let (c1, c2) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let first = spawn_waiter(&waiters, "c1", &c1);
+        let second = spawn_waiter(&waiters, "c2", &c2);
+        parked(&waiters, 2).await;
+        // What a listener reconnect does: every waiter re-reads.
+        waiters.wake_all();
+        parked(&waiters, 2).await;
+        assert!(!first.is_finished() && !second.is_finished());
+        c2.store(true, Ordering::SeqCst);
+        waiters.wake_all();
+        assert_eq!(second.await.unwrap(), (WaitEnd::Woken, 3));
+        c1.store(true, Ordering::SeqCst);
+        waiters.wake("c1");
+        assert_eq!(first.await.unwrap(), (WaitEnd::Woken, 4));
     }
 
     #[tokio::test]

@@ -16,9 +16,10 @@ use super::{to_u64, Exchange};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::ChallengeOutcome;
 use crate::notify::{PushOutcome, PushTarget};
+use crate::rate::ChallengeWindow;
 use crate::store::{
-    db_time, AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord,
-    StoreError,
+    db_time, Admission, AnswerOutcome, ChallengeRecord, ChallengeState, CreateOutcome,
+    DeviceRecord, StoreError,
 };
 use crate::waiters::{keys, Owner};
 
@@ -123,31 +124,29 @@ impl Exchange {
             answer: None,
             answered_at: None,
         };
-        // The per-window cap first (a token, given back if the challenge is not
-        // created after all).
-        if !self.rates.take(&device_id, now) {
-            return Err(AppError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "too many challenges for this device: at most {} per {} s",
-                    limits.device_challenge_limit, limits.device_challenge_window_secs
-                ),
-            ));
-        }
-        let created = self
-            .store
-            .create_challenge(&record, limits.max_pending_per_device)
-            .await;
-        if !matches!(created, Ok(CreateOutcome::Created)) {
-            self.rates.give_back(&device_id);
-        }
-        match created {
+        let admission = Admission {
+            max_pending: limits.max_pending_per_device,
+            window: ChallengeWindow {
+                limit: limits.device_challenge_limit,
+                secs: limits.device_challenge_window_secs,
+            },
+        };
+        match self.store.create_challenge(&record, admission).await {
             Ok(CreateOutcome::Created) => {}
             Ok(CreateOutcome::UnknownDevice) => return Err(unknown_device()),
             Ok(CreateOutcome::TooManyPending) => {
                 return Err(AppError::new(
                     ErrorCode::LimitExceeded,
                     "too many pending challenges for this device",
+                ))
+            }
+            Ok(CreateOutcome::WindowUsed) => {
+                return Err(AppError::new(
+                    ErrorCode::LimitExceeded,
+                    format!(
+                        "too many challenges for this device: at most {} per {} s",
+                        limits.device_challenge_limit, limits.device_challenge_window_secs
+                    ),
                 ))
             }
             Err(StoreError::Conflict) => {
@@ -255,7 +254,7 @@ impl Exchange {
             let store = self.store.clone();
             let id = challenge_id.to_owned();
             self.waiters
-                .wait(&keys::challenge(challenge_id), timeout, || async move {
+                .wait(&keys::challenge(challenge_id), timeout, || async {
                     Ok::<_, StoreError>(
                         store
                             .challenge(&id)
@@ -292,7 +291,7 @@ impl Exchange {
             let id = device.device_id.clone();
             let now = db_time(self.clock.now());
             self.waiters
-                .wait(&keys::device(&device.device_id), timeout, || async move {
+                .wait(&keys::device(&device.device_id), timeout, || async {
                     Ok::<_, StoreError>(store.count_pending(&id, now).await? > 0)
                 })
                 .await?;

@@ -111,7 +111,7 @@ impl Exchange {
             let store = self.store.clone();
             let id = eid.to_owned();
             self.waiters
-                .wait(&keys::registration(eid), timeout, || async move {
+                .wait(&keys::registration(eid), timeout, || async {
                     Ok::<_, StoreError>(
                         store
                             .enrollment(&id)
@@ -139,18 +139,14 @@ impl Exchange {
             let tenant = tenant_id.to_owned();
             let now = db_time(self.clock.now());
             self.waiters
-                .wait(
-                    &keys::tenant_registrations(tenant_id),
-                    timeout,
-                    || async move {
-                        Ok::<_, StoreError>(
-                            !store
-                                .pending_registrations(&tenant, now, 1)
-                                .await?
-                                .is_empty(),
-                        )
-                    },
-                )
+                .wait(&keys::tenant_registrations(tenant_id), timeout, || async {
+                    Ok::<_, StoreError>(
+                        !store
+                            .pending_registrations(&tenant, now, 1)
+                            .await?
+                            .is_empty(),
+                    )
+                })
                 .await?;
         }
         let records = self
@@ -341,7 +337,7 @@ impl Exchange {
             let store = self.store.clone();
             let id = eid.to_owned();
             self.waiters
-                .wait(&keys::enrollment_answer(eid), timeout, || async move {
+                .wait(&keys::enrollment_answer(eid), timeout, || async {
                     Ok::<_, StoreError>(
                         store
                             .enrollment(&id)

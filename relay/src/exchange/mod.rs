@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::metrics::Metrics;
 use crate::notify::PushProvider;
-use crate::rate::DeviceRates;
 use crate::store::Store;
 use crate::waiters::{Held, Owner, Waiters};
 
@@ -44,8 +43,6 @@ pub struct Exchange {
     pub push: Arc<dyn PushProvider>,
     /// Parked long-polls.
     pub waiters: Arc<Waiters>,
-    /// Challenges per device per window.
-    pub rates: Arc<DeviceRates>,
     /// Where events go (webhooks, managed mode); [`NoEvents`] in a bare relay.
     pub events: Arc<dyn Events>,
 }

@@ -30,17 +30,27 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// The database answers.
+/// The database answers and, on PostgreSQL, this instance's wake-up listener
+/// is connected (otherwise answers through other instances would not end
+/// long-polls here before their timeout).
 #[utoipa::path(get, path = api::READYZ, tag = "ops",
     responses(
         (status = 200, description = "ready", body = Health),
-        (status = 503, description = "database unreachable", body = ErrorBody),
+        (status = 503, description = "database unreachable, or the wake-up listener \
+            is not connected", body = ErrorBody),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         AppError::new(ErrorCode::Unavailable, "database unreachable")
     })?;
+    if !state.store.wake_listener_ready() {
+        tracing::warn!("readiness check failed: the wake-up listener is not connected");
+        return Err(AppError::new(
+            ErrorCode::Unavailable,
+            "the wake-up listener is not connected",
+        ));
+    }
     Ok(Json(Health {
         status: HealthStatus::Ok,
         time: state.clock.now(),
@@ -90,6 +100,9 @@ pub fn metrics_app(state: AppState) -> Router {
 }
 
 fn exposition(state: &AppState) -> AppResult<Response> {
+    if let Some(usage) = state.store.pool_usage() {
+        state.metrics.db.pool(usage);
+    }
     let text = state.metrics.render().map_err(AppError::internal)?;
     Ok((
         [(

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::{
-    AnswerOutcome, ApiKeyRecord, ChallengeRecord, CreateOutcome, DbTime, DeviceRecord,
+    Admission, AnswerOutcome, ApiKeyRecord, ChallengeRecord, CreateOutcome, DbTime, DeviceRecord,
     EnrollmentRecord, RemovalRecord, StoreResult, Tenant,
 };
 
@@ -142,16 +142,17 @@ pub trait DeviceStore: Send + Sync {
 #[async_trait]
 pub trait ChallengeStore: Send + Sync {
     /// Stores a new challenge for a device of its tenant that has fewer than
-    /// `max_pending` pending, unexpired challenges (at the record's
-    /// `created_at`); both conditions and the insert are one atomic step, so
-    /// concurrent creations cannot overshoot the limit (SQLite: one
-    /// statement under the single writer; a PostgreSQL backend would lock
-    /// the device row in the same transaction). `Conflict` when its id or
-    /// push id exists.
+    /// `admission.max_pending` pending, unexpired challenges (at the record's
+    /// `created_at`) and room in its challenge window, which the challenge then
+    /// uses. The checks, the insert and the window's update are one atomic
+    /// step, so concurrent creations cannot overshoot either limit (SQLite:
+    /// one savepoint under the single writer; PostgreSQL: one transaction
+    /// holding the device row's lock, across instances). `Conflict` when its
+    /// id or push id exists.
     async fn create_challenge(
         &self,
         record: &ChallengeRecord,
-        max_pending: u32,
+        admission: Admission,
     ) -> StoreResult<CreateOutcome>;
 
     /// Pending, unexpired challenges of a device.

@@ -12,6 +12,7 @@
 //! backend implements each in a file of its own.
 
 pub mod cache;
+pub mod db_metrics;
 mod families;
 pub mod migrations;
 pub mod postgres;
@@ -22,8 +23,8 @@ pub mod sqlite;
 
 pub use families::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
 pub use records::{
-    AnswerOutcome, ApiKeyRecord, ChallengeRecord, ChallengeState, CreateOutcome, DeviceRecord,
-    EnrollmentRecord, PurgeCounts, RemovalRecord, Tenant,
+    Admission, AnswerOutcome, ApiKeyRecord, ChallengeRecord, ChallengeState, CreateOutcome,
+    DeviceRecord, EnrollmentRecord, PurgeCounts, RemovalRecord, Tenant,
 };
 
 use std::sync::Arc;
@@ -67,6 +68,24 @@ pub trait Store: TenantStore + EnrollmentStore + DeviceStore + ChallengeStore + 
     async fn ping(&self) -> StoreResult<()>;
     /// Deletes enrollments and challenges whose expiry is before `before`.
     async fn purge_expired(&self, before: DbTime) -> StoreResult<PurgeCounts>;
+
+    /// The listener that brings other instances' wake-ups to this one
+    /// (PostgreSQL); `None` when one process owns the database.
+    fn wake_listener(&self) -> Option<postgres::wake::WakeListener> {
+        None
+    }
+
+    /// `false` while a started wake-up listener is not connected (answers
+    /// through other instances would then not end long-polls here before
+    /// their timeout).
+    fn wake_listener_ready(&self) -> bool {
+        true
+    }
+
+    /// The connection pool's state, for the metrics; `None` when not pooled.
+    fn pool_usage(&self) -> Option<db_metrics::PoolUsage> {
+        None
+    }
 }
 
 /// How a store is opened.

@@ -2,6 +2,7 @@
 //! seconds). Secrets in them are redacted in `Debug`.
 
 use super::{DbTime, StoreError, StoreResult};
+use crate::rate::ChallengeWindow;
 
 /// A tenant: one relying party (login server).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +191,27 @@ pub enum AnswerOutcome {
     Unknown,
 }
 
+/// What a new challenge must pass, checked by the store in the same atomic
+/// step as its insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// The device may have fewer than this many pending, unexpired challenges.
+    pub max_pending: u32,
+    /// The device's challenges per window.
+    pub window: ChallengeWindow,
+}
+
+impl Admission {
+    /// Only the pending limit (no window).
+    #[cfg(test)]
+    pub fn pending(max_pending: u32) -> Self {
+        Self {
+            max_pending,
+            window: ChallengeWindow::OFF,
+        }
+    }
+}
+
 /// Outcome of storing a new challenge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateOutcome {
@@ -200,6 +222,8 @@ pub enum CreateOutcome {
     /// The device already has `max_pending` pending, unexpired challenges
     /// (nothing stored).
     TooManyPending,
+    /// The device has used its challenge window (nothing stored).
+    WindowUsed,
 }
 
 /// How many rows a purge removed, per kind.

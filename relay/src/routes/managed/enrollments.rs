@@ -215,7 +215,7 @@ pub async fn enrollment(
         let text = eid.clone();
         state
             .waiters
-            .wait(&keys::registration(&eid), timeout, || async move {
+            .wait(&keys::registration(&eid), timeout, || async {
                 Ok::<_, StoreError>(
                     store
                         .enrollment(&text)

@@ -3,41 +3,56 @@
 use async_trait::async_trait;
 use sqlx::PgExecutor;
 
+use super::wake::{NOW_MS, WAKE_CHANNEL};
 use super::PgStore;
+use crate::exchange::to_u64;
 use crate::store::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use crate::store::{
-    AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome, DbTime,
-    StoreResult,
+    Admission, AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome,
+    DbTime, StoreResult,
 };
+use crate::waiters::keys;
 
 #[async_trait]
 impl ChallengeStore for PgStore {
     async fn create_challenge(
         &self,
         r: &ChallengeRecord,
-        max_pending: u32,
+        admission: Admission,
     ) -> StoreResult<CreateOutcome> {
         let mut tx = self.pool.begin().await?;
         // Lock the device's row: creations for this device on every instance
-        // queue here, so each counts the pending challenges the ones before it
-        // committed (READ COMMITTED: the count is a new statement, taken after
-        // the lock). A single INSERT … SELECT would count from a snapshot
-        // taken before the wait and could overshoot the limit.
-        let owned: Option<i32> = sqlx::query_scalar(
-            "SELECT 1 FROM devices WHERE device_id = $1 AND tenant_id = $2 FOR UPDATE",
+        // queue here, so each sees the window and the pending challenges the
+        // ones before it committed (READ COMMITTED: the count is a new
+        // statement, taken after the lock). A single INSERT … SELECT would
+        // count from a snapshot taken before the wait and could overshoot.
+        let tat: Option<i64> = sqlx::query_scalar(
+            "SELECT challenge_tat FROM devices \
+             WHERE device_id = $1 AND tenant_id = $2 FOR UPDATE",
         )
         .bind(&r.device_id)
         .bind(&r.tenant_id)
         .fetch_optional(&mut *tx)
         .await?;
-        if owned.is_none() {
+        let Some(tat) = tat else {
             return Ok(CreateOutcome::UnknownDevice);
-        }
+        };
+        let Some(next_tat) = admission.window.admit(tat, to_u64(r.created_at)) else {
+            return Ok(CreateOutcome::WindowUsed);
+        };
+        // The insert (if the pending count allows), the window's update and
+        // the wake-up of the device's long-polls on every instance, in one
+        // statement.
         let done = sqlx::query(&format!(
-            "INSERT INTO challenges ({CHALLENGE_COLUMNS}) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-             WHERE (SELECT COUNT(*) FROM challenges WHERE device_id = $4 \
-                    AND state = 'pending' AND expires_at > $6) < $11"
+            "WITH created AS ( \
+                 INSERT INTO challenges ({CHALLENGE_COLUMNS}) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                 WHERE (SELECT COUNT(*) FROM challenges WHERE device_id = $4 \
+                        AND state = 'pending' AND expires_at > $6) < $11 \
+                 RETURNING device_id) \
+             UPDATE devices SET challenge_tat = $12 \
+             WHERE device_id IN (SELECT device_id FROM created) \
+             RETURNING pg_notify('{WAKE_CHANNEL}', $13 || ' ' || {NOW_MS})"
         ))
         .bind(&r.challenge_id)
         .bind(&r.push_id)
@@ -49,7 +64,9 @@ impl ChallengeStore for PgStore {
         .bind(r.state.as_str())
         .bind(&r.answer)
         .bind(r.answered_at)
-        .bind(i64::from(max_pending))
+        .bind(i64::from(admission.max_pending))
+        .bind(next_tat)
+        .bind(keys::device(&r.device_id))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -114,16 +131,20 @@ impl ChallengeStore for PgStore {
         // Exactly once across instances: a concurrent answer waits for the
         // row lock, re-checks `state = 'pending'` on the new row version and
         // updates nothing.
+        // The wake-up of the RP's long-polls on every instance goes in the
+        // same statement (sent at its commit).
         let sql = format!(
             "UPDATE challenges SET state = 'answered', answer = $1, answered_at = $2 \
              WHERE challenge_id = $3 AND device_id = $4 AND state = 'pending' \
-             AND expires_at > $2 RETURNING {CHALLENGE_COLUMNS}"
+             AND expires_at > $2 \
+             RETURNING {CHALLENGE_COLUMNS}, pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS})"
         );
         let row = sqlx::query(&sql)
             .bind(answer)
             .bind(now)
             .bind(challenge_id)
             .bind(device_id)
+            .bind(keys::challenge(challenge_id))
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = row {

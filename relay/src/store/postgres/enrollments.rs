@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 
 use super::devices::insert_device;
+use super::wake::{NOW_MS, WAKE_CHANNEL};
 use super::PgStore;
 use crate::store::rows::{enrollment_from_row, ENROLLMENT_COLUMNS};
 use crate::store::{DbTime, DeviceRecord, EnrollmentRecord, EnrollmentStore, StoreResult};
+use crate::waiters::keys;
 
 #[async_trait]
 impl EnrollmentStore for PgStore {
@@ -40,15 +42,21 @@ impl EnrollmentStore for PgStore {
         now: DbTime,
     ) -> StoreResult<bool> {
         // A second registration from another instance waits for this row's
-        // lock, then finds `registration` set and changes nothing.
-        let done = sqlx::query(
+        // lock, then finds `registration` set and changes nothing. The RP's
+        // long-polls on every instance (for this eid, and for any of the
+        // tenant's) are woken at commit.
+        let done = sqlx::query(&format!(
             "UPDATE enrollments SET registration = $1, device_pub = $2, registered_at = $3 \
-             WHERE eid = $4 AND registration IS NULL AND expires_at > $3",
-        )
+             WHERE eid = $4 AND registration IS NULL AND expires_at > $3 \
+             RETURNING pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS}), \
+                       pg_notify('{WAKE_CHANNEL}', $6 || tenant_id || ' ' || {NOW_MS})"
+        ))
         .bind(registration)
         .bind(device_pub)
         .bind(now)
         .bind(eid)
+        .bind(keys::registration(eid))
+        .bind(keys::tenant_registrations(""))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -82,14 +90,17 @@ impl EnrollmentStore for PgStore {
         now: DbTime,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        // The phone's long-polls on every instance are woken at commit.
+        let done = sqlx::query(&format!(
             "UPDATE enrollments SET answer = $1, device_id = $2, answered_at = $3 \
-             WHERE eid = $4 AND registration IS NOT NULL AND answer IS NULL",
-        )
+             WHERE eid = $4 AND registration IS NOT NULL AND answer IS NULL \
+             RETURNING pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS})"
+        ))
         .bind(answer)
         .bind(&device.device_id)
         .bind(now)
         .bind(eid)
+        .bind(keys::enrollment_answer(eid))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {

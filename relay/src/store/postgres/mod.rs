@@ -11,11 +11,15 @@
 //!
 //! Caches ([`StoreCaches`]): API keys and devices for `cache_ttl` (other
 //! instances' changes are seen within it), and answered challenges only.
+//!
+//! Long-polls on one instance are woken by changes made through another by
+//! `NOTIFY` in the same statements, and each instance's listener ([`wake`]).
 
 mod challenges;
 mod devices;
 mod enrollments;
 mod tenants;
+pub mod wake;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -24,7 +28,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use self::wake::{ListenerHealth, WakeListener};
 use super::cache::{ChallengeCaching, StoreCaches};
+use super::db_metrics::PoolUsage;
 use super::migrations;
 use super::{DbTime, PurgeCounts, Store, StoreOptions, StoreResult};
 
@@ -40,6 +46,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct PgStore {
     pool: PgPool,
     cached: Arc<StoreCaches>,
+    listener: Arc<ListenerHealth>,
 }
 
 impl PgStore {
@@ -59,6 +66,7 @@ impl PgStore {
         Ok(Self {
             pool,
             cached: StoreCaches::new(options.cache_ttl, ChallengeCaching::AnsweredOnly),
+            listener: Arc::default(),
         })
     }
 
@@ -73,6 +81,22 @@ impl Store for PgStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    fn wake_listener_ready(&self) -> bool {
+        self.listener.ready()
+    }
+
+    fn wake_listener(&self) -> Option<WakeListener> {
+        Some(WakeListener::new(self.pool.clone(), self.listener.clone()))
+    }
+
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        Some(PoolUsage {
+            in_use: self.pool.size().saturating_sub(idle),
+            idle,
+        })
     }
 
     async fn purge_expired(&self, before: DbTime) -> StoreResult<PurgeCounts> {

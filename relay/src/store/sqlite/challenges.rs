@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteConnection;
 
 use super::SqliteStore;
+use crate::exchange::to_u64;
 use crate::store::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use crate::store::{
-    AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome, DbTime,
-    StoreResult,
+    Admission, AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome,
+    DbTime, StoreResult,
 };
 
 #[async_trait]
@@ -15,23 +16,35 @@ impl ChallengeStore for SqliteStore {
     async fn create_challenge(
         &self,
         r: &ChallengeRecord,
-        max_pending: u32,
+        admission: Admission,
     ) -> StoreResult<CreateOutcome> {
         let r = r.clone();
         let record = r.clone();
         let outcome = self
             .writes
-            .run(false, move |conn| {
+            .run(true, move |conn| {
                 Box::pin(async move {
-                    // One statement: the device's tenant and its pending
-                    // count are checked under the same write as the insert.
+                    // The single writer runs these one job at a time: the
+                    // device's window, its pending count and the insert are
+                    // decided together.
+                    let tat: Option<i64> = sqlx::query_scalar(
+                        "SELECT challenge_tat FROM devices WHERE device_id = $1 AND tenant_id = $2",
+                    )
+                    .bind(&r.device_id)
+                    .bind(&r.tenant_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    let Some(tat) = tat else {
+                        return Ok(CreateOutcome::UnknownDevice);
+                    };
+                    let Some(next_tat) = admission.window.admit(tat, to_u64(r.created_at)) else {
+                        return Ok(CreateOutcome::WindowUsed);
+                    };
                     let done = sqlx::query(&format!(
                         "INSERT INTO challenges ({CHALLENGE_COLUMNS}) \
                          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                         WHERE EXISTS (SELECT 1 FROM devices \
-                                       WHERE device_id = $4 AND tenant_id = $3) \
-                         AND (SELECT COUNT(*) FROM challenges WHERE device_id = $4 \
-                              AND state = 'pending' AND expires_at > $6) < $11"
+                         WHERE (SELECT COUNT(*) FROM challenges WHERE device_id = $4 \
+                                AND state = 'pending' AND expires_at > $6) < $11"
                     ))
                     .bind(&r.challenge_id)
                     .bind(&r.push_id)
@@ -43,24 +56,20 @@ impl ChallengeStore for SqliteStore {
                     .bind(r.state.as_str())
                     .bind(&r.answer)
                     .bind(r.answered_at)
-                    .bind(i64::from(max_pending))
+                    .bind(i64::from(admission.max_pending))
                     .execute(&mut *conn)
                     .await?;
-                    if done.rows_affected() == 1 {
-                        return Ok(CreateOutcome::Created);
+                    if done.rows_affected() != 1 {
+                        return Ok(CreateOutcome::TooManyPending);
                     }
-                    // Refused: say why (the rare path).
-                    let owned: Option<i64> = sqlx::query_scalar(
-                        "SELECT 1 FROM devices WHERE device_id = $1 AND tenant_id = $2",
-                    )
-                    .bind(&r.device_id)
-                    .bind(&r.tenant_id)
-                    .fetch_optional(conn)
-                    .await?;
-                    Ok(match owned {
-                        Some(_) => CreateOutcome::TooManyPending,
-                        None => CreateOutcome::UnknownDevice,
-                    })
+                    if next_tat != tat {
+                        sqlx::query("UPDATE devices SET challenge_tat = $1 WHERE device_id = $2")
+                            .bind(next_tat)
+                            .bind(&r.device_id)
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(CreateOutcome::Created)
                 })
             })
             .await?;

@@ -2,9 +2,10 @@
 //! PostgreSQL database.
 
 use super::*;
-use crate::store::{AnswerOutcome, CreateOutcome, StoreError};
+use crate::store::{Admission, AnswerOutcome, CreateOutcome, StoreError};
 
 on_both_backends!(
+    the_challenge_window_is_kept_in_the_database,
     a_schema_from_a_newer_relay_is_refused_and_left_alone,
     enrollment_registers_once_and_delivers_once,
     expired_enrollments_refuse_registration,
@@ -92,15 +93,17 @@ async fn answers_are_stored_exactly_once_while_pending(db: Db) {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c1", "d1", 50), 4)
+        .create_challenge(&challenge("c1", "d1", 50), Admission::pending(4))
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c2", "d1", 50), 4)
+        .create_challenge(&challenge("c2", "d1", 50), Admission::pending(4))
         .await
         .unwrap();
     assert!(matches!(
-        store.create_challenge(&challenge("c1", "d1", 50), 4).await,
+        store
+            .create_challenge(&challenge("c1", "d1", 50), Admission::pending(4))
+            .await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(store.count_pending("d1", 10).await.unwrap(), 2);
@@ -182,7 +185,7 @@ async fn removal_deletes_device_and_challenges_for_its_tenant_only(db: Db) {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c1", "d1", 50), 4)
+        .create_challenge(&challenge("c1", "d1", 50), Admission::pending(4))
         .await
         .unwrap();
     store.request_unenroll("d1", "req", 3).await.unwrap();
@@ -221,15 +224,15 @@ async fn purge_removes_only_expired_records(db: Db) {
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-old", "d1", 10), 4)
+        .create_challenge(&challenge("c-old", "d1", 10), Admission::pending(4))
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-answered", "d1", 10), 4)
+        .create_challenge(&challenge("c-answered", "d1", 10), Admission::pending(4))
         .await
         .unwrap();
     store
-        .create_challenge(&challenge("c-new", "d1", 1000), 4)
+        .create_challenge(&challenge("c-new", "d1", 1000), Admission::pending(4))
         .await
         .unwrap();
     store
@@ -251,12 +254,15 @@ async fn challenge_creation_checks_tenant_and_pending_limit(db: Db) {
     let mut other_tenant = challenge("c-x", "d1", 50);
     other_tenant.tenant_id = "t2".into();
     assert_eq!(
-        store.create_challenge(&other_tenant, 4).await.unwrap(),
+        store
+            .create_challenge(&other_tenant, Admission::pending(4))
+            .await
+            .unwrap(),
         CreateOutcome::UnknownDevice
     );
     assert_eq!(
         store
-            .create_challenge(&challenge("c-y", "nope", 50), 4)
+            .create_challenge(&challenge("c-y", "nope", 50), Admission::pending(4))
             .await
             .unwrap(),
         CreateOutcome::UnknownDevice
@@ -264,7 +270,7 @@ async fn challenge_creation_checks_tenant_and_pending_limit(db: Db) {
     for id in ["c1", "c2"] {
         assert_eq!(
             store
-                .create_challenge(&challenge(id, "d1", 50), 2)
+                .create_challenge(&challenge(id, "d1", 50), Admission::pending(2))
                 .await
                 .unwrap(),
             CreateOutcome::Created
@@ -272,7 +278,7 @@ async fn challenge_creation_checks_tenant_and_pending_limit(db: Db) {
     }
     assert_eq!(
         store
-            .create_challenge(&challenge("c3", "d1", 50), 2)
+            .create_challenge(&challenge("c3", "d1", 50), Admission::pending(2))
             .await
             .unwrap(),
         CreateOutcome::TooManyPending
@@ -285,7 +291,7 @@ async fn challenge_creation_checks_tenant_and_pending_limit(db: Db) {
     store.answer_challenge("d1", "c1", "x", 10).await.unwrap();
     assert_eq!(
         store
-            .create_challenge(&challenge("c3", "d1", 50), 2)
+            .create_challenge(&challenge("c3", "d1", 50), Admission::pending(2))
             .await
             .unwrap(),
         CreateOutcome::Created
@@ -300,7 +306,10 @@ async fn concurrent_creations_never_overshoot_the_pending_limit(db: Db) {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .create_challenge(&challenge(&format!("c{i}"), "d1", 50), 4)
+                    .create_challenge(
+                        &challenge(&format!("c{i}"), "d1", 50),
+                        Admission::pending(4),
+                    )
                     .await
                     .unwrap()
             })
@@ -399,7 +408,10 @@ async fn a_stored_answer_is_read_back_at_once_under_concurrency(db: Db) {
             tokio::spawn(async move {
                 let device = format!("d{}", i % 8);
                 let record = challenge(&format!("c{i}"), &device, 50);
-                let created = store.create_challenge(&record, 1000).await.unwrap();
+                let created = store
+                    .create_challenge(&record, Admission::pending(1000))
+                    .await
+                    .unwrap();
                 assert_eq!(created, CreateOutcome::Created);
                 assert_eq!(
                     store
@@ -434,7 +446,10 @@ async fn removing_a_device_drops_its_cached_challenges(db: Db) {
     with_device(&*plain).await;
     let store = db.open(60_000).await;
     let record = challenge("c1", "d1", 50);
-    store.create_challenge(&record, 4).await.unwrap();
+    store
+        .create_challenge(&record, Admission::pending(4))
+        .await
+        .unwrap();
     assert!(store.challenge("c1").await.unwrap().is_some());
     let removal = removal_of_d1();
     assert!(store.remove_device("t1", "d1", &removal).await.unwrap());
@@ -532,5 +547,55 @@ async fn a_schema_from_a_newer_relay_is_refused_and_left_alone(db: Db) {
     assert_eq!(
         db.scalar("SELECT COUNT(*) FROM _sqlx_migrations").await,
         crate::store::migrations::latest_version() + 1
+    );
+}
+
+async fn the_challenge_window_is_kept_in_the_database(db: Db) {
+    let store = db.store().await;
+    with_device(&*store).await;
+    // 3 per 600 s, at most 1 pending at a time.
+    let admission = Admission {
+        max_pending: 1,
+        window: crate::rate::ChallengeWindow {
+            limit: 3,
+            secs: 600,
+        },
+    };
+    let create = |store: Arc<dyn Store>, id: &'static str| async move {
+        let mut record = challenge(id, "d1", 1000);
+        record.created_at = 100;
+        store.create_challenge(&record, admission).await.unwrap()
+    };
+    assert_eq!(create(store.clone(), "c1").await, CreateOutcome::Created);
+    // Refused for the pending limit: takes nothing from the window.
+    assert_eq!(
+        create(store.clone(), "c2").await,
+        CreateOutcome::TooManyPending
+    );
+    store.answer_challenge("d1", "c1", "a", 101).await.unwrap();
+    assert_eq!(create(store.clone(), "c3").await, CreateOutcome::Created);
+    store.answer_challenge("d1", "c3", "a", 101).await.unwrap();
+    // A restart (a new store on the same database) does not refill it.
+    let restarted = db.open(0).await;
+    assert_eq!(
+        create(restarted.clone(), "c4").await,
+        CreateOutcome::Created
+    );
+    restarted
+        .answer_challenge("d1", "c4", "a", 101)
+        .await
+        .unwrap();
+    assert_eq!(
+        create(restarted.clone(), "c5").await,
+        CreateOutcome::WindowUsed
+    );
+    assert!(restarted.challenge("c5").await.unwrap().is_none());
+    // Another device has its own window.
+    with_device_named(&*restarted, "e2", "d2").await;
+    let mut other = challenge("c6", "d2", 1000);
+    other.created_at = 100;
+    assert_eq!(
+        restarted.create_challenge(&other, admission).await.unwrap(),
+        CreateOutcome::Created
     );
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::Connection as _;
 
 use super::*;
-use crate::store::{AnswerOutcome, CreateOutcome};
+use crate::store::{Admission, AnswerOutcome, CreateOutcome};
 
 /// Two instances on a new database (caches off unless a test opens its own).
 async fn two_instances() -> (Db, Arc<dyn Store>, Arc<dyn Store>) {
@@ -63,7 +63,7 @@ async fn two_instances_together_never_overshoot_the_pending_limit() {
                     barrier.wait().await;
                     let id = format!("c{round}-{i}");
                     store
-                        .create_challenge(&challenge(&id, &device, 50), 4)
+                        .create_challenge(&challenge(&id, &device, 50), Admission::pending(4))
                         .await
                         .unwrap()
                 })
@@ -79,13 +79,59 @@ async fn two_instances_together_never_overshoot_the_pending_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_together_never_exceed_the_challenge_window() {
+    let db = Db::postgres().await;
+    let a = db.store().await;
+    let b = db.open(0).await;
+    let admission = Admission {
+        max_pending: 1000,
+        window: crate::rate::ChallengeWindow {
+            limit: 5,
+            secs: 600,
+        },
+    };
+    for round in 0..4 {
+        let device = format!("d{round}");
+        with_device_named(&*a, &format!("e{round}"), &device).await;
+        let barrier = Arc::new(tokio::sync::Barrier::new(16));
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                let (barrier, device) = (barrier.clone(), device.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let id = format!("c{round}-{i}");
+                    store
+                        .create_challenge(&challenge(&id, &device, 50), admission)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            let outcome = task.await.unwrap();
+            assert!(
+                matches!(outcome, CreateOutcome::Created | CreateOutcome::WindowUsed),
+                "{outcome:?}"
+            );
+            created += usize::from(outcome == CreateOutcome::Created);
+        }
+        assert_eq!(created, 5, "{device}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn answers_sent_to_both_instances_at_once_are_stored_once() {
     let (_db, a, b) = two_instances().await;
     with_device(&*a).await;
     for i in 0..40 {
-        a.create_challenge(&challenge(&format!("c{i}"), "d1", 50), 1000)
-            .await
-            .unwrap();
+        a.create_challenge(
+            &challenge(&format!("c{i}"), "d1", 50),
+            Admission::pending(1000),
+        )
+        .await
+        .unwrap();
     }
     let tasks: Vec<_> = (0..40)
         .flat_map(|i| {
@@ -131,7 +177,9 @@ async fn an_answer_through_another_instance_is_never_read_as_pending() {
     let a = db.open(60_000).await;
     let b = db.open(60_000).await;
     let record = challenge("c1", "d1", 50);
-    a.create_challenge(&record, 4).await.unwrap();
+    a.create_challenge(&record, Admission::pending(4))
+        .await
+        .unwrap();
     assert_eq!(
         a.challenge("c1").await.unwrap().unwrap().state,
         ChallengeState::Pending
@@ -173,7 +221,7 @@ async fn expired_challenges(store: &dyn Store, n: usize) {
         for kind in ["open", "done"] {
             let id = format!("{kind}{i}");
             store
-                .create_challenge(&challenge(&id, "d1", 10), 10_000)
+                .create_challenge(&challenge(&id, "d1", 10), Admission::pending(10_000))
                 .await
                 .unwrap();
             if kind == "done" {
@@ -182,7 +230,7 @@ async fn expired_challenges(store: &dyn Store, n: usize) {
         }
     }
     store
-        .create_challenge(&challenge("live", "d1", 1000), 10_000)
+        .create_challenge(&challenge("live", "d1", 1000), Admission::pending(10_000))
         .await
         .unwrap();
 }
