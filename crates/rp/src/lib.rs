@@ -104,6 +104,8 @@ pub use readable::ALPHABET;
 pub use relay::{RelayApi, RelayError};
 pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
     EnrollmentState, Guess, LimiterKey, LimiterState, MemoryStore, RpStore, Source, SqliteStore,

@@ -23,8 +23,11 @@
 //! is inserted only if the account's limits allow it, in the same atomic step
 //! ([`RpStore::insert_challenge`]).
 
+mod columns;
 mod limiter_key;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 mod sqlite;
 #[cfg(test)]
@@ -32,6 +35,8 @@ mod suite;
 
 pub use limiter_key::{LimiterKey, Source};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
