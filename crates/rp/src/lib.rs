@@ -34,7 +34,9 @@
 //!   answers are verified with the device key pinned at enrollment, each challenge is
 //!   resolved exactly once, and the relay is never asked for a verdict.
 //! - **Storage** behind the async [`RpStore`]: [`SqliteStore`] (sqlx, WAL,
-//!   migrations) and [`MemoryStore`]. Every method that reads or writes the store is
+//!   migrations), `PgStore` (feature `postgres`: PostgreSQL for a login server of several
+//!   processes on one database, every decision atomic across them) and
+//!   [`MemoryStore`]. Every method that reads or writes the store is
 //!   `async`; argon2id hashing (backup codes, application passwords) runs inline, so a
 //!   server may move those calls off its async workers.
 //!

@@ -57,7 +57,11 @@ const ACCOUNT_LOCKS: i32 = 0x4153_5201;
 
 /// A store in a PostgreSQL database, shared by any number of processes.
 ///
-/// Its methods need a tokio runtime (sqlx's). Clones share the pool.
+/// Its methods need a tokio runtime (sqlx's). Clones share the pool. The database user
+/// must be allowed to create tables in the default schema when the store first connects
+/// (the migrations). This crate builds sqlx without a TLS backend: a URL with
+/// `sslmode=require` is refused, so connect over a trusted network or a Unix socket
+/// (`postgres:///db?host=/run/postgresql`).
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,

@@ -5,8 +5,8 @@
 //! once; SQLite's locking, with a busy timeout, serialises their writes. The deciding
 //! writes are single conditional `UPDATE`s; read-modify-write sequences run in
 //! `BEGIN IMMEDIATE` transactions, which take the write lock before their first read.
-//! Statements use `$n` parameters and standard `ON CONFLICT` upserts, so a PostgreSQL
-//! backend can follow the same files.
+//! Statements use `$n` parameters and standard `ON CONFLICT` upserts, so the PostgreSQL
+//! backend (`postgres/`) follows the same files.
 
 mod accounts;
 mod app_passwords;
