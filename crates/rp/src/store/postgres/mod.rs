@@ -72,8 +72,11 @@ impl PgStore {
     /// of at most `max_connections` and migrates it.
     ///
     /// Errors with [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) if a newer
-    /// version of this library migrated the database, and with a database error if it
-    /// cannot be reached or `max_connections` is 0.
+    /// version of this library migrated the database, and with a database error if
+    /// `max_connections` is 0 or the server cannot be reached (sqlx retries a refused
+    /// connection for up to 10 s, the pool's acquire timeout, so a server started just
+    /// before its database waits for it). Neither the URL nor its password is ever in
+    /// the error's message.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         if max_connections == 0 {
             return Err(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sqlx::Connection as _;
 
 use super::super::*;
-use crate::store::suite::{challenge, code, eid, enrollment, totp_record, LIMITS};
+use crate::store::suite::{challenge, code, dev, device, eid, enrollment, totp_record, LIMITS};
 use crate::store::Guess;
 use crate::test_support::postgres_url;
 
@@ -287,6 +287,8 @@ async fn a_decision_waiting_on_another_processes_same_decision_loses() {
         .await
         .unwrap();
     s.insert_enrollment(&enrollment(1, "a")).await.unwrap();
+    s.insert_enrollment(&enrollment(2, "b")).await.unwrap();
+    s.insert_device(&device(1, "a", 100)).await.unwrap();
     s.insert_challenge(&challenge(1, "a", 1, 100), &LIMITS, 100)
         .await
         .unwrap();
@@ -333,4 +335,33 @@ async fn a_decision_waiting_on_another_processes_same_decision_loses() {
     )
     .await;
     assert!(claimed.is_none(), "enrollment claim");
+
+    let t = s.clone();
+    let won = after_an_uncommitted_rival(
+        &url,
+        "UPDATE rp_enrollments SET state = 'killed' WHERE account = 'b'",
+        async move {
+            t.set_enrollment_state(
+                &eid(2),
+                EnrollmentState::Offered,
+                EnrollmentState::Claimed,
+                None,
+            )
+            .await
+        },
+    )
+    .await;
+    assert!(!won, "enrollment state");
+
+    let t = s.clone();
+    let won = after_an_uncommitted_rival(
+        &url,
+        "UPDATE rp_devices SET state = 'removed', removed_at = 1 WHERE account = 'a'",
+        async move {
+            t.set_device_state(&dev(1), DeviceState::Pending, DeviceState::Active, 2)
+                .await
+        },
+    )
+    .await;
+    assert!(!won, "device state");
 }
