@@ -16,15 +16,16 @@ use crate::Factor;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The SQL store failed (I/O, locking, constraint, pool). The message names only
+    /// The SQL store failed (I/O, connection, locking, constraint, pool). The message names only
     /// the kind of failure, never a statement or a stored value; the driver's error
     /// stays reachable as the `source` for the server's own logs.
     #[error("database error: {}", database_failure(.0))]
     Database(#[from] sqlx::Error),
-    /// The database was written by a newer version of this library.
+    /// The database was written (migrated) by a newer version of this library.
     #[error("database schema version {found} is newer than this library supports ({supported})")]
     SchemaTooNew {
-        /// `user_version` found in the database file.
+        /// The version found in the database (SQLite's `user_version`; the highest in
+        /// the `assent_rp_schema` table of PostgreSQL).
         found: u32,
         /// Highest version this library knows.
         supported: u32,
@@ -147,18 +148,11 @@ fn database_failure(err: &sqlx::Error) -> &'static str {
             ErrorKind::ForeignKeyViolation => "foreign key constraint violated",
             ErrorKind::NotNullViolation => "not-null constraint violated",
             ErrorKind::CheckViolation => "check constraint violated",
-            // SQLITE_BUSY / SQLITE_LOCKED (primary code of the extended one), past the
-            // busy timeout.
-            _ if db
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6)) =>
-            {
-                "database is locked"
-            }
-            _ => "the database refused the statement",
+            _ => refused(db.as_ref()),
         },
         sqlx::Error::Io(_) => "I/O error",
+        sqlx::Error::Tls(_) => "TLS error",
+        sqlx::Error::Protocol(_) => "the database broke its wire protocol",
         sqlx::Error::PoolTimedOut => "timed out waiting for a connection",
         sqlx::Error::PoolClosed => "the connection pool is closed",
         sqlx::Error::RowNotFound => "row not found",
@@ -170,6 +164,45 @@ fn database_failure(err: &sqlx::Error) -> &'static str {
         sqlx::Error::Configuration(_) => "invalid database configuration",
         _ => "database driver failure",
     }
+}
+
+/// A statement the database refused, by the backend's own code where it says more
+/// than "refused".
+fn refused(db: &dyn sqlx::error::DatabaseError) -> &'static str {
+    // SQLITE_BUSY / SQLITE_LOCKED (primary code of the extended one), past the busy
+    // timeout.
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+    {
+        return "database is locked";
+    }
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(kind) = postgres_failure(pg.code()) {
+            return kind;
+        }
+    }
+    "the database refused the statement"
+}
+
+/// The PostgreSQL SQLSTATEs worth telling apart: the server gone or refusing the
+/// connection, and the conflicts a retry may cure.
+#[cfg(feature = "postgres")]
+fn postgres_failure(sqlstate: &str) -> Option<&'static str> {
+    Some(match sqlstate {
+        code if code.starts_with("08") => "the connection to the database failed",
+        "28000" | "28P01" => "the database refused the credentials",
+        "3D000" => "the database does not exist",
+        "53300" => "the database has no free connection slot",
+        "57P01" | "57P02" | "57P03" => "the database server is shutting down or starting up",
+        "40001" | "40P01" => "the transaction conflicted with another (serialization or deadlock)",
+        "55P03" => "database is locked",
+        "57014" => "the statement was cancelled",
+        _ => return None,
+    })
 }
 
 impl From<argon2::password_hash::Error> for Error {

@@ -34,7 +34,9 @@
 //!   answers are verified with the device key pinned at enrollment, each challenge is
 //!   resolved exactly once, and the relay is never asked for a verdict.
 //! - **Storage** behind the async [`RpStore`]: [`SqliteStore`] (sqlx, WAL,
-//!   migrations) and [`MemoryStore`]. Every method that reads or writes the store is
+//!   migrations), `PgStore` (feature `postgres`: PostgreSQL for a login server of several
+//!   processes on one database, every decision atomic across them) and
+//!   [`MemoryStore`]. Every method that reads or writes the store is
 //!   `async`; argon2id hashing (backup codes, application passwords) runs inline, so a
 //!   server may move those calls off its async workers.
 //!
@@ -104,6 +106,8 @@ pub use readable::ALPHABET;
 pub use relay::{RelayApi, RelayError};
 pub use rp::Rp;
 pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
     EnrollmentState, Guess, LimiterKey, LimiterState, MemoryStore, RpStore, Source, SqliteStore,

@@ -103,6 +103,27 @@ pub(crate) async fn sqlite_file(dir: &tempfile::TempDir) -> Arc<dyn RpStore> {
     )
 }
 
+/// The URL of a new, empty database on this test process's throwaway PostgreSQL server
+/// (started on first use; a machine without PostgreSQL fails the test, never skips it).
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres_url() -> String {
+    assent_pg_testkit::Server::shared()
+        .unwrap()
+        .database()
+        .await
+        .unwrap()
+}
+
+/// A store in a new PostgreSQL database.
+#[cfg(feature = "postgres")]
+pub(crate) async fn postgres() -> Arc<dyn RpStore> {
+    Arc::new(
+        crate::PgStore::connect(&postgres_url().await, 4)
+            .await
+            .unwrap(),
+    )
+}
+
 /// Runs each named `async fn(Arc<dyn RpStore>)` against the memory store and an
 /// in-memory SQLite store.
 macro_rules! on_both_stores {
@@ -118,7 +139,8 @@ macro_rules! on_both_stores {
 pub(crate) use on_both_stores;
 
 /// Runs each named `async fn(Arc<dyn RpStore>)` against every backend: the memory
-/// store, an in-memory SQLite store and an SQLite file.
+/// store, an in-memory SQLite store, an SQLite file and, with the `postgres` feature, a
+/// new PostgreSQL database.
 macro_rules! on_every_store {
     ($($name:ident),* $(,)?) => {
         $crate::test_support::on_both_stores!($($name),*);
@@ -126,6 +148,12 @@ macro_rules! on_every_store {
             $( #[tokio::test] async fn $name() {
                 let dir = tempfile::tempdir().unwrap();
                 super::$name($crate::test_support::sqlite_file(&dir).await).await
+            } )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres_store {
+            $( #[tokio::test] async fn $name() {
+                super::$name($crate::test_support::postgres().await).await
             } )*
         }
     };

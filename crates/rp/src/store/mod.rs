@@ -1,18 +1,25 @@
 //! Persistent state of the RP, behind the async [`RpStore`] trait.
 //!
-//! Two backends, each split by record family (TOTP, throttle, backup codes,
+//! Three backends, each split by record family (TOTP, throttle, backup codes,
 //! application passwords, enrollment offers, devices, challenges, per-account push
-//! settings) in the same file names:
+//! settings) in the same file names, the SQL ones sharing their column conversions
+//! (`columns.rs`):
 //!
 //! - [`SqliteStore`] (`sqlite/`): SQLite through sqlx (a connection pool, WAL,
 //!   `synchronous=FULL`), migrated by `PRAGMA user_version` from the one ordered list
-//!   in `sqlite/migrations.rs`. Its statements avoid SQLite-only syntax where a
-//!   portable form exists, so a PostgreSQL backend can follow the same files.
+//!   in `sqlite/migrations.rs`. Several processes may share the file on one machine.
+//! - `PgStore` (`postgres/`, feature `postgres`): PostgreSQL through sqlx, for a login
+//!   server of several processes or machines on one database. Tables prefixed `rp_`
+//!   (it can share the relay's database), migrated from `postgres/migrations.rs` and
+//!   recorded in its table `assent_rp_schema`, under an advisory lock. The decisions
+//!   below hold across processes: single-row ones are conditional statements, and
+//!   those that span rows take a per-account advisory lock in their transaction.
 //! - [`MemoryStore`] (`memory/`): tests, demos, single-process servers that accept
 //!   losing state on restart.
 //!
 //! Every backend passes the same async test suite (`store/suite/`): the memory
-//! store, an in-memory SQLite database and an SQLite file.
+//! store, an in-memory SQLite database, an SQLite file and, with the `postgres`
+//! feature, a new database on a throwaway PostgreSQL server.
 //!
 //! Writes that decide a login are single conditional updates
 //! ([`RpStore::advance_totp_step`], [`RpStore::consume_backup_code`]), so two
@@ -23,8 +30,11 @@
 //! is inserted only if the account's limits allow it, in the same atomic step
 //! ([`RpStore::insert_challenge`]).
 
+mod columns;
 mod limiter_key;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 mod sqlite;
 #[cfg(test)]
@@ -32,6 +42,8 @@ mod suite;
 
 pub use limiter_key::{LimiterKey, Source};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,

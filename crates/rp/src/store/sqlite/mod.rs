@@ -5,8 +5,8 @@
 //! once; SQLite's locking, with a busy timeout, serialises their writes. The deciding
 //! writes are single conditional `UPDATE`s; read-modify-write sequences run in
 //! `BEGIN IMMEDIATE` transactions, which take the write lock before their first read.
-//! Statements use `$n` parameters and standard `ON CONFLICT` upserts, so a PostgreSQL
-//! backend can follow the same files.
+//! Statements use `$n` parameters and standard `ON CONFLICT` upserts, so the PostgreSQL
+//! backend (`postgres/`) follows the same files.
 
 mod accounts;
 mod app_passwords;
@@ -23,7 +23,7 @@ mod totp;
 use std::path::Path;
 use std::time::Duration;
 
-use assent_protocol::{ApprovalKind, ChallengeId, DeviceId, EnrollmentId};
+use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -33,9 +33,11 @@ use super::{
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
     EnrollmentState, RpStore, TotpRecord,
 };
-use crate::error::{Error, Result};
+// The column conversions, shared with the PostgreSQL backend; the family files take
+// them from here.
+use super::columns::{count_u32, id16, kind, opt_i64, opt_u64, to_i64, to_u64, totp_params};
+use crate::error::Result;
 use crate::push_policy::AccountPolicy;
-use crate::store::TotpParams;
 use crate::store::{LimiterKey, LimiterState};
 
 /// How long a statement waits for another connection's write lock.
@@ -56,7 +58,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
     ///
-    /// Errors with [`Error::SchemaTooNew`] if a newer version of this library wrote it.
+    /// Errors with [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) if a newer version of this library wrote it.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -104,48 +106,6 @@ impl SqliteStore {
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-}
-
-pub(super) fn to_i64(v: u64) -> Result<i64> {
-    i64::try_from(v).map_err(|_| Error::Corrupt("integer above i64::MAX"))
-}
-
-pub(super) fn opt_i64(v: Option<u64>) -> Result<Option<i64>> {
-    v.map(to_i64).transpose()
-}
-
-pub(super) fn to_u64(v: i64) -> Result<u64> {
-    u64::try_from(v).map_err(|_| Error::Corrupt("negative integer"))
-}
-
-pub(super) fn opt_u64(v: Option<i64>) -> Result<Option<u64>> {
-    v.map(to_u64).transpose()
-}
-
-/// A count of rows, saturated.
-pub(super) fn count_u32(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// A stored 16-byte id.
-pub(super) fn id16(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 16]> {
-    bytes.try_into().map_err(|_| Error::Corrupt(what))
-}
-
-/// A stored approval kind.
-pub(super) fn kind(word: &str) -> Result<ApprovalKind> {
-    ApprovalKind::parse(word).map_err(|_| Error::Corrupt("approval kind"))
-}
-
-/// Stored TOTP parameters (of an account's credential or a device's secret).
-pub(super) fn totp_params(algorithm: &str, digits: i64, period: i64) -> Result<TotpParams> {
-    Ok(TotpParams {
-        algorithm: algorithm
-            .parse()
-            .map_err(|_| Error::Corrupt("totp algorithm"))?,
-        digits: u8::try_from(digits).map_err(|_| Error::Corrupt("totp digits"))?,
-        period: to_u64(period)?,
-    })
 }
 
 #[async_trait]

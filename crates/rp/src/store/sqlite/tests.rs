@@ -5,6 +5,7 @@ use sqlx::{ConnectOptions as _, Connection as _};
 
 use super::migrations::{self, SCHEMA_VERSION};
 use super::*;
+use crate::error::Error;
 use crate::store::records::BackupCodeRecord;
 use crate::store::Guess;
 

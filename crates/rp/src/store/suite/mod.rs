@@ -1,6 +1,7 @@
 //! The store test suite, run against every [`RpStore`] backend (the memory store, an
-//! in-memory SQLite database and an SQLite file), one file per record family. The
-//! records it stores are made here.
+//! in-memory SQLite database, an SQLite file and, with the `postgres` feature, a new
+//! PostgreSQL database), one file per record family. The records it stores are made
+//! here.
 
 mod accounts;
 mod app_passwords;

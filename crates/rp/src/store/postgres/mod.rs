@@ -1,0 +1,315 @@
+//! PostgreSQL [`RpStore`] through sqlx: a connection pool, migrations recorded in the
+//! store's own `assent_rp_schema` table (`migrations.rs`), one file per record family,
+//! every table prefixed `rp_` so the store can share a database with the relay.
+//!
+//! Built for a login server of several processes on one database: every decision is
+//! atomic in the database, never in a process.
+//!
+//! - A decision on one row is one conditional statement (`UPDATE … WHERE <state is
+//!   still the expected one>`, `INSERT … ON CONFLICT`). Under PostgreSQL's default
+//!   READ COMMITTED isolation, a second `UPDATE` of a row that the first one changed
+//!   waits for it, then evaluates its `WHERE` again on the new row and matches
+//!   nothing: exactly one caller wins.
+//! - A decision that spans rows (the challenge limits, the two limiter states, the
+//!   backup code set, deleting an account) runs in a transaction that first takes the
+//!   account's lock ([`lock_account`]), so two of them on one account run one after
+//!   the other, the second seeing what the first committed.
+
+mod accounts;
+mod app_passwords;
+mod challenges;
+mod codes;
+mod devices;
+mod enrollments;
+mod migrations;
+#[cfg(test)]
+mod tests;
+mod throttle;
+mod totp;
+
+use std::time::Duration;
+
+use assent_protocol::{ChallengeId, DeviceId, EnrollmentId};
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgConnection, PgPool};
+
+use super::{
+    AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
+    ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
+    EnrollmentState, RpStore, TotpRecord,
+};
+// The column conversions, shared with the SQLite backend; the family files take them
+// from here.
+use super::columns::{count_u32, id16, kind, opt_i64, opt_u64, to_i64, to_u64, totp_params};
+use crate::error::Result;
+use crate::push_policy::AccountPolicy;
+use crate::store::{LimiterKey, LimiterState};
+
+/// How long a call waits for a free connection of the pool.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// First key of the store's advisory locks on an account (the second is the hash of the
+/// account). Advisory locks of the two-key form never clash with those of the one-key
+/// form; this key keeps them apart from other users of the two-key form in the same
+/// database ("ASR" and 1).
+const ACCOUNT_LOCKS: i32 = 0x4153_5201;
+
+/// A store in a PostgreSQL database, shared by any number of processes.
+///
+/// Its methods need a tokio runtime (sqlx's). Clones share the pool. The database user
+/// must be allowed to create tables in the default schema when the store first connects
+/// (the migrations). This crate builds sqlx without a TLS backend: a URL with
+/// `sslmode=require` is refused, so connect over a trusted network or a Unix socket
+/// (`postgres:///db?host=/run/postgresql`).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host/db`) with a pool
+    /// of at most `max_connections` and migrates it.
+    ///
+    /// Errors with [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) if a newer
+    /// version of this library migrated the database, and with a database error if
+    /// `max_connections` is 0 or the server cannot be reached (sqlx retries a refused
+    /// connection for up to 10 s, the pool's acquire timeout, so a server started just
+    /// before its database waits for it). Neither the URL nor its password is ever in
+    /// the error's message.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        if max_connections == 0 {
+            return Err(
+                sqlx::Error::Configuration("max_connections must be at least 1".into()).into(),
+            );
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        Self::from_pool(pool).await
+    }
+
+    /// A store on a pool the server made itself (its own options, TLS, timeouts);
+    /// migrates the database.
+    ///
+    /// Errors with [`Error::SchemaTooNew`](crate::Error::SchemaTooNew) if a newer
+    /// version of this library migrated the database.
+    pub async fn from_pool(pool: PgPool) -> Result<Self> {
+        migrations::migrate(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The schema version of the database.
+    pub async fn schema_version(&self) -> Result<u32> {
+        migrations::version(&mut *self.pool.acquire().await?).await
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Takes the account's lock for the rest of the transaction on `tx`: the decisions
+/// that span rows (several tables, or rows that may not exist yet) run under it.
+///
+/// An advisory lock rather than `SELECT … FOR UPDATE`: what such a decision reads is
+/// often no row at all (no challenge yet, a default limiter state that is not stored),
+/// and a row lock cannot keep another transaction from inserting the row it would have
+/// locked; SERIALIZABLE isolation would, but only with retries on every caller. The
+/// lock is transaction-scoped (`pg_advisory_xact_lock`), so it is released at commit or
+/// rollback, also when the call is dropped midway. Two accounts whose names hash alike
+/// only wait for each other. Each statement after the lock takes a fresh snapshot, so it
+/// sees everything that the previous holder committed.
+pub(super) async fn lock_account(tx: &mut PgConnection, account: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(ACCOUNT_LOCKS)
+        .bind(account)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl RpStore for PgStore {
+    async fn put_totp(&self, account: &str, record: &TotpRecord) -> Result<()> {
+        totp::put(&self.pool, account, record).await
+    }
+
+    async fn totp(&self, account: &str) -> Result<Option<TotpRecord>> {
+        totp::get(&self.pool, account).await
+    }
+
+    async fn advance_totp_step(&self, account: &str, step: u64) -> Result<bool> {
+        totp::advance(&self.pool, account, step).await
+    }
+
+    async fn delete_totp(&self, account: &str) -> Result<bool> {
+        totp::delete(&self.pool, account).await
+    }
+
+    async fn limiter(&self, account: &str, key: &LimiterKey) -> Result<LimiterState> {
+        throttle::get(&mut *self.pool.acquire().await?, account, key).await
+    }
+
+    async fn update_limiter(
+        &self,
+        account: &str,
+        key: &LimiterKey,
+        f: &mut (dyn FnMut(LimiterState) -> LimiterState + Send),
+    ) -> Result<()> {
+        throttle::update(&self.pool, account, key, f).await
+    }
+
+    async fn update_limiters(
+        &self,
+        account: &str,
+        keys: [&LimiterKey; 2],
+        f: &mut (dyn FnMut([LimiterState; 2]) -> [LimiterState; 2] + Send),
+    ) -> Result<()> {
+        throttle::update_pair(&self.pool, account, keys, f).await
+    }
+
+    async fn reset_limiter(&self, account: &str, key: &LimiterKey) -> Result<()> {
+        throttle::reset(&self.pool, account, key).await
+    }
+
+    async fn replace_backup_codes(&self, account: &str, codes: &[BackupCodeRecord]) -> Result<()> {
+        codes::replace(&self.pool, account, codes).await
+    }
+
+    async fn backup_code(&self, account: &str, id: &str) -> Result<Option<BackupCodeRecord>> {
+        codes::get(&self.pool, account, id).await
+    }
+
+    async fn consume_backup_code(
+        &self,
+        account: &str,
+        id: &str,
+        hash: &str,
+        now: u64,
+    ) -> Result<bool> {
+        codes::consume(&self.pool, account, id, hash, now).await
+    }
+
+    async fn backup_codes_remaining(&self, account: &str) -> Result<u32> {
+        codes::remaining(&self.pool, account).await
+    }
+
+    async fn insert_app_password(&self, account: &str, record: &AppPasswordRecord) -> Result<bool> {
+        app_passwords::insert(&self.pool, account, record).await
+    }
+
+    async fn app_password(&self, account: &str, id: &str) -> Result<Option<AppPasswordRecord>> {
+        app_passwords::get(&self.pool, account, id).await
+    }
+
+    async fn list_app_passwords(&self, account: &str) -> Result<Vec<AppPasswordInfo>> {
+        app_passwords::list(&self.pool, account).await
+    }
+
+    async fn touch_app_password(&self, account: &str, id: &str, now: u64) -> Result<()> {
+        app_passwords::touch(&self.pool, account, id, now).await
+    }
+
+    async fn revoke_app_password(&self, account: &str, id: &str, now: u64) -> Result<bool> {
+        app_passwords::revoke(&self.pool, account, id, now).await
+    }
+
+    async fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32> {
+        app_passwords::revoke_all(&self.pool, account, now).await
+    }
+
+    async fn delete_account(&self, account: &str) -> Result<()> {
+        accounts::delete_everything(&self.pool, account).await
+    }
+
+    async fn insert_enrollment(&self, record: &EnrollmentRecord) -> Result<()> {
+        enrollments::insert(&self.pool, record).await
+    }
+
+    async fn enrollment(&self, eid: &EnrollmentId) -> Result<Option<EnrollmentRecord>> {
+        enrollments::get(&self.pool, eid).await
+    }
+
+    async fn claim_enrollment(&self, eid: &EnrollmentId) -> Result<Option<ClaimedOffer>> {
+        enrollments::claim(&self.pool, eid).await
+    }
+
+    async fn set_enrollment_state(
+        &self,
+        eid: &EnrollmentId,
+        from: EnrollmentState,
+        to: EnrollmentState,
+        device_id: Option<&DeviceId>,
+    ) -> Result<bool> {
+        enrollments::set_state(&self.pool, eid, from, to, device_id).await
+    }
+
+    async fn insert_device(&self, record: &DeviceRecord) -> Result<()> {
+        devices::insert(&self.pool, record).await
+    }
+
+    async fn device(&self, device_id: &DeviceId) -> Result<Option<DeviceRecord>> {
+        devices::get(&self.pool, device_id).await
+    }
+
+    async fn devices(&self, account: &str) -> Result<Vec<DeviceRecord>> {
+        devices::of_account(&self.pool, account).await
+    }
+
+    async fn set_device_state(
+        &self,
+        device_id: &DeviceId,
+        from: DeviceState,
+        to: DeviceState,
+        now: u64,
+    ) -> Result<bool> {
+        devices::set_state(&self.pool, device_id, from, to, now).await
+    }
+
+    async fn insert_challenge(
+        &self,
+        record: &ChallengeRecord,
+        limits: &ChallengeLimits,
+        now: u64,
+    ) -> Result<ChallengeAdmission> {
+        challenges::insert(&self.pool, record, limits, now).await
+    }
+
+    async fn challenge_by_handle(&self, handle_hash: &[u8; 32]) -> Result<Option<ChallengeRecord>> {
+        challenges::by_handle(&self.pool, handle_hash).await
+    }
+
+    async fn resolve_challenge(
+        &self,
+        challenge_id: &ChallengeId,
+        from: ChallengeState,
+        to: ChallengeState,
+        now: u64,
+    ) -> Result<bool> {
+        challenges::resolve(&self.pool, challenge_id, from, to, now).await
+    }
+
+    async fn cancel_device_challenges(&self, device_id: &DeviceId, now: u64) -> Result<u32> {
+        challenges::cancel_device(&self.pool, device_id, now).await
+    }
+
+    async fn mute_pushes(&self, account: &str, until: u64) -> Result<()> {
+        accounts::mute(&self.pool, account, until).await
+    }
+
+    async fn pushes_muted_until(&self, account: &str) -> Result<Option<u64>> {
+        accounts::muted_until(&mut *self.pool.acquire().await?, account).await
+    }
+
+    async fn set_account_policy(&self, account: &str, policy: &AccountPolicy) -> Result<()> {
+        accounts::set_policy(&self.pool, account, policy).await
+    }
+
+    async fn account_policy(&self, account: &str) -> Result<Option<AccountPolicy>> {
+        accounts::policy(&self.pool, account).await
+    }
+}
