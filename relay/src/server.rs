@@ -222,12 +222,12 @@ fn start(
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     if let Some(listener) = state.store.wake_listener() {
-        // Ends with the stop signal, like the purge.
-        let _ = listener.spawn(
+        // Ends with the stop signal, like the purge (the handle is not needed).
+        drop(listener.spawn(
             state.waiters.clone(),
             state.metrics.db.clone(),
             stop_rx.clone(),
-        );
+        ));
     }
     let purger = purge::spawn(state.clone(), stop_rx);
     let waiters = state.waiters.clone();

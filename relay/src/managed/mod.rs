@@ -9,7 +9,8 @@
 //! and `/v1/managed/...` refuses them with 403 `not_managed`.
 //!
 //! The RP is the `assent-rp` library: one [`Rp`] per request over one
-//! [`assent_rp::SqliteStore`] file per relay ([`ManagedDb`]), accounts
+//! store per relay ([`ManagedDb`]: an SQLite file beside the relay's, or the relay's own
+//! PostgreSQL database), accounts
 //! namespaced as `<tenant id>/<account>`. It reaches the relay's own
 //! exchange through [`in_process_relay::InProcessRelay`], a [`assent_rp::RelayApi`]
 //! that calls the [`Exchange`] directly (no HTTP to itself), so every tenant
@@ -40,12 +41,19 @@ pub enum ManagedDb {
     File(PathBuf),
     /// In memory (a relay on `sqlite::memory:`; tests).
     Memory,
+    /// The relay's own PostgreSQL database (the RP's tables are `rp_*`), so
+    /// every instance shares the managed tenants' state.
+    Postgres(String),
 }
 
 impl ManagedDb {
     /// Beside the relay's database: `sqlite://dir/relay.db` gives
-    /// `dir/relay.managed.db`; an in-memory relay keeps it in memory.
+    /// `dir/relay.managed.db`; an in-memory relay keeps it in memory; a
+    /// PostgreSQL relay keeps it in the same database.
     pub fn beside(database_url: &str) -> Self {
+        if crate::store::is_postgres(database_url) {
+            return Self::Postgres(database_url.to_owned());
+        }
         let path = database_url
             .strip_prefix("sqlite://")
             .or_else(|| database_url.strip_prefix("sqlite:"))
@@ -62,6 +70,9 @@ impl ManagedDb {
         Self::File(path.with_file_name(format!("{stem}.managed.db")))
     }
 }
+
+/// Connections of the managed RP store's own pool on PostgreSQL.
+const MANAGED_CONNECTIONS: u32 = 8;
 
 /// The managed-mode RP state of this relay (shared by every managed tenant).
 pub struct Managed {
@@ -160,6 +171,13 @@ impl Managed {
                                 AppError::internal(format!("cannot open managed store: {e}"))
                             })?)
                         }
+                        ManagedDb::Postgres(url) => Arc::new(
+                            assent_rp::PgStore::connect(url, MANAGED_CONNECTIONS)
+                                .await
+                                .map_err(|e| {
+                                    AppError::internal(format!("cannot open managed store: {e}"))
+                                })?,
+                        ),
                         ManagedDb::Memory => {
                             Arc::new(assent_rp::SqliteStore::open_in_memory().await.map_err(
                                 |e| AppError::internal(format!("cannot open managed store: {e}")),
@@ -368,6 +386,10 @@ mod tests {
             ManagedDb::File("/var/lib/assent/relay.managed.db".into())
         );
         assert_eq!(ManagedDb::beside("sqlite::memory:"), ManagedDb::Memory);
+        assert_eq!(
+            ManagedDb::beside("postgres://relay@db.internal/assent"),
+            ManagedDb::Postgres("postgres://relay@db.internal/assent".into())
+        );
     }
 
     #[test]

@@ -71,19 +71,19 @@ impl WakeListener {
         self.health.started.store(true, Ordering::Release);
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
-            let mut first = true;
             while !*stop.borrow() {
                 match self.listen(&waiters, &metrics, &mut stop).await {
                     Ok(()) => return,
                     Err(err) => {
-                        self.health.set(false, &metrics);
-                        if !first {
+                        if self.health.up.load(Ordering::Acquire) {
+                            // A connection that was listening broke.
                             metrics.listener_reconnect();
+                            backoff = Duration::from_millis(100);
                         }
+                        self.health.set(false, &metrics);
                         tracing::warn!(error = %err, "wake-up listener disconnected; reconnecting");
                     }
                 }
-                first = false;
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     _ = stop.changed() => return,

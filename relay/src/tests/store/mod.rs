@@ -7,6 +7,7 @@
 
 mod contract;
 mod postgres;
+mod wake;
 
 use std::sync::Arc;
 use std::time::Duration;
