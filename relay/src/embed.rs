@@ -103,7 +103,8 @@ impl RelayBuilder {
         self
     }
 
-    /// The database at `url` (`sqlite://path`), made and migrated if needed.
+    /// The database at `url` (`sqlite://path` or `postgres://…`), made (SQLite) and
+    /// migrated if needed.
     pub fn database_url(mut self, url: impl Into<String>) -> Self {
         self.database = Database::Url(url.into());
         self
@@ -194,7 +195,7 @@ impl RelayBuilder {
                         .cache_ttl
                         .unwrap_or(Duration::from_millis(config.cache_ttl_ms)),
                 };
-                Arc::new(SqliteStore::open_with(url, options).await?)
+                crate::store::connect(url, options).await?
             }
         };
         let mut state = AppState::new(store, config);

@@ -6,6 +6,7 @@
 //! This crate is test code only (`publish = false`): it panics on setup failures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod backend;
 pub mod log_scan;
 pub mod real_relay;
 pub mod relay;

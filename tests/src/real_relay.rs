@@ -38,6 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::backend::{Backend, RelayDb};
 use crate::support::{context, FastHasher};
 use crate::world::rp_id;
 
@@ -104,11 +105,13 @@ pub struct RelayOptions {
     /// back (as a hostile operator would), whose edits a cache would hide
     /// for up to its lifetime. Otherwise the relay caches as in production.
     pub uncached: bool,
+    /// The database: a SQLite file (default) or a PostgreSQL database.
+    pub backend: Backend,
 }
 
 /// The real relay served over TLS on `127.0.0.1:<port>` through its embedding API
-/// (`assent_relay::Relay::builder()…start()`), on a SQLite file, with the test CA's
-/// certificate.
+/// (`assent_relay::Relay::builder()…start()`), on a SQLite file or a PostgreSQL
+/// database ([`Backend`]), with the test CA's certificate.
 pub struct RealRelay {
     /// `https://127.0.0.1:<port>`: the public origin the relay signs requests over.
     pub origin: RelayUrl,
@@ -118,9 +121,9 @@ pub struct RealRelay {
     pub ca: TestCa,
     /// The relay's (and the tests') clock.
     pub clock: TestClock,
-    /// The SQLite database file.
-    pub db_path: PathBuf,
-    /// The temporary directory holding the database and the CA files.
+    /// The relay's database.
+    pub database_url: String,
+    /// The temporary directory holding the CA files (and a SQLite database).
     pub dir: TempDir,
     running: Option<RunningRelay>,
     /// Scans the logs for the secrets registered so far when the relay goes.
@@ -135,22 +138,41 @@ impl std::fmt::Debug for RealRelay {
     }
 }
 
+impl RelayOptions {
+    /// The default options on `backend`.
+    pub fn on(backend: Backend) -> Self {
+        Self {
+            backend,
+            ..Self::default()
+        }
+    }
+}
+
 impl RealRelay {
     /// A relay with default options.
     pub async fn start() -> Self {
         Self::start_with(RelayOptions::default()).await
     }
 
+    /// A relay with default options on `backend`.
+    pub async fn start_on(backend: Backend) -> Self {
+        Self::start_with(RelayOptions {
+            backend,
+            ..RelayOptions::default()
+        })
+        .await
+    }
+
     /// A relay with `options`.
     pub async fn start_with(options: RelayOptions) -> Self {
         crate::log_scan::install();
         let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("relay.db");
+        let database_url = options.backend.new_database(dir.path()).await;
         let ca = TestCa::named("Assent e2e test CA").unwrap();
         ca.write_to(dir.path()).unwrap();
         let clock = TestClock::at(wall_now());
         let mut builder = Relay::builder()
-            .database_url(format!("sqlite://{}", db_path.display()))
+            .database_url(database_url.clone())
             .tls_files(dir.path().join("cert.pem"), dir.path().join("key.pem"))
             .clock(Arc::new(clock.clone()));
         if let Some(limit) = options.max_pending_per_device {
@@ -169,7 +191,7 @@ impl RealRelay {
             addr: running.addr(),
             ca,
             clock,
-            db_path,
+            database_url,
             dir,
             running: Some(running),
         }
@@ -194,7 +216,7 @@ impl RealRelay {
         let mut command = std::process::Command::new(binary("assent-relay"));
         command
             .arg("--database-url")
-            .arg(format!("sqlite://{}", self.db_path.display()))
+            .arg(&self.database_url)
             .arg("admin")
             .args(args)
             .stdin(std::process::Stdio::null());
@@ -210,12 +232,10 @@ impl RealRelay {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// A direct connection to the relay's database file: the relay's own disk, as an
+    /// A direct connection to the relay's database: the relay's own disk, as an
     /// attacker who owns the relay sees it.
-    pub fn db(&self) -> rusqlite::Connection {
-        let db = rusqlite::Connection::open(&self.db_path).unwrap();
-        db.busy_timeout(Duration::from_secs(5)).unwrap();
-        db
+    pub async fn db(&self) -> RelayDb {
+        RelayDb::connect(&self.database_url).await
     }
 
     /// An HTTPS client trusting the test CA (for raw requests).

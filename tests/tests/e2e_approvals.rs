@@ -8,6 +8,7 @@ use std::time::Duration;
 use assent_core::{Decision, Entry};
 use assent_protocol::ApprovalKind;
 use assent_rp::{ChallengeStatus, Error as RpError, PushPolicy};
+use assent_tests::backend::Backend;
 use assent_tests::real_relay::{RealPhone, RealRelay, Site};
 
 fn policy(allow_simple: bool) -> PushPolicy {
@@ -19,8 +20,8 @@ fn policy(allow_simple: bool) -> PushPolicy {
 
 /// make_offer → enroll_uri → complete_registration → activation → start_challenge →
 /// pending() → answer → poll_challenge = Approved → redeem once, for `kind`.
-async fn approve_once(kind: ApprovalKind) {
-    let relay = RealRelay::start().await;
+async fn approve_once(backend: Backend, kind: ApprovalKind) {
+    let relay = RealRelay::start_on(backend).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, policy(kind == ApprovalKind::Simple), 1).await;
     let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 2, "Alice's phone");
@@ -32,14 +33,14 @@ async fn approve_once(kind: ApprovalKind) {
     assert_eq!(started.device_name, "Alice's phone");
 
     // The relay holds the challenge sealed: no login context in its database.
-    let stored: String = relay
+    let stored = relay
         .db()
-        .query_row(
-            "SELECT challenge FROM challenges WHERE challenge_id = ?1",
-            [started.challenge_id.to_string()],
-            |r| r.get(0),
+        .await
+        .text(
+            "SELECT challenge FROM challenges WHERE challenge_id = $1",
+            &[started.challenge_id.to_string().into()],
         )
-        .unwrap();
+        .await;
     for clear in ["Firefox", "Bern", "203.0.113.7", "alice"] {
         assert!(!stored.contains(clear), "{clear} in the relay's database");
     }
@@ -84,24 +85,22 @@ async fn approve_once(kind: ApprovalKind) {
     assert!(polled.shown.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn number_approval_through_the_real_relay() {
-    approve_once(ApprovalKind::Number).await;
+async fn number_approval_through_the_real_relay(backend: Backend) {
+    approve_once(backend, ApprovalKind::Number).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn code_approval_through_the_real_relay() {
-    approve_once(ApprovalKind::Code).await;
+async fn code_approval_through_the_real_relay(backend: Backend) {
+    approve_once(backend, ApprovalKind::Code).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn simple_approval_through_the_real_relay_where_the_rp_allows_it() {
-    approve_once(ApprovalKind::Simple).await;
+async fn simple_approval_through_the_real_relay_where_the_rp_allows_it(backend: Backend) {
+    approve_once(backend, ApprovalKind::Simple).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeemable() {
-    let relay = RealRelay::start().await;
+async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeemable(
+    backend: Backend,
+) {
+    let relay = RealRelay::start_on(backend).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, policy(false), 3).await;
     let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 4, "Alice's phone");
@@ -160,3 +159,10 @@ async fn long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeem
     assert_eq!(status, ChallengeStatus::Approved);
     assert!(took < Duration::from_secs(5), "woken late: {took:?}");
 }
+
+assent_tests::on_both_backends!(
+    number_approval_through_the_real_relay,
+    code_approval_through_the_real_relay,
+    simple_approval_through_the_real_relay_where_the_rp_allows_it,
+    long_poll_wakes_the_rp_when_the_answer_arrives_and_denial_is_not_redeemable,
+);

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use assent_protocol::ApprovalKind;
 use assent_rp::{AccountPolicy, ActivationResult, ChallengeStatus, PushPolicy, RegistrationStatus};
+use assent_tests::backend::Backend;
 use assent_tests::real_relay::{binary, RealRelay, Site};
 
 /// Runs `assent phone --home <home> --ca <ca> <args>` off the runtime's threads.
@@ -31,9 +32,8 @@ async fn phone(home: &Path, ca: &Path, args: &[&str]) -> (bool, String, String) 
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
-    let relay = RealRelay::start().await;
+async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay(backend: Backend) {
+    let relay = RealRelay::start_on(backend).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, PushPolicy::default(), 1).await;
     let home_dir = tempfile::tempdir().unwrap();
@@ -53,14 +53,14 @@ async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
         .await
         .unwrap();
     assert!(!out.status.success(), "enrolled without trusting the CA");
-    let registered: Option<String> = relay
+    let registered = relay
         .db()
-        .query_row(
-            "SELECT registration FROM enrollments WHERE eid = ?1",
-            [offer.offer.eid.to_string()],
-            |r| r.get(0),
+        .await
+        .text_opt(
+            "SELECT registration FROM enrollments WHERE eid = $1",
+            &[offer.offer.eid.to_string().into()],
         )
-        .unwrap();
+        .await;
     assert!(registered.is_none(), "a registration got through");
 
     // Enroll: the CLI registers, then waits for the RP's answer, which the RP sends once
@@ -160,3 +160,5 @@ async fn the_phone_cli_enrolls_lists_and_approves_through_the_real_relay() {
     .await;
     assert!(!ok, "approved twice");
 }
+
+assent_tests::on_both_backends!(the_phone_cli_enrolls_lists_and_approves_through_the_real_relay,);

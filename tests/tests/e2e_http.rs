@@ -11,6 +11,7 @@ use assent_core::Decision;
 use assent_protocol::api::ErrorCode;
 use assent_protocol::{ApprovalKind, Challenge, ChallengeParams, ChannelKey, PushId, RelayUrl};
 use assent_rp::{ChallengeStatus, PushPolicy, RelayApi};
+use assent_tests::backend::Backend;
 use assent_tests::real_relay::{RealEnrolled, RealPhone, RealRelay, RelayOptions, Site, TestClock};
 use assent_tests::{context, rp_id};
 use rand_chacha::ChaCha20Rng;
@@ -34,9 +35,10 @@ async fn fetch(relay: &RealRelay, phone: &RealPhone, enrolled: &RealEnrolled) ->
     Challenge::from_json(reply.json()["challenges"][0].to_string().as_bytes()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_answer_again_returns_the_first_result_and_a_different_one_is_409() {
-    let (relay, _, mut site, phone, enrolled) = setup(RelayOptions::default()).await;
+async fn the_same_answer_again_returns_the_first_result_and_a_different_one_is_409(
+    backend: Backend,
+) {
+    let (relay, _, mut site, phone, enrolled) = setup(RelayOptions::on(backend)).await;
     let started = site.start("alice").await.unwrap();
     let challenge = fetch(&relay, &phone, &enrolled).await;
     let approve = phone.make_answer(
@@ -87,9 +89,8 @@ async fn the_same_answer_again_returns_the_first_result_and_a_different_one_is_4
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_after_expiry_is_refused_by_the_relay_and_the_rp_says_expired() {
-    let (relay, _, mut site, mut phone, enrolled) = setup(RelayOptions::default()).await;
+async fn an_answer_after_expiry_is_refused_by_the_relay_and_the_rp_says_expired(backend: Backend) {
+    let (relay, _, mut site, mut phone, enrolled) = setup(RelayOptions::on(backend)).await;
     let started = site.start("alice").await.unwrap();
     let view = phone.the_pending().await;
     let challenge = fetch(&relay, &phone, &enrolled).await;
@@ -134,9 +135,9 @@ async fn an_answer_after_expiry_is_refused_by_the_relay_and_the_rp_says_expired(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_relay_enforces_its_per_device_pending_limit_over_http() {
+async fn the_relay_enforces_its_per_device_pending_limit_over_http(backend: Backend) {
     let (relay, _, site, mut phone, enrolled) = setup(RelayOptions {
+        backend,
         max_pending_per_device: Some(3),
         ..RelayOptions::default()
     })
@@ -188,9 +189,8 @@ async fn the_relay_enforces_its_per_device_pending_limit_over_http() {
     assert!(polled.shown.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signed_requests_through_tls_clock_window_origin_and_keys() {
-    let (relay, key, mut site, phone, enrolled) = setup(RelayOptions::default()).await;
+async fn signed_requests_through_tls_clock_window_origin_and_keys(backend: Backend) {
+    let (relay, key, mut site, phone, enrolled) = setup(RelayOptions::on(backend)).await;
     site.start("alice").await.unwrap();
     let id = &enrolled.account_id;
     let now = relay.clock.now();
@@ -321,9 +321,8 @@ async fn signed_requests_through_tls_clock_window_origin_and_keys() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window() {
-    let relay = RealRelay::start().await;
+async fn a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window(backend: Backend) {
+    let relay = RealRelay::start_on(backend).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, PushPolicy::default(), 5).await;
     // The phone's own clock is 10 minutes slow; it learns the relay's time from replies.
@@ -346,3 +345,11 @@ async fn a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window
     );
     assert_eq!(phone.client.clock_status().relay_offset, 600);
 }
+
+assent_tests::on_both_backends!(
+    the_same_answer_again_returns_the_first_result_and_a_different_one_is_409,
+    an_answer_after_expiry_is_refused_by_the_relay_and_the_rp_says_expired,
+    the_relay_enforces_its_per_device_pending_limit_over_http,
+    signed_requests_through_tls_clock_window_origin_and_keys,
+    a_phone_whose_clock_is_ten_minutes_off_still_signs_in_the_relays_window,
+);

@@ -14,6 +14,7 @@ use assent_protocol::{
     TotpParams,
 };
 use assent_rp::{ChallengeStatus, PushPolicy};
+use assent_tests::backend::Backend;
 use assent_tests::real_relay::{RealPhone, RealRelay, Site};
 use assent_tests::rp_id;
 use rand_chacha::ChaCha20Rng;
@@ -75,9 +76,8 @@ fn enrollment_answer(
     .to_json()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing() {
-    let relay = RealRelay::start().await;
+async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing(backend: Backend) {
+    let relay = RealRelay::start_on(backend).await;
     let key_a = relay.tenant("a.example").await;
     let key_b = relay.tenant("b.example").await;
     let mut a = Site::new(&relay, &key_a, PushPolicy::default(), 1).await;
@@ -91,14 +91,14 @@ async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing
     let offer = a.offer("bob", ApprovalKind::Number).await;
     let pending_bob = phone.client.enroll_uri(&offer.uri).await.unwrap();
     let eid = offer.offer.eid;
-    let registration: String = relay
+    let registration = relay
         .db()
-        .query_row(
-            "SELECT registration FROM enrollments WHERE eid = ?1",
-            [eid.to_string()],
-            |r| r.get(0),
+        .await
+        .text(
+            "SELECT registration FROM enrollments WHERE eid = $1",
+            &[eid.to_string().into()],
         )
-        .unwrap();
+        .await;
     let registration = Registration::from_json(registration.as_bytes()).unwrap();
 
     let device = enrolled.device_id;
@@ -197,14 +197,14 @@ async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing
 
     // Nothing B did touched A: the device is there, its challenge is the only one, the
     // enrollment still completes, and the approval goes through.
-    let challenges: i64 = relay
+    let challenges = relay
         .db()
-        .query_row(
-            "SELECT COUNT(*) FROM challenges WHERE device_id = ?1",
-            [device.to_string()],
-            |r| r.get(0),
+        .await
+        .count(
+            "SELECT COUNT(*) FROM challenges WHERE device_id = $1",
+            &[device.to_string().into()],
         )
-        .unwrap();
+        .await;
     assert_eq!(challenges, 1, "B created a challenge for A's device");
     let view = phone.the_pending().await;
     phone
@@ -231,3 +231,7 @@ async fn another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing
     a.finish(&mut phone, "bob", ApprovalKind::Number, &offer, pending_bob)
         .await;
 }
+
+assent_tests::on_both_backends!(
+    another_tenant_gets_the_same_404_as_for_unknown_ids_and_changes_nothing,
+);

@@ -1,7 +1,7 @@
 //! A relay restart, even `kill -9`, loses no answered challenge and never lets one be
 //! answered twice (DESIGN.md, reliability). This drives the real `assent-relay` binary
-//! on a SQLite file: killed with SIGKILL while an RP long-poll is parked on it, then
-//! started again on the same database.
+//! on a SQLite file and on a PostgreSQL database: killed with SIGKILL while an RP
+//! long-poll is parked on it, then started again on the same database.
 //!
 //! TLS: when the binary has `--tls-cert`/`--tls-key`, it serves the test CA's
 //! certificate itself; otherwise (the binary speaks plain HTTP) a TLS-terminating proxy
@@ -16,6 +16,7 @@ use std::time::Duration;
 use assent_core::Decision;
 use assent_protocol::{ApprovalKind, Challenge, RelayUrl};
 use assent_rp::{ChallengeStatus, PushPolicy};
+use assent_tests::backend::Backend;
 use assent_tests::real_relay::{
     binary, https_client, signed_request, wall_now, RealPhone, RelayProcess, Site, TestCa,
     TestClock, TlsProxy, ALPN,
@@ -75,12 +76,11 @@ fn start(
     process
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
+async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let ca = TestCa::named("Assent restart test CA").unwrap();
     ca.write_to(dir.path()).unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("relay.db").display());
+    let database_url = backend.new_database(dir.path()).await;
 
     // ASSENT_TEST_RELAY_TLS=proxy forces the proxy even when the binary does TLS.
     let native = RelayProcess::help().contains("--tls-cert")
@@ -241,3 +241,5 @@ async fn kill_9_mid_flight_loses_no_answer_and_allows_no_second_one() {
     );
     assert!(phone.client.pending().await.unwrap().shown.is_empty());
 }
+
+assent_tests::on_both_backends!(kill_9_mid_flight_loses_no_answer_and_allows_no_second_one,);

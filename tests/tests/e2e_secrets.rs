@@ -10,14 +10,14 @@ use std::time::Duration;
 use assent_core::Decision;
 use assent_protocol::ApprovalKind;
 use assent_rp::{ChallengeStatus, PushPolicy, Verification};
+use assent_tests::backend::Backend;
 use assent_tests::log_scan;
 use assent_tests::real_relay::{RealPhone, RealRelay, Site};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-#[tokio::test]
-async fn no_secret_of_a_whole_login_life_reaches_the_logs() {
-    let relay = RealRelay::start().await;
+async fn no_secret_of_a_whole_login_life_reaches_the_logs(backend: Backend) {
+    let relay = RealRelay::start_on(backend).await;
     let key = relay.tenant("example.com").await;
     let mut site = Site::new(&relay, &key, PushPolicy::default(), 1).await;
     let mut phone = RealPhone::new(relay.ca.ca_pem(), relay.clock.clone(), 2, "Alice's phone");
@@ -99,3 +99,5 @@ async fn no_secret_of_a_whole_login_life_reaches_the_logs() {
     );
     log_scan::assert_clean();
 }
+
+assent_tests::on_both_backends!(no_secret_of_a_whole_login_life_reaches_the_logs,);

@@ -13,13 +13,15 @@ use assent_protocol::{
     Registration, Signer, SoftwareSigner,
 };
 use assent_rp::{ChallengeStatus, Error as RpError, PushPolicy, RegistrationStatus};
+use assent_tests::backend::{Arg, Backend};
 use assent_tests::real_relay::{RealPhone, RealRelay, RelayOptions, Site};
 use assent_tests::rp_id;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-async fn setup(seed: u64) -> (RealRelay, Site, RealPhone) {
+async fn setup(backend: Backend, seed: u64) -> (RealRelay, Site, RealPhone) {
     let relay = RealRelay::start_with(RelayOptions {
+        backend,
         uncached: true,
         ..RelayOptions::default()
     })
@@ -39,15 +41,16 @@ fn attacker() -> SoftwareSigner {
     SoftwareSigner::make(&mut ChaCha20Rng::seed_from_u64(666)).unwrap()
 }
 
-fn read(relay: &RealRelay, sql: &str, id: &str) -> String {
-    relay.db().query_row(sql, [id], |r| r.get(0)).unwrap()
+async fn read(relay: &RealRelay, sql: &str, id: &str) -> String {
+    relay.db().await.text(sql, &[id.into()]).await
 }
 
-fn write(relay: &RealRelay, sql: &str, value: &dyn rusqlite::ToSql, id: &str) {
+async fn write(relay: &RealRelay, sql: &str, value: impl Into<Arg>, id: &str) {
     let changed = relay
         .db()
-        .execute(sql, rusqlite::params![value, id])
-        .unwrap();
+        .await
+        .execute(sql, &[value.into(), id.into()])
+        .await;
     assert_eq!(changed, 1, "{sql}");
 }
 
@@ -65,9 +68,10 @@ fn flip_b64_char(json: &str, field: &str) -> String {
 
 type AlterRegistration = fn(&mut Registration);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_enrolled() {
-    let (relay, mut site, mut phone) = setup(10).await;
+async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_enrolled(
+    backend: Backend,
+) {
+    let (relay, mut site, mut phone) = setup(backend, 10).await;
     let cases: [(&str, AlterRegistration); 7] = [
         ("device_pub swapped, re-signed by the relay's key", |r| {
             let key = attacker();
@@ -99,15 +103,17 @@ async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_
         let offer = site.offer(&account, ApprovalKind::Number).await;
         let pending = phone.client.enroll_uri(&offer.uri).await.unwrap();
         let eid = offer.offer.eid.to_string();
-        let sql = "SELECT registration FROM enrollments WHERE eid = ?1";
-        let mut registration = Registration::from_json(read(&relay, sql, &eid).as_bytes()).unwrap();
+        let sql = "SELECT registration FROM enrollments WHERE eid = $1";
+        let mut registration =
+            Registration::from_json(read(&relay, sql, &eid).await.as_bytes()).unwrap();
         alter(&mut registration);
         write(
             &relay,
-            "UPDATE enrollments SET registration = ?1 WHERE eid = ?2",
+            "UPDATE enrollments SET registration = $1 WHERE eid = $2",
             &registration.to_json(),
             &eid,
-        );
+        )
+        .await;
         let got = site.complete(&offer.offer.eid).await;
         // A platform without its push token no longer even parses as a registration.
         let refused = match case {
@@ -146,44 +152,48 @@ async fn a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_
     let eid = offer.offer.eid.to_string();
     let stored = read(
         &relay,
-        "SELECT registration FROM enrollments WHERE eid = ?1",
+        "SELECT registration FROM enrollments WHERE eid = $1",
         &eid,
-    );
+    )
+    .await;
     write(
         &relay,
-        "UPDATE enrollments SET registration = ?1 WHERE eid = ?2",
+        "UPDATE enrollments SET registration = $1 WHERE eid = $2",
         &flip_b64_char(&stored, "wrapped"),
         &eid,
-    );
+    )
+    .await;
     assert!(site.complete(&offer.offer.eid).await.is_err());
     assert!(site.rp.devices("raw").await.unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_relay_swapping_the_registered_key_column_cannot_get_a_device_created() {
-    let (relay, mut site, mut phone) = setup(20).await;
+async fn the_relay_swapping_the_registered_key_column_cannot_get_a_device_created(
+    backend: Backend,
+) {
+    let (relay, mut site, mut phone) = setup(backend, 20).await;
     let offer = site.offer("alice", ApprovalKind::Number).await;
     let pending = phone.client.enroll_uri(&offer.uri).await.unwrap();
     let eid = offer.offer.eid.to_string();
     let key = attacker().public_key();
     write(
         &relay,
-        "UPDATE enrollments SET device_pub = ?1 WHERE eid = ?2",
+        "UPDATE enrollments SET device_pub = $1 WHERE eid = $2",
         &key.as_bytes().to_vec(),
         &eid,
-    );
+    )
+    .await;
     // The RP verifies the registration as sent (genuine) and seals its answer to the
     // genuine key; the relay's own record names another key, so no device is created
     // under the relay's key.
     let got = site.complete(&offer.offer.eid).await;
-    let devices: i64 = relay
+    let devices = relay
         .db()
-        .query_row(
-            "SELECT COUNT(*) FROM devices WHERE device_pub = ?1",
-            [key.as_bytes().to_vec()],
-            |r| r.get(0),
+        .await
+        .count(
+            "SELECT COUNT(*) FROM devices WHERE device_pub = $1",
+            &[key.as_bytes().to_vec().into()],
         )
-        .unwrap();
+        .await;
     assert_eq!(devices, 0, "a device with the relay's key: {got:?}");
     assert!(
         matches!(
@@ -216,15 +226,14 @@ async fn the_relay_swapping_the_registered_key_column_cannot_get_a_device_create
 
 type AlterChallenge = fn(&mut Challenge);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_challenge_altered_in_the_relay_database_is_refused_by_the_phone() {
-    let (relay, mut site, mut phone) = setup(30).await;
+async fn a_challenge_altered_in_the_relay_database_is_refused_by_the_phone(backend: Backend) {
+    let (relay, mut site, mut phone) = setup(backend, 30).await;
     site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     let started = site.start("alice").await.unwrap();
     let cid = started.challenge_id.to_string();
-    let sql = "SELECT challenge FROM challenges WHERE challenge_id = ?1";
-    let update = "UPDATE challenges SET challenge = ?1 WHERE challenge_id = ?2";
-    let genuine = read(&relay, sql, &cid);
+    let sql = "SELECT challenge FROM challenges WHERE challenge_id = $1";
+    let update = "UPDATE challenges SET challenge = $1 WHERE challenge_id = $2";
+    let genuine = read(&relay, sql, &cid).await;
 
     let cases: [(&str, AlterChallenge); 10] = [
         ("device_id", |c| c.device_id = DeviceId::from_bytes([7; 16])),
@@ -246,7 +255,7 @@ async fn a_challenge_altered_in_the_relay_database_is_refused_by_the_phone() {
     for (case, alter) in cases {
         let mut challenge = Challenge::from_json(genuine.as_bytes()).unwrap();
         alter(&mut challenge);
-        write(&relay, update, &challenge.to_json(), &cid);
+        write(&relay, update, &challenge.to_json(), &cid).await;
         let polled = phone.client.pending().await.unwrap();
         assert!(polled.shown.is_empty(), "{case}: shown");
         assert_eq!(polled.refused.len(), 1, "{case}");
@@ -261,22 +270,22 @@ async fn a_challenge_altered_in_the_relay_database_is_refused_by_the_phone() {
         }
     }
     // Raw bytes: one base64 character of the sealed body changed in the stored text.
-    write(&relay, update, &flip_b64_char(&genuine, "sealed"), &cid);
+    write(&relay, update, &flip_b64_char(&genuine, "sealed"), &cid).await;
     let polled = phone.client.pending().await.unwrap();
     assert!(polled.shown.is_empty());
     assert_eq!(polled.refused.len(), 1);
 
     // Nothing was answered meanwhile; the genuine challenge still opens and approves.
-    let answered: Option<String> = relay
+    let answered = relay
         .db()
-        .query_row(
-            "SELECT answer FROM challenges WHERE challenge_id = ?1",
-            [&cid],
-            |r| r.get(0),
+        .await
+        .text_opt(
+            "SELECT answer FROM challenges WHERE challenge_id = $1",
+            &[(&cid).into()],
         )
-        .unwrap();
+        .await;
     assert!(answered.is_none());
-    write(&relay, update, &genuine, &cid);
+    write(&relay, update, &genuine, &cid).await;
     let view = phone.the_pending().await;
     phone
         .client
@@ -303,9 +312,8 @@ struct AnswerCase {
     genuine: ChallengeStatus,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
-    let (relay, mut site, mut phone) = setup(40).await;
+async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp(backend: Backend) {
+    let (relay, mut site, mut phone) = setup(backend, 40).await;
     let cases = [
         AnswerCase {
             name: "deny turned into approve",
@@ -373,8 +381,8 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
             genuine: ChallengeStatus::Approved,
         },
     ];
-    let sql = "SELECT answer FROM challenges WHERE challenge_id = ?1";
-    let update = "UPDATE challenges SET answer = ?1 WHERE challenge_id = ?2";
+    let sql = "SELECT answer FROM challenges WHERE challenge_id = $1";
+    let update = "UPDATE challenges SET answer = $1 WHERE challenge_id = $2";
     for (i, case) in cases.into_iter().enumerate() {
         // A fresh account per case (the RP allows one pending challenge per account).
         let account = format!("user{i}");
@@ -395,10 +403,10 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
             .await
             .unwrap();
         let cid = started.challenge_id.to_string();
-        let genuine = read(&relay, sql, &cid);
+        let genuine = read(&relay, sql, &cid).await;
         let mut answer = Answer::from_json(genuine.as_bytes()).unwrap();
         (case.alter)(&mut answer, &display);
-        write(&relay, update, &answer.to_json(), &cid);
+        write(&relay, update, &answer.to_json(), &cid).await;
 
         let got = site
             .rp
@@ -416,7 +424,7 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
         );
         // The challenge stays open at the RP: the genuine answer, once the relay
         // serves it, resolves it as the phone meant.
-        write(&relay, update, &genuine, &cid);
+        write(&relay, update, &genuine, &cid).await;
         assert_eq!(
             site.rp
                 .poll_challenge(&started.handle, Duration::ZERO)
@@ -438,8 +446,8 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
         .await
         .unwrap();
     let cid = started.challenge_id.to_string();
-    let stored = read(&relay, sql, &cid);
-    write(&relay, update, &flip_b64_char(&stored, "signature"), &cid);
+    let stored = read(&relay, sql, &cid).await;
+    write(&relay, update, &flip_b64_char(&stored, "signature"), &cid).await;
     assert!(site
         .rp
         .poll_challenge(&started.handle, Duration::ZERO)
@@ -448,19 +456,19 @@ async fn an_answer_altered_in_the_relay_database_is_refused_by_the_rp() {
     assert!(site.rp.redeem(&started.handle).await.is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_key_swapped_in_the_relay_database_cannot_forge_an_approval() {
-    let (relay, mut site, mut phone) = setup(50).await;
+async fn a_device_key_swapped_in_the_relay_database_cannot_forge_an_approval(backend: Backend) {
+    let (relay, mut site, mut phone) = setup(backend, 50).await;
     let enrolled = site.enroll(&mut phone, "alice", ApprovalKind::Number).await;
     let started = site.start("alice").await.unwrap();
     let device = enrolled.device_id.to_string();
     let mallory = attacker();
     write(
         &relay,
-        "UPDATE devices SET device_pub = ?1 WHERE device_id = ?2",
+        "UPDATE devices SET device_pub = $1 WHERE device_id = $2",
         &mallory.public_key().as_bytes().to_vec(),
         &device,
-    );
+    )
+    .await;
     // The relay now accepts requests signed by its own key for the device: it fetches the
     // challenge and answers it, even with the right number (assume it learned it).
     let http = relay.http();
@@ -529,3 +537,11 @@ async fn a_device_key_swapped_in_the_relay_database_cannot_forge_an_approval() {
     let polled = phone.client.pending().await.unwrap();
     assert!(polled.shown.is_empty());
 }
+
+assent_tests::on_both_backends!(
+    a_registration_altered_in_the_relay_database_is_refused_and_nothing_is_enrolled,
+    the_relay_swapping_the_registered_key_column_cannot_get_a_device_created,
+    a_challenge_altered_in_the_relay_database_is_refused_by_the_phone,
+    an_answer_altered_in_the_relay_database_is_refused_by_the_rp,
+    a_device_key_swapped_in_the_relay_database_cannot_forge_an_approval,
+);
