@@ -483,6 +483,21 @@ impl RealPhone {
         seed: u64,
         name: &str,
     ) -> Self {
+        let device = DeviceInfo {
+            platform: Platform::Poll,
+            name: name.to_owned(),
+            push_token: String::new(),
+        };
+        Self::with_device(transport, clock, seed, device)
+    }
+
+    /// A phone that registers as `device` (platform, name, push token).
+    pub fn with_device(
+        transport: Arc<dyn RelayTransport>,
+        clock: TestClock,
+        seed: u64,
+        device: DeviceInfo,
+    ) -> Self {
         let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
         let env = VaultEnv::new(
             Arc::new(MemoryStorage::new()),
@@ -491,16 +506,7 @@ impl RealPhone {
         .with_clock(Arc::new(clock))
         .with_rng(ChaCha20Rng::seed_from_u64(seed));
         let vault = Vault::open_or_create(env).unwrap();
-        let client = PushClient::new(
-            vault,
-            transport,
-            keys.clone(),
-            DeviceInfo {
-                platform: Platform::Poll,
-                name: name.to_owned(),
-                push_token: String::new(),
-            },
-        );
+        let client = PushClient::new(vault, transport, keys.clone(), device);
         Self { client, keys }
     }
 
@@ -947,7 +953,35 @@ pub async fn signed_request(
     path: &str,
     body: &str,
 ) -> RawReply {
-    let url = format!("{}{}", origin.as_str(), path);
+    signed_request_to(
+        client,
+        origin.as_str(),
+        phone,
+        id,
+        origin,
+        timestamp,
+        method,
+        path,
+        body,
+    )
+    .await
+}
+
+/// [`signed_request`] sent to `base` (e.g. one instance behind a balancer) while signed
+/// for the relay's public `origin`.
+#[allow(clippy::too_many_arguments)]
+pub async fn signed_request_to(
+    client: &reqwest::Client,
+    base: &str,
+    phone: &RealPhone,
+    id: &AccountId,
+    origin: &RelayUrl,
+    timestamp: u64,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> RawReply {
+    let url = format!("{base}{path}");
     let mut request = client.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url);
     for (name, value) in phone.sign_request(id, origin, method, path, timestamp, body.as_bytes()) {
         request = request.header(name, value);
