@@ -107,6 +107,9 @@ pub struct RelayOptions {
     pub uncached: bool,
     /// The database: a SQLite file (default) or a PostgreSQL database.
     pub backend: Backend,
+    /// A database URL to use instead of a new database of `backend` (e.g. one on a
+    /// PostgreSQL server the test stops and starts).
+    pub database_url: Option<String>,
 }
 
 /// The real relay served over TLS on `127.0.0.1:<port>` through its embedding API
@@ -167,7 +170,10 @@ impl RealRelay {
     pub async fn start_with(options: RelayOptions) -> Self {
         crate::log_scan::install();
         let dir = tempfile::tempdir().unwrap();
-        let database_url = options.backend.new_database(dir.path()).await;
+        let database_url = match options.database_url {
+            Some(url) => url,
+            None => options.backend.new_database(dir.path()).await,
+        };
         let ca = TestCa::named("Assent e2e test CA").unwrap();
         ca.write_to(dir.path()).unwrap();
         let clock = TestClock::at(wall_now());
