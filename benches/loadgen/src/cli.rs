@@ -36,6 +36,21 @@ pub struct Args {
     /// `--relay-arg=--db-max-connections=4`.
     #[arg(long = "relay-arg", allow_hyphen_values = true)]
     pub relay_args: Vec<String>,
+    /// The started relays' database: a `postgres://` URL (migrated at start;
+    /// the load runs as a new tenant of its own) [default: a fresh SQLite
+    /// file].
+    #[arg(long, env = "ASSENT_LOADGEN_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Start a throwaway PostgreSQL server for the run (Debian's postgresql
+    /// binaries; initdb in a temporary directory, a free loopback port, fsync
+    /// off) and use it.
+    #[arg(long)]
+    pub postgres: bool,
+    /// Relay instances to start on the database (more than one needs
+    /// PostgreSQL). Lanes take them in turn, the RP of a lane on one instance
+    /// and its phone on the next.
+    #[arg(long, default_value_t = 1)]
+    pub instances: usize,
     /// Drive a relay that is already running at this address instead
     /// (needs --api-key; --origin defaults to https://ADDR).
     #[arg(long)]

@@ -93,13 +93,24 @@ fn delta(before: Option<u64>, after: Option<u64>) -> Option<u64> {
     Some(after?.saturating_sub(before?))
 }
 
-/// What a phase measured: the approvals, the CPU ticks of relay and
-/// generator, and (with push) the mocks' counts at the window's edges.
+/// CPU ticks used in a measured window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cpu {
+    /// All relay instances together.
+    pub relay: Option<u64>,
+    /// This process (the generator).
+    pub own: Option<u64>,
+    /// The PostgreSQL server's processes (when the relays use one).
+    pub database: Option<u64>,
+}
+
+/// What a phase measured: the approvals, the CPU ticks of relay, generator and
+/// database, and (with push) the mocks' counts at the window's edges.
 pub struct PhaseOut {
     /// The approvals.
     pub result: PhaseResult,
-    /// CPU ticks of the relay and of this process.
-    pub cpu: (Option<u64>, Option<u64>),
+    /// CPU ticks in the measured window.
+    pub cpu: Cpu,
     /// The relay's push counters at the start and the end of the window.
     pub pushes: Option<(push::RelayPush, push::RelayPush)>,
 }
@@ -127,27 +138,43 @@ where
         None => None,
     };
     let sampler = tokio::spawn({
-        let pid = target.pid.clone();
         let token = target.metrics_token.clone();
+        let sample = {
+            let pids = target.pids.clone();
+            let postgres = target.postgres;
+            move || {
+                let relay: Option<u64> = if pids.is_empty() {
+                    None
+                } else {
+                    pids.iter().map(|pid| relay::cpu_ticks(pid)).sum()
+                };
+                let database = if postgres {
+                    relay::postgres_cpu_ticks()
+                } else {
+                    None
+                };
+                (relay, relay::cpu_ticks("self"), database)
+            }
+        };
         async move {
             tokio::time::sleep_until(measure_from.into()).await;
-            let relay = pid.as_deref().and_then(relay::cpu_ticks);
-            let own = relay::cpu_ticks("self");
+            let before = sample();
             let pushes = match &mut metrics {
                 Some(conn) => push::scrape(conn, token.as_deref()).await,
                 None => None,
             };
             tokio::time::sleep(Duration::from_secs(duration)).await;
-            let relay_after = pid.as_deref().and_then(relay::cpu_ticks);
-            let own_after = relay::cpu_ticks("self");
+            let after = sample();
             let pushes_after = match &mut metrics {
                 Some(conn) => push::scrape(conn, token.as_deref()).await,
                 None => None,
             };
-            (
-                (delta(relay, relay_after), delta(own, own_after)),
-                pushes.zip(pushes_after),
-            )
+            let cpu = Cpu {
+                relay: delta(before.0, after.0),
+                own: delta(before.1, after.1),
+                database: delta(before.2, after.2),
+            };
+            (cpu, pushes.zip(pushes_after))
         }
     });
     let result = phase(window).await?;

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::flow::Ctx;
-use crate::phase::PhaseResult;
+use crate::phase::{Cpu, PhaseResult};
 use crate::push;
 
 fn ms(us: u64) -> f64 {
@@ -13,13 +13,7 @@ fn ms(us: u64) -> f64 {
 }
 
 /// Prints one phase's results; returns its approvals per second.
-pub fn report(
-    title: &str,
-    result: &PhaseResult,
-    duration: u64,
-    cpu: (Option<u64>, Option<u64>),
-    open: bool,
-) -> f64 {
+pub fn report(title: &str, result: &PhaseResult, duration: u64, cpu: Cpu, open: bool) -> f64 {
     let done = result.latency.count();
     let per_sec = done as f64 / duration as f64;
     println!("{title}");
@@ -56,9 +50,25 @@ pub fn report(
         })
     };
     println!(
-        "  CPU (cores busy, measured window): relay {}, loadgen {}",
-        cores(cpu.0),
-        cores(cpu.1)
+        "  CPU (cores busy, measured window): relay {}, loadgen {}{}",
+        cores(cpu.relay),
+        cores(cpu.own),
+        cpu.database
+            .map(|t| format!(", PostgreSQL {}", cores(Some(t))))
+            .unwrap_or_default()
+    );
+    // One tick is 10 ms of CPU.
+    let per_approval = |ticks: Option<u64>| {
+        ticks.filter(|_| done > 0).map_or("n/a".to_owned(), |t| {
+            format!("{:.0}", t as f64 * 10_000.0 / done as f64)
+        })
+    };
+    println!(
+        "  CPU per approval (µs): relay {}{}",
+        per_approval(cpu.relay),
+        cpu.database
+            .map(|t| format!(", PostgreSQL {}", per_approval(Some(t))))
+            .unwrap_or_default()
     );
     per_sec
 }

@@ -143,12 +143,15 @@ pub async fn run(args: Args) -> Result<(), Error> {
             );
         }
     }
-    if let Some((hwm, rss)) = target.pid.as_deref().and_then(relay::memory_kib) {
-        println!(
-            "relay memory: peak (VmHWM) {:.1} MiB, now (VmRSS) {:.1} MiB",
-            hwm as f64 / 1024.0,
-            rss as f64 / 1024.0
-        );
+    for (i, pid) in target.pids.iter().enumerate() {
+        if let Some((hwm, rss)) = relay::memory_kib(pid) {
+            println!(
+                "relay {} memory: peak (VmHWM) {:.1} MiB, now (VmRSS) {:.1} MiB",
+                i + 1,
+                hwm as f64 / 1024.0,
+                rss as f64 / 1024.0
+            );
+        }
     }
     Ok(())
 }
