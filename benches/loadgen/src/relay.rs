@@ -154,7 +154,7 @@ impl Fleet {
             None
         };
         let addrs = (0..instances.max(1))
-            .map(|_| Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?))
+            .map(|_| TcpListener::bind("127.0.0.1:0")?.local_addr())
             .collect::<Result<Vec<SocketAddr>, std::io::Error>>()?;
         let origin = format!("https://{}", addrs.first().ok_or("no instance")?);
         let mut fleet = Self {
