@@ -59,9 +59,9 @@ const ACCOUNT_LOCKS: i32 = 0x4153_5201;
 ///
 /// Its methods need a tokio runtime (sqlx's). Clones share the pool. The database user
 /// must be allowed to create tables in the default schema when the store first connects
-/// (the migrations). This crate builds sqlx without a TLS backend: a URL with
-/// `sslmode=require` is refused, so connect over a trusted network or a Unix socket
-/// (`postgres:///db?host=/run/postgresql`).
+/// (the migrations). TLS to the server is rustls (the workspace builds sqlx with
+/// `tls-rustls-ring-webpki`): `sslmode=verify-full&sslrootcert=/path/ca.pem` for a
+/// private CA; or connect over a Unix socket (`postgres:///db?host=/run/postgresql`).
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
