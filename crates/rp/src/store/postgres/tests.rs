@@ -13,6 +13,7 @@ use super::*;
 use crate::error::Error;
 use crate::store::suite::{challenge, code, enrollment, totp_record, LIMITS};
 use crate::store::Guess;
+use crate::store::RpStore as _;
 use crate::test_support::postgres_url;
 
 async fn versions_recorded(s: &PgStore) -> Vec<i32> {

@@ -8,6 +8,7 @@ use super::*;
 use crate::error::Error;
 use crate::store::records::BackupCodeRecord;
 use crate::store::Guess;
+use crate::store::RpStore as _;
 
 async fn raw_file(path: &Path) -> sqlx::SqliteConnection {
     SqliteConnectOptions::new()

@@ -12,6 +12,7 @@ use sqlx::Connection as _;
 use super::super::*;
 use crate::store::suite::{challenge, code, dev, device, eid, enrollment, totp_record, LIMITS};
 use crate::store::Guess;
+use crate::store::RpStore as _;
 use crate::test_support::postgres_url;
 
 /// Concurrent callers in each race, split over the two stores.
