@@ -5,10 +5,12 @@
 //! [`AppState::features`](crate::AppState) is `None` in a bare state (no
 //! tenant is managed, no webhook fires); [`Features::open`] builds them for
 //! the server. They hear of what the exchange stored through its [`Events`]
-//! trait, and never make it wait.
+//! trait: a webhook event is in the outbox before the request returns, and
+//! nothing makes the request wait for a delivery or managed mode's work.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -17,10 +19,10 @@ use crate::config::Config;
 use crate::exchange::{Events, Exchange};
 use crate::managed::{self, Managed, ManagedDb};
 use crate::settings::SettingsStore;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::webhook::{Destinations, HttpTransport, RetryPolicy, WebhookEvent, Webhooks};
 
-/// Settings, managed RP state and the webhook queue.
+/// Settings, managed RP state and the webhook outbox's dispatcher.
 pub struct Features {
     /// Per-tenant options.
     pub settings: Arc<dyn SettingsStore>,
@@ -40,11 +42,15 @@ impl std::fmt::Debug for Features {
 }
 
 impl Features {
-    /// For the server: settings in the relay's SQLite database (a pool of
-    /// their own on the same file), managed state beside it, webhooks over
-    /// HTTPS with the default retry policy. Starts the webhook worker on the
-    /// current runtime.
-    pub async fn open(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    /// For the server: settings in the relay's database (a pool of their own
+    /// on it), managed state beside it, webhooks through the outbox of `store`
+    /// (the relay's store) over HTTPS with the default retry policy. Starts
+    /// this instance's webhook dispatcher on the current runtime.
+    pub async fn open(
+        config: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let settings = crate::settings::open(&config.database_url).await?;
         let policy = RetryPolicy::default();
         let destinations = Destinations::with_networks(&config.webhook_allow_networks);
@@ -53,6 +59,7 @@ impl Features {
         let seed =
             crate::random::random_bytes::<32>().map_err(|e| StoreError::Internal(e.to_string()))?;
         let webhooks = Webhooks::spawn(
+            store,
             settings.clone(),
             Arc::new(transport),
             clock,
@@ -70,39 +77,43 @@ impl Features {
 }
 
 impl Features {
-    fn emit(&self, tenant_id: &str, event: WebhookEvent) {
-        self.webhooks.emit(tenant_id, event);
+    async fn emit(&self, tenant_id: &str, event: WebhookEvent) {
+        self.webhooks.emit(tenant_id, event).await;
     }
 }
 
+#[async_trait]
 impl Events for Features {
     /// (A managed tenant's login page takes the registration through
     /// `GET /v1/managed/enrollments/{eid}?wait=`, which wakes on it.)
-    fn registration_received(&self, tenant_id: &str, eid: &str) {
+    async fn registration_received(&self, tenant_id: &str, eid: &str) {
         self.emit(
             tenant_id,
             WebhookEvent::RegistrationReceived {
                 eid: eid.to_owned(),
             },
-        );
+        )
+        .await;
     }
 
-    fn answer_received(&self, tenant_id: &str, challenge_id: &str) {
+    async fn answer_received(&self, tenant_id: &str, challenge_id: &str) {
         self.emit(
             tenant_id,
             WebhookEvent::AnswerReceived {
                 challenge_id: challenge_id.to_owned(),
             },
-        );
+        )
+        .await;
     }
 
-    fn unenroll_requested(&self, exchange: &Exchange, tenant_id: &str, device_id: &str) {
+    async fn unenroll_requested(&self, exchange: &Exchange, tenant_id: &str, device_id: &str) {
         self.emit(
             tenant_id,
             WebhookEvent::UnenrollRequested {
                 device_id: device_id.to_owned(),
             },
-        );
+        )
+        .await;
         managed::on_unenroll(
             exchange,
             self.managed.clone(),

@@ -81,7 +81,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         state = state.with_push(Arc::new(providers));
     }
     // Managed mode and webhooks.
-    let features = crate::features::Features::open(&state.config, state.clock.clone()).await?;
+    let features =
+        crate::features::Features::open(&state.config, state.store.clone(), state.clock.clone())
+            .await?;
     let state = state.with_features(Arc::new(features));
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {

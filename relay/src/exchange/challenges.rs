@@ -357,7 +357,8 @@ impl Exchange {
                 self.metrics.challenge(ChallengeOutcome::Answered);
                 self.waiters.wake(&keys::challenge(&challenge_id));
                 self.events
-                    .answer_received(&device.tenant_id, &challenge_id);
+                    .answer_received(&device.tenant_id, &challenge_id)
+                    .await;
             }
             AnswerOutcome::AlreadyAnswered(first) => {
                 let first = Answer::from_json(first.as_bytes())

@@ -145,7 +145,8 @@ impl Exchange {
             .await?;
         if device.unenroll.is_none() {
             self.events
-                .unenroll_requested(self, &device.tenant_id, &device.device_id);
+                .unenroll_requested(self, &device.tenant_id, &device.device_id)
+                .await;
         }
         Ok(UnenrollRequested {
             status: UnenrollStatus::Requested,

@@ -311,7 +311,9 @@ impl Exchange {
         self.waiters.wake(&keys::registration(&eid));
         self.waiters
             .wake(&keys::tenant_registrations(&record.tenant_id));
-        self.events.registration_received(&record.tenant_id, &eid);
+        self.events
+            .registration_received(&record.tenant_id, &eid)
+            .await;
         Ok((registered, Stored::New))
     }
 

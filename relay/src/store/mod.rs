@@ -8,13 +8,15 @@
 //! database). Their schemas are the same migrations ([`migrations`]).
 //!
 //! The trait is split by record family ([`TenantStore`], [`EnrollmentStore`],
-//! [`DeviceStore`], [`ChallengeStore`]; bring the one you call into scope), and a
-//! backend implements each in a file of its own.
+//! [`DeviceStore`], [`ChallengeStore`], [`OutboxStore`] the webhook outbox; bring
+//! the one you call into scope), and a backend implements each in a file of its
+//! own.
 
 pub mod cache;
 pub mod db_metrics;
 mod families;
 pub mod migrations;
+mod outbox;
 pub mod postgres;
 mod records;
 mod rows;
@@ -22,6 +24,7 @@ mod sql_errors;
 pub mod sqlite;
 
 pub use families::{ChallengeStore, DeviceStore, EnrollmentStore, TenantStore};
+pub use outbox::{Claim, DbMillis, OutboxEvent, OutboxStore};
 pub use records::{
     Admission, AnswerOutcome, ApiKeyRecord, ChallengeRecord, ChallengeState, CreateOutcome,
     DeviceRecord, EnrollmentRecord, PurgeCounts, RemovalRecord, Tenant,
@@ -63,7 +66,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The relay's persistent state: every record family, plus what spans them.
 #[async_trait]
-pub trait Store: TenantStore + EnrollmentStore + DeviceStore + ChallengeStore + 'static {
+pub trait Store:
+    TenantStore + EnrollmentStore + DeviceStore + ChallengeStore + OutboxStore + 'static
+{
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
     /// Deletes enrollments and challenges whose expiry is before `before`.

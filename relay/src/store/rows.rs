@@ -8,8 +8,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row as _;
 
 use crate::store::{
-    ApiKeyRecord, ChallengeRecord, ChallengeState, DeviceRecord, EnrollmentRecord, RemovalRecord,
-    StoreResult, Tenant,
+    ApiKeyRecord, ChallengeRecord, ChallengeState, DeviceRecord, EnrollmentRecord, OutboxEvent,
+    RemovalRecord, StoreError, StoreResult, Tenant,
 };
 
 /// A result row of either backend, read by column name.
@@ -66,6 +66,9 @@ pub(crate) const CHALLENGE_COLUMNS: &str =
     created_at, expires_at, state, answer, answered_at";
 pub(crate) const REMOVAL_COLUMNS: &str =
     "device_id, tenant_id, device_pub, confirmation, removed_at, expires_at";
+
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "event_id, tenant_id, event_type, subject, created_at, attempts, next_attempt_at";
 
 pub(super) fn tenant_from_row(row: &impl Columns) -> StoreResult<Tenant> {
     Ok(Tenant {
@@ -138,5 +141,20 @@ pub(super) fn removal_from_row(row: &impl Columns) -> StoreResult<RemovalRecord>
         confirmation: row.text_opt("confirmation")?,
         removed_at: row.int("removed_at")?,
         expires_at: row.int("expires_at")?,
+    })
+}
+
+pub(super) fn outbox_event_from_row(row: &impl Columns) -> StoreResult<OutboxEvent> {
+    let attempts = row.int("attempts")?;
+    Ok(OutboxEvent {
+        event_id: row.text("event_id")?,
+        tenant_id: row.text("tenant_id")?,
+        event_type: row.text("event_type")?,
+        subject: row.text("subject")?,
+        created_at: row.int("created_at")?,
+        attempts: u32::try_from(attempts).map_err(|_| {
+            StoreError::Internal(format!("outbox attempts out of range: {attempts}"))
+        })?,
+        next_attempt_at: row.int("next_attempt_at")?,
     })
 }

@@ -17,4 +17,5 @@ mod push_e2e;
 mod shutdown;
 mod store;
 mod tls;
+mod webhook_outbox;
 mod webhooks;

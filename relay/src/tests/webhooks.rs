@@ -1,6 +1,7 @@
 //! Webhooks against a local HTTP receiver: signatures verify, 5xx is retried
 //! with backoff, delivery gives up after N attempts, bodies carry ids only,
 //! and the request that caused an event never waits for the delivery.
+//! Retries come due on the relay's (manual) clock, which the retry tests move.
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
@@ -90,6 +91,41 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "timed out: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// [`until`], moving the relay's clock a second every 50 ms so that retries
+/// come due (well inside an attempt's lease of 30 s, so no attempt in flight
+/// loses its claim).
+async fn until_advancing(app: &TestApp, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        app.clock.advance(1);
+    }
+}
+
+/// Events waiting in the app's outbox.
+async fn outbox_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_outbox")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap()
+}
+
+/// Waits (at most 10 s) until the outbox is empty.
+async fn until_outbox_empty(app: &TestApp) {
+    let start = Instant::now();
+    while outbox_rows(app).await > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "outbox not empty"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -192,7 +228,10 @@ async fn server_errors_are_retried_until_success() {
     let secret = set_webhook(&app, &key, &url).await;
     app.enroll(&key, 1).await;
     let stats = features.webhooks.stats();
-    until("delivered", || stats.delivered.load(Ordering::SeqCst) == 1).await;
+    until_advancing(&app, "delivered", || {
+        stats.delivered.load(Ordering::SeqCst) == 1
+    })
+    .await;
     assert_eq!(r.hits.load(Ordering::SeqCst), 3);
     let log = r.log.lock().unwrap().clone();
     // One event, the same id on every attempt, each attempt signed.
@@ -202,6 +241,42 @@ async fn server_errors_are_retried_until_success() {
     assert!(log
         .iter()
         .all(|e| verify(&secret, &e.signature, &e.body, T0, 300)));
+    assert_eq!(stats.failed.load(Ordering::SeqCst), 0);
+    // Delivered: gone from the outbox.
+    until_outbox_empty(&app).await;
+}
+
+#[tokio::test]
+async fn a_removed_webhook_drops_the_events_still_waiting() {
+    let (app, features) = featured(fast_retries(50)).await;
+    let (_, key) = app.tenant("rp.example").await;
+    let (url, r) = receiver(vec![500], Duration::ZERO).await;
+    set_webhook(&app, &key, &url).await;
+    app.enroll(&key, 1).await;
+    // Stored before the registration's reply, then retried.
+    assert_eq!(outbox_rows(&app).await, 1);
+    until_advancing(&app, "retried", || r.hits.load(Ordering::SeqCst) >= 2).await;
+    let reply = app
+        .send(request(Method::DELETE, "/v1/rp/webhook", Some(&key), None))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let stats = features.webhooks.stats();
+    until_advancing(&app, "dropped", || {
+        stats.dropped.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    until_outbox_empty(&app).await;
+    let hits = r.hits.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        app.clock.advance(1);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(
+        r.hits.load(Ordering::SeqCst),
+        hits,
+        "no attempt after the removal"
+    );
+    assert_eq!(stats.delivered.load(Ordering::SeqCst), 0);
     assert_eq!(stats.failed.load(Ordering::SeqCst), 0);
 }
 
@@ -213,7 +288,10 @@ async fn delivery_gives_up_after_n_attempts() {
     set_webhook(&app, &key, &url).await;
     app.enroll(&key, 1).await;
     let stats = features.webhooks.stats();
-    until("given up", || stats.failed.load(Ordering::SeqCst) == 1).await;
+    until_advancing(&app, "given up", || {
+        stats.failed.load(Ordering::SeqCst) == 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(r.hits.load(Ordering::SeqCst), 3, "exactly N attempts");
     assert_eq!(stats.delivered.load(Ordering::SeqCst), 0);

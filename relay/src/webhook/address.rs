@@ -216,7 +216,7 @@ mod tests {
     async fn deliveries_to_a_name_for_an_internal_address_never_connect() {
         use std::time::Duration;
 
-        use crate::webhook::dispatch::{HttpTransport, WebhookTransport as _};
+        use crate::webhook::transport::{HttpTransport, WebhookTransport as _};
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

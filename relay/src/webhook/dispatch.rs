@@ -1,162 +1,69 @@
-//! Delivering webhooks in the background: a bounded queue that request
-//! handlers push to without waiting ([`Webhooks::emit`]), and a worker that
-//! looks up the tenant's webhook and delivers each event with retries.
+//! Delivering webhooks through the outbox table ([`OutboxStore`]).
 //!
-//! Retries: a 2xx ends the delivery; a network error, a timeout, 408, 429 or
-//! a 5xx is retried after an exponential backoff (`base · 2^(n-1)`, capped),
-//! of which the second half is random ("equal jitter", from the injected
-//! RNG), up to [`RetryPolicy::max_attempts`] attempts in all; any other
-//! status gives up at once. Each attempt is signed afresh with the current
-//! time (injected clock), so a receiver's timestamp tolerance holds for
-//! late retries; the event id stays the same.
+//! [`Webhooks::emit`] writes the event to the outbox and returns once it is
+//! stored, so an event outlives the process that saw it happen. Each relay
+//! instance runs one dispatcher task: it claims due events with a lease
+//! (woken at once by its own instance's emits, and reading the outbox every
+//! [`RetryPolicy::poll`] for the events of other instances, retries that came
+//! due and events a stopped instance left), delivers each with the
+//! [`WebhookTransport`], and then deletes it (delivered, or given up) or
+//! reschedules it (`attempts` + 1, `next_attempt_at` after the backoff, the
+//! lease cleared). The claim is exclusive across instances while its lease
+//! lasts ([`crate::store::OutboxStore::claim_events`]), so one event is in
+//! flight on one instance at a time.
+//!
+//! Each attempt reads the tenant's webhook afresh: a rotated secret signs the
+//! next attempt, a removed webhook drops the tenant's events. Each attempt is
+//! signed with the current time (injected clock), so a receiver's timestamp
+//! tolerance holds for late retries; the event id and the body stay the same.
+//!
+//! At least once, not exactly once: an instance that stops after the
+//! receiver's 2xx but before the delete leaves the event to be delivered again
+//! when its lease ends, with the same id.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use rand_core::RngCore;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::Notify;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::sign::{sign, ID_HEADER, SIGNATURE_HEADER};
-use super::{check_url, payload, Destinations, WebhookEvent};
+use super::{check_url, payload, Destinations, RetryPolicy, WebhookEvent, WebhookTransport};
 use crate::clock::Clock;
 use crate::settings::SettingsStore;
-
-/// How hard to try.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (at least 1).
-    pub max_attempts: u32,
-    /// Backoff before the second attempt (before jitter).
-    pub base: Duration,
-    /// Longest backoff.
-    pub cap: Duration,
-    /// Per-attempt timeout of the HTTP request.
-    pub timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 8 attempts over about 10 minutes: 5 s, 10 s, 20 s … capped at 5 min.
-    fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            base: Duration::from_secs(5),
-            cap: Duration::from_secs(300),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after failed attempt `attempt` (1-based): half of
-    /// `min(cap, base · 2^(attempt-1))` plus a random part of the other half.
-    pub fn backoff(&self, attempt: u32, rng: &mut dyn RngCore) -> Duration {
-        let shift = attempt.saturating_sub(1).min(30);
-        let full = self.base.saturating_mul(1u32 << shift).min(self.cap);
-        let half = full / 2;
-        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let jitter = if nanos == 0 {
-            0
-        } else {
-            rng.next_u64() % nanos.saturating_add(1)
-        };
-        half + Duration::from_nanos(jitter)
-    }
-}
-
-/// Sends one webhook request; the HTTP status, or why there is none (no
-/// secret in it).
-#[async_trait]
-pub trait WebhookTransport: Send + Sync + 'static {
-    /// POSTs `body` with `headers` to `url`.
-    async fn post(
-        &self,
-        url: &str,
-        headers: &[(&'static str, String)],
-        body: Vec<u8>,
-    ) -> Result<u16, String>;
-}
-
-/// The real transport: reqwest over rustls, no redirects, a timeout, only to
-/// addresses `destinations` allow, and `https://` only unless loopback `http://` is
-/// allowed (tests).
-#[derive(Debug, Clone)]
-pub struct HttpTransport {
-    client: reqwest::Client,
-}
-
-impl HttpTransport {
-    /// A client with `timeout` per request.
-    pub fn new(timeout: Duration, destinations: Destinations) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(!destinations.allow_loopback)
-            .dns_resolver(std::sync::Arc::new(super::address::PublicResolver {
-                destinations,
-            }))
-            .user_agent(concat!("assent-relay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
-        Ok(Self { client })
-    }
-}
-
-#[async_trait]
-impl WebhookTransport for HttpTransport {
-    async fn post(
-        &self,
-        url: &str,
-        headers: &[(&'static str, String)],
-        body: Vec<u8>,
-    ) -> Result<u16, String> {
-        let mut request = self
-            .client
-            .post(url)
-            .header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, value);
-        }
-        match request.body(body).send().await {
-            Ok(response) => Ok(response.status().as_u16()),
-            // Without the URL: only the kind of failure.
-            Err(e) if e.is_timeout() => Err("timeout".into()),
-            Err(e) if e.is_connect() => Err("connection failed".into()),
-            Err(_) => Err("request failed".into()),
-        }
-    }
-}
+use crate::store::{db_time, Claim, DbMillis, OutboxEvent, Store};
 
 /// Delivery counters (for tests and logs).
 #[derive(Debug, Default)]
 pub struct WebhookStats {
     /// Events delivered (a 2xx).
     pub delivered: AtomicU64,
-    /// Events given up on.
+    /// Events given up on (attempts used up, a refused status or URL).
     pub failed: AtomicU64,
-    /// Events dropped because the queue was full.
+    /// Events not delivered for want of a webhook (the tenant removed it
+    /// before delivery), or that could not be stored.
     pub dropped: AtomicU64,
     /// HTTP attempts made.
     pub attempts: AtomicU64,
 }
 
-struct Job {
-    tenant_id: String,
-    event: WebhookEvent,
-}
-
-/// Most deliveries in flight at once.
+/// Most deliveries in flight at once on one instance (and most events one
+/// claim takes).
 const CONCURRENCY: usize = 32;
-/// Events waiting for the worker.
-const QUEUE: usize = 4096;
 
-/// The handle request handlers emit events through. Cheap to clone.
+/// The handle request handlers emit events through. Cheap to clone; the
+/// dispatcher stops when the last clone is dropped.
 #[derive(Clone)]
 pub struct Webhooks {
-    tx: mpsc::Sender<Job>,
+    store: Arc<dyn Store>,
+    settings: Arc<dyn SettingsStore>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
     stats: Arc<WebhookStats>,
     destinations: Destinations,
+    _dispatcher: Arc<AbortOnDrop>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -167,7 +74,18 @@ impl std::fmt::Debug for Webhooks {
     }
 }
 
-struct Worker {
+/// Ends the dispatcher (and the deliveries it has in flight) when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One instance's dispatcher.
+struct Dispatcher {
+    store: Arc<dyn Store>,
     settings: Arc<dyn SettingsStore>,
     transport: Arc<dyn WebhookTransport>,
     clock: Arc<dyn Clock>,
@@ -175,13 +93,30 @@ struct Worker {
     policy: RetryPolicy,
     stats: Arc<WebhookStats>,
     destinations: Destinations,
+    wake: Arc<Notify>,
+}
+
+/// What becomes of a claimed event after its attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    /// Delivered: delete it.
+    Delivered,
+    /// Failed, worth another attempt at this time (Unix ms).
+    Retry(DbMillis),
+    /// Will not be delivered: delete it.
+    GiveUp,
+    /// The tenant has no webhook any more: delete it.
+    Drop,
 }
 
 impl Webhooks {
-    /// Starts the worker on the current tokio runtime. `rng` draws the
-    /// jitter (a ChaCha20 seeded from the OS in production, a seeded one in
-    /// tests); `clock` stamps signatures.
+    /// Starts this instance's dispatcher on the current tokio runtime, over
+    /// the outbox of `store` and the webhooks of `settings` (the same
+    /// database). `rng` draws the jitter (a ChaCha20 seeded from the OS in
+    /// production, a seeded one in tests); `clock` schedules the attempts and
+    /// stamps signatures.
     pub fn spawn(
+        store: Arc<dyn Store>,
         settings: Arc<dyn SettingsStore>,
         transport: Arc<dyn WebhookTransport>,
         clock: Arc<dyn Clock>,
@@ -189,43 +124,84 @@ impl Webhooks {
         policy: RetryPolicy,
         destinations: Destinations,
     ) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(WebhookStats::default());
-        let worker = Arc::new(Worker {
-            settings,
+        let wake = Arc::new(Notify::new());
+        let dispatcher = Arc::new(Dispatcher {
+            store: store.clone(),
+            settings: settings.clone(),
             transport,
-            clock,
+            clock: clock.clone(),
             rng: Mutex::new(rng),
             policy: RetryPolicy {
                 max_attempts: policy.max_attempts.max(1),
+                poll: policy.poll.max(Duration::from_millis(1)),
                 ..policy
             },
             stats: stats.clone(),
             destinations: destinations.clone(),
+            wake: wake.clone(),
         });
-        tokio::spawn(run(worker, rx));
+        let task = tokio::spawn(run(dispatcher));
         Self {
-            tx,
+            store,
+            settings,
+            clock,
+            wake,
             stats,
             destinations,
+            _dispatcher: Arc::new(AbortOnDrop(task)),
         }
     }
 
-    /// Queues `event` for the tenant's webhook, if it has one. Never waits:
-    /// when the queue is full the event is dropped (and counted).
-    pub fn emit(&self, tenant_id: &str, event: WebhookEvent) {
+    /// Stores `event` in the outbox for the tenant's webhook, if it has one,
+    /// and wakes this instance's dispatcher; returns once the event is stored
+    /// (never waits for its delivery). The write runs in a task of its own,
+    /// so a request cancelled meanwhile (its client went away) cannot cut it
+    /// short. An event that cannot be stored is logged and counted as
+    /// dropped: the change that caused it is already committed, and failing
+    /// the request would not bring the event back (a repeated answer or
+    /// registration emits nothing).
+    pub async fn emit(&self, tenant_id: &str, event: WebhookEvent) {
         let kind = event.kind();
-        let job = Job {
-            tenant_id: tenant_id.to_owned(),
-            event,
+        let (store, settings) = (self.store.clone(), self.settings.clone());
+        let (clock, wake) = (self.clock.clone(), self.wake.clone());
+        let tenant_id = tenant_id.to_owned();
+        let stored = tokio::spawn(async move {
+            match settings.settings(&tenant_id).await {
+                Ok(s) if s.webhook.is_none() => return Ok(()),
+                Ok(_) => {}
+                // Stored anyway: the dispatcher reads the settings again.
+                Err(e) => tracing::warn!(error = %e, event = kind, "webhook settings unreadable"),
+            }
+            let event_id = crate::random::random_id().map_err(|e| e.to_string())?;
+            let now = clock.now();
+            let record = OutboxEvent {
+                event_id,
+                tenant_id,
+                event_type: kind.to_owned(),
+                subject: event.subject().to_owned(),
+                created_at: db_time(now),
+                attempts: 0,
+                next_attempt_at: millis(now),
+            };
+            store
+                .enqueue_event(&record)
+                .await
+                .map_err(|e| e.to_string())?;
+            wake.notify_one();
+            Ok::<(), String>(())
+        })
+        .await;
+        let failure = match stored {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(e) => e.to_string(),
         };
-        if self.tx.try_send(job).is_err() {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(event = kind, "webhook queue full or closed: event dropped");
-        }
+        self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(error = %failure, event = kind, "webhook event not stored: dropped");
     }
 
-    /// Delivery counters.
+    /// Delivery counters of this instance.
     #[cfg(test)]
     pub fn stats(&self) -> &WebhookStats {
         &self.stats
@@ -237,110 +213,169 @@ impl Webhooks {
     }
 }
 
-async fn run(worker: Arc<Worker>, mut rx: mpsc::Receiver<Job>) {
-    let slots = Arc::new(Semaphore::new(CONCURRENCY));
-    while let Some(job) = rx.recv().await {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let worker = worker.clone();
-        tokio::spawn(async move {
-            worker.deliver(job).await;
-            drop(permit);
-        });
+/// Unix seconds of the relay's clock in the outbox's milliseconds.
+fn millis(secs: u64) -> DbMillis {
+    db_time(secs).saturating_mul(1000)
+}
+
+fn duration_ms(d: Duration) -> DbMillis {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The dispatcher's loop: claim as many due events as there are free
+/// delivery slots, deliver each in a task of its own; then wait for a local
+/// emit, the poll interval, or (when every slot was used, so more may be due)
+/// a free slot.
+async fn run(dispatcher: Arc<Dispatcher>) {
+    let mut deliveries = JoinSet::new();
+    loop {
+        while deliveries.try_join_next().is_some() {}
+        let free = CONCURRENCY.saturating_sub(deliveries.len());
+        let mut busy = free == 0;
+        if free > 0 {
+            let claimed = dispatcher.claim(free).await;
+            busy = claimed.len() == free;
+            for (event, token) in claimed {
+                let dispatcher = dispatcher.clone();
+                deliveries.spawn(async move { dispatcher.deliver(event, &token).await });
+            }
+        }
+        tokio::select! {
+            () = dispatcher.wake.notified() => {}
+            () = tokio::time::sleep(dispatcher.policy.poll) => {}
+            Some(_) = deliveries.join_next(), if busy => {}
+        }
     }
 }
 
-impl Worker {
-    async fn deliver(&self, job: Job) {
-        let kind = job.event.kind();
-        let hook = match self.settings.settings(&job.tenant_id).await {
+impl Dispatcher {
+    /// Claims up to `limit` due events under a new token.
+    async fn claim(&self, limit: usize) -> Vec<(OutboxEvent, Arc<str>)> {
+        let token: Arc<str> = match crate::random::random_id() {
+            Ok(token) => token.into(),
+            Err(e) => {
+                tracing::error!(error = %e, "webhook claim token");
+                return Vec::new();
+            }
+        };
+        let now = millis(self.clock.now());
+        let claim = Claim {
+            token: &token,
+            now,
+            until: now.saturating_add(duration_ms(self.policy.lease())),
+        };
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        match self.store.claim_events(claim, limit).await {
+            Ok(events) => events
+                .into_iter()
+                .map(|event| (event, token.clone()))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook outbox unreadable");
+                Vec::new()
+            }
+        }
+    }
+
+    /// One attempt at a claimed event, and what becomes of it.
+    async fn deliver(&self, event: OutboxEvent, token: &str) {
+        let settle = self.attempt(&event).await;
+        self.settle(&event, token, settle).await;
+    }
+
+    async fn attempt(&self, event: &OutboxEvent) -> Option<Settle> {
+        let kind = event.event_type.as_str();
+        let tenant = event.tenant_id.as_str();
+        let hook = match self.settings.settings(tenant).await {
             Ok(settings) => settings.webhook,
             Err(e) => {
-                tracing::warn!(error = %e, event = kind, "webhook settings unreadable: event dropped");
-                None
+                // Left claimed: tried again when the lease ends.
+                tracing::warn!(error = %e, event = kind, "webhook settings unreadable");
+                return None;
             }
         };
         let Some(hook) = hook else {
-            return;
+            return Some(Settle::Drop);
         };
         if check_url(&hook.url, &self.destinations).is_err() {
-            tracing::warn!(tenant = %job.tenant_id, event = kind, "webhook URL refused: event dropped");
-            self.stats.failed.fetch_add(1, Ordering::Relaxed);
-            return;
+            tracing::warn!(%tenant, event = kind, "webhook URL refused: event given up");
+            return Some(Settle::GiveUp);
         }
-        let event_id = match crate::random::random_id() {
-            Ok(id) => id,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook event id: event dropped");
-                return;
-            }
+        let Some(parsed) = WebhookEvent::from_stored(kind, &event.subject) else {
+            tracing::warn!(%tenant, event = kind, "unknown webhook event type: given up");
+            return Some(Settle::GiveUp);
         };
-        let body = payload(&event_id, &job.event, self.clock.now());
-        for attempt in 1..=self.policy.max_attempts {
-            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            let headers = [
-                (ID_HEADER, event_id.clone()),
-                (
-                    SIGNATURE_HEADER,
-                    sign(&hook.secret, self.clock.now(), &body),
-                ),
-            ];
-            let result = self.transport.post(&hook.url, &headers, body.clone()).await;
-            let retry = match &result {
-                Ok(status) if (200..300).contains(status) => {
-                    self.stats.delivered.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(tenant = %job.tenant_id, event = kind, attempt, "webhook delivered");
-                    return;
-                }
-                Ok(status) => *status == 408 || *status == 429 || *status >= 500,
-                Err(_) => true,
-            };
-            if !retry || attempt == self.policy.max_attempts {
-                self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(
-                    tenant = %job.tenant_id,
-                    event = kind,
-                    attempt,
-                    outcome = ?result,
-                    "webhook delivery given up"
-                );
-                return;
-            }
-            let wait = match self.rng.lock() {
-                Ok(mut rng) => self.policy.backoff(attempt, rng.as_mut()),
-                Err(_) => self.policy.base,
-            };
-            tracing::debug!(tenant = %job.tenant_id, event = kind, attempt, outcome = ?result, ?wait, "webhook retry");
-            tokio::time::sleep(wait).await;
+        let created_at = u64::try_from(event.created_at).unwrap_or(0);
+        let body = payload(&event.event_id, &parsed, created_at);
+        let headers = [
+            (ID_HEADER, event.event_id.clone()),
+            (
+                SIGNATURE_HEADER,
+                sign(&hook.secret, self.clock.now(), &body),
+            ),
+        ];
+        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+        let sent = tokio::time::timeout(
+            self.policy.timeout,
+            self.transport.post(&hook.url, &headers, body),
+        )
+        .await;
+        let result = sent.unwrap_or_else(|_| Err("timeout".into()));
+        let attempt = event.attempts.saturating_add(1);
+        if matches!(result, Ok(status) if (200..300).contains(&status)) {
+            tracing::debug!(%tenant, event = kind, attempt, "webhook delivered");
+            return Some(Settle::Delivered);
         }
+        if !RetryPolicy::retries(&result) || attempt >= self.policy.max_attempts {
+            tracing::warn!(%tenant, event = kind, attempt, outcome = ?result, "webhook delivery given up");
+            return Some(Settle::GiveUp);
+        }
+        let wait = match self.rng.lock() {
+            Ok(mut rng) => self.policy.backoff(attempt, rng.as_mut()),
+            Err(_) => self.policy.base,
+        };
+        tracing::debug!(%tenant, event = kind, attempt, outcome = ?result, ?wait, "webhook retry");
+        let at = millis(self.clock.now()).saturating_add(duration_ms(wait));
+        Some(Settle::Retry(at))
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand_chacha::rand_core::SeedableRng;
-
-    #[test]
-    fn backoff_doubles_is_capped_and_jittered_within_bounds() {
-        let policy = RetryPolicy {
-            max_attempts: 8,
-            base: Duration::from_secs(4),
-            cap: Duration::from_secs(30),
-            timeout: Duration::from_secs(1),
+    /// Records what became of the event in the outbox (if this claim still
+    /// holds it) and counts it. Should the store fail, the lease runs out and
+    /// the event is claimed again: at least once.
+    async fn settle(&self, event: &OutboxEvent, token: &str, settle: Option<Settle>) {
+        let Some(settle) = settle else {
+            return;
         };
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-        for (attempt, full) in [(1, 4), (2, 8), (3, 16), (4, 30), (9, 30), (200, 30)] {
-            let full = Duration::from_secs(full);
-            for _ in 0..50 {
-                let d = policy.backoff(attempt, &mut rng);
-                assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        let id = event.event_id.as_str();
+        let done = match settle {
+            Settle::Delivered => {
+                self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                self.store.complete_event(id, token).await
             }
+            Settle::Retry(at) => self.store.reschedule_event(id, token, at).await,
+            Settle::GiveUp | Settle::Drop => self.store.give_up_event(id, token).await,
+        };
+        match done {
+            Ok(true) => match settle {
+                Settle::GiveUp => {
+                    self.stats.failed.fetch_add(1, Ordering::Relaxed);
+                }
+                Settle::Drop => {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                Settle::Delivered | Settle::Retry(_) => {}
+            },
+            Ok(false) => tracing::warn!(
+                event = event.event_type.as_str(),
+                outcome = ?settle,
+                "webhook claim lost to another after its lease ended"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                event = event.event_type.as_str(),
+                outcome = ?settle,
+                "webhook outbox not updated: the event is tried again after its lease"
+            ),
         }
-        // Deterministic for a seeded RNG.
-        let a = policy.backoff(3, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9));
-        let b = policy.backoff(3, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9));
-        assert_eq!(a, b);
     }
 }

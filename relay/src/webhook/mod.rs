@@ -12,15 +12,31 @@
 //!
 //! Body: `{"id":"<event id>","type":"answer.received","created_at":<unix>,
 //! "data":{"challenge_id":"…"}}`; headers `Assent-Webhook-Id` and
-//! `Assent-Webhook-Signature: t=<unix>,v1=<hex>` ([`sign`]). Delivery is a
-//! background task ([`dispatch`]) with bounded, jittered exponential backoff;
-//! the request that caused an event never waits for it. Delivery is best
-//! effort and in memory: events queued when the relay stops are lost, so a
-//! receiver must still poll or long-poll as its source of truth.
+//! `Assent-Webhook-Signature: t=<unix>,v1=<hex>` ([`sign`]).
+//!
+//! Delivery is durable: the event is written to the outbox table
+//! (`webhook_outbox`, [`crate::store::OutboxStore`]) before the request that
+//! caused it returns, and deleted only once delivered or given up; a
+//! dispatcher task per relay instance claims due events with a lease, so one
+//! event is delivered by exactly one instance at a time, and an event left by
+//! a stopped or crashed instance is delivered after a restart or by another
+//! instance ([`dispatch`]). Retries use bounded, jittered exponential backoff
+//! ([`retry`]); the request that caused an event never waits for its
+//! delivery.
+//!
+//! Delivery is **at least once**: an instance that stops after the
+//! receiver's 2xx but before the event's delete leaves it to be delivered
+//! once more, with the same event id and body, when its lease ends (30 s by
+//! default). Receivers dedupe by `Assent-Webhook-Id`. A receiver should still
+//! poll or long-poll as its source of truth: an event can be given up after
+//! its attempts (about 10 minutes), and the tenant's removed webhook drops
+//! the events still waiting.
 
 pub mod address;
 pub mod dispatch;
+pub mod retry;
 pub mod sign;
+pub mod transport;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -29,7 +45,9 @@ use zeroize::Zeroizing;
 use crate::random::{random_bytes, RandomError};
 
 pub use address::Destinations;
-pub use dispatch::{HttpTransport, RetryPolicy, Webhooks};
+pub use dispatch::Webhooks;
+pub use retry::RetryPolicy;
+pub use transport::{HttpTransport, WebhookTransport};
 
 /// Something a tenant may want to hear about at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +78,30 @@ impl WebhookEvent {
             Self::RegistrationReceived { .. } => "registration.received",
             Self::UnenrollRequested { .. } => "unenroll.requested",
         }
+    }
+
+    /// The one id the event names (a challenge id, an eid or a device id),
+    /// as the outbox keeps it.
+    pub fn subject(&self) -> &str {
+        match self {
+            Self::AnswerReceived { challenge_id } => challenge_id,
+            Self::RegistrationReceived { eid } => eid,
+            Self::UnenrollRequested { device_id } => device_id,
+        }
+    }
+
+    /// The event of type `kind` naming `subject`, as the outbox kept it;
+    /// `None` for a type this build does not know.
+    pub fn from_stored(kind: &str, subject: &str) -> Option<Self> {
+        let subject = subject.to_owned();
+        Some(match kind {
+            "answer.received" => Self::AnswerReceived {
+                challenge_id: subject,
+            },
+            "registration.received" => Self::RegistrationReceived { eid: subject },
+            "unenroll.requested" => Self::UnenrollRequested { device_id: subject },
+            _ => return None,
+        })
     }
 
     fn data(&self) -> serde_json::Value {
@@ -198,6 +240,19 @@ mod tests {
             serde_json::json!({"id":"evt","type":"answer.received","created_at":7,
                 "data":{"challenge_id":"c1"}})
         );
+        for event in [
+            WebhookEvent::AnswerReceived {
+                challenge_id: "c1".into(),
+            },
+            WebhookEvent::RegistrationReceived { eid: "e1".into() },
+            WebhookEvent::UnenrollRequested {
+                device_id: "d1".into(),
+            },
+        ] {
+            let stored = WebhookEvent::from_stored(event.kind(), event.subject());
+            assert_eq!(stored, Some(event));
+        }
+        assert_eq!(WebhookEvent::from_stored("answer.verdict", "c1"), None);
         let secret = make_secret().unwrap();
         assert!(secret.starts_with("whsec_") && secret.len() == 6 + 43);
     }

@@ -6,8 +6,11 @@
 //! update (the row lock makes concurrent ones from other instances wait and
 //! re-check), and a new challenge locks its device's row for the pending
 //! count and the insert. Writes that touch several rows run in one
-//! transaction. Only the purge is coordinated beside the data: it runs under
-//! a transaction-scoped advisory lock, so two instances never purge at once.
+//! transaction. The webhook outbox is claimed with `FOR UPDATE SKIP LOCKED`
+//! and a lease (`outbox.rs`), so one instance delivers
+//! an event at a time. Only the purge is coordinated beside the data: it runs
+//! under a transaction-scoped advisory lock, so two instances never purge at
+//! once.
 //!
 //! Caches ([`StoreCaches`]): API keys and devices for `cache_ttl` (other
 //! instances' changes are seen within it), and answered challenges only.
@@ -18,6 +21,7 @@
 mod challenges;
 mod devices;
 mod enrollments;
+mod outbox;
 mod tenants;
 pub mod wake;
 

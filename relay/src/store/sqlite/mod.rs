@@ -8,6 +8,7 @@
 mod challenges;
 mod devices;
 mod enrollments;
+mod outbox;
 mod tenants;
 mod writer;
 

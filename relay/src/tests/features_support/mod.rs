@@ -36,6 +36,7 @@ pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
         base: Duration::from_millis(20),
         cap: Duration::from_millis(100),
         timeout: Duration::from_secs(2),
+        poll: Duration::from_millis(10),
     }
 }
 
@@ -45,6 +46,7 @@ pub async fn featured(policy: RetryPolicy) -> (TestApp, Arc<Features>) {
     let base = TestApp::new().await;
     let settings: Arc<dyn SettingsStore> = Arc::new(SqliteSettings::new(&base.store));
     let webhooks = Webhooks::spawn(
+        base.store.clone(),
         settings.clone(),
         Arc::new(HttpTransport::new(policy.timeout, Destinations::with_loopback()).unwrap()),
         base.clock.clone(),

@@ -1,11 +1,13 @@
 //! The Store contract, run against both backends: SQLite (a file, WAL) and
 //! PostgreSQL (a database of its own on the tests' throwaway server,
 //! `assent-pg-testkit`). `contract.rs` holds what every backend must do;
-//! `postgres.rs` what several instances on one PostgreSQL database must do.
+//! `postgres.rs` what several instances on one PostgreSQL database must do;
+//! `outbox.rs` the webhook outbox's claims on both.
 // Helper fns (not #[test]) unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
 #![allow(clippy::unwrap_used)]
 
 mod contract;
+mod outbox;
 mod postgres;
 mod wake;
 
@@ -19,7 +21,7 @@ use crate::store::{
 
 /// A database of one backend, which tests open one or more stores on (each
 /// store stands for one relay process).
-pub(super) struct Db {
+pub(crate) struct Db {
     url: String,
     // SQLite's file lives here; dropped with the test.
     _dir: Option<tempfile::TempDir>,
@@ -27,7 +29,7 @@ pub(super) struct Db {
 
 impl Db {
     /// A new SQLite file.
-    pub(super) fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("relay.db").display());
         Self {
@@ -37,7 +39,7 @@ impl Db {
     }
 
     /// A new database on the tests' PostgreSQL server.
-    pub(super) async fn postgres() -> Self {
+    pub(crate) async fn postgres() -> Self {
         let server = assent_pg_testkit::Server::shared().unwrap();
         Self {
             url: server.database().await.unwrap(),
@@ -46,12 +48,12 @@ impl Db {
     }
 
     /// The database URL.
-    pub(super) fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
     /// Runs SQL statements on the database directly, beside any store.
-    pub(super) async fn execute(&self, statements: &str) {
+    pub(crate) async fn execute(&self, statements: &str) {
         use sqlx::Connection as _;
         if self.is_postgres() {
             let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
@@ -63,7 +65,7 @@ impl Db {
     }
 
     /// One number a query returns, read beside any store.
-    pub(super) async fn scalar(&self, query: &str) -> i64 {
+    pub(crate) async fn scalar(&self, query: &str) -> i64 {
         use sqlx::Connection as _;
         if self.is_postgres() {
             let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
@@ -81,12 +83,12 @@ impl Db {
     }
 
     /// Whether this is the PostgreSQL backend.
-    pub(super) fn is_postgres(&self) -> bool {
+    pub(crate) fn is_postgres(&self) -> bool {
         crate::store::is_postgres(&self.url)
     }
 
     /// A store on this database caching for `ttl_ms` (zero: no cache).
-    pub(super) async fn open(&self, ttl_ms: u64) -> Arc<dyn Store> {
+    pub(crate) async fn open(&self, ttl_ms: u64) -> Arc<dyn Store> {
         let options = StoreOptions {
             max_connections: 8,
             cache_ttl: Duration::from_millis(ttl_ms),
@@ -95,7 +97,7 @@ impl Db {
     }
 
     /// A store without cache, with tenants `t1` and `t2`.
-    pub(super) async fn store(&self) -> Arc<dyn Store> {
+    pub(crate) async fn store(&self) -> Arc<dyn Store> {
         let store = self.open(0).await;
         for id in ["t1", "t2"] {
             store
