@@ -51,7 +51,10 @@ impl Features {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
-        let settings = crate::settings::open(&config.database_url).await?;
+        let settings: Arc<dyn SettingsStore> = Arc::new(crate::settings::CachedSettings::new(
+            crate::settings::open(&config.database_url).await?,
+            std::time::Duration::from_millis(config.cache_ttl_ms),
+        ));
         let policy = RetryPolicy::default();
         let destinations = Destinations::with_networks(&config.webhook_allow_networks);
         let transport = HttpTransport::new(policy.timeout, destinations.clone())

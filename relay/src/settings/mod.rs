@@ -6,6 +6,10 @@
 //! either backend, with the same statements (`INSERT … ON CONFLICT … DO
 //! UPDATE` exists in both SQLite and PostgreSQL).
 
+mod cached;
+
+pub use cached::CachedSettings;
+
 use async_trait::async_trait;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
