@@ -90,7 +90,10 @@ mod tests {
             .unwrap();
         let plain: Arc<dyn SettingsStore> = Arc::new(SqliteSettings::new(&store));
         let cached = CachedSettings::new(plain.clone(), Duration::from_millis(300));
-        assert_eq!(cached.settings("t1").await.unwrap(), TenantSettings::default());
+        assert_eq!(
+            cached.settings("t1").await.unwrap(),
+            TenantSettings::default()
+        );
         // Through the cache: seen at once.
         cached
             .set_managed("t1", true, Some("example.com"), 1)

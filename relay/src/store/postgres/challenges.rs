@@ -5,11 +5,10 @@ use sqlx::PgExecutor;
 
 use super::wake::{NOW_MS, WAKE_CHANNEL};
 use super::PgStore;
-use crate::exchange::to_u64;
 use crate::store::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use crate::store::{
     Admission, AnswerOutcome, ChallengeRecord, ChallengeState, ChallengeStore, CreateOutcome,
-    DbTime, StoreResult,
+    DbTime, StoreError, StoreResult,
 };
 use crate::waiters::keys;
 
@@ -20,40 +19,14 @@ impl ChallengeStore for PgStore {
         r: &ChallengeRecord,
         admission: Admission,
     ) -> StoreResult<CreateOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // Lock the device's row: creations for this device on every instance
-        // queue here, so each sees the window and the pending challenges the
-        // ones before it committed (READ COMMITTED: the count is a new
-        // statement, taken after the lock). A single INSERT … SELECT would
-        // count from a snapshot taken before the wait and could overshoot.
-        let tat: Option<i64> = sqlx::query_scalar(
-            "SELECT challenge_tat FROM devices \
-             WHERE device_id = $1 AND tenant_id = $2 FOR UPDATE",
+        // One round trip: the function (migration 0007) locks the device's row,
+        // so creations for this device on every instance queue there and each
+        // sees the window and the pending challenges the ones before it
+        // committed; then it inserts, moves the window on and notifies the
+        // device's long-polls, all in this statement's transaction.
+        let outcome: String = sqlx::query_scalar(
+            "SELECT assent_create_challenge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
-        .bind(&r.device_id)
-        .bind(&r.tenant_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(tat) = tat else {
-            return Ok(CreateOutcome::UnknownDevice);
-        };
-        let Some(next_tat) = admission.window.admit(tat, to_u64(r.created_at)) else {
-            return Ok(CreateOutcome::WindowUsed);
-        };
-        // The insert (if the pending count allows), the window's update and
-        // the wake-up of the device's long-polls on every instance, in one
-        // statement.
-        let done = sqlx::query(&format!(
-            "WITH created AS ( \
-                 INSERT INTO challenges ({CHALLENGE_COLUMNS}) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
-                 WHERE (SELECT COUNT(*) FROM challenges WHERE device_id = $4 \
-                        AND state = 'pending' AND expires_at > $6) < $11 \
-                 RETURNING device_id) \
-             UPDATE devices SET challenge_tat = $12 \
-             WHERE device_id IN (SELECT device_id FROM created) \
-             RETURNING pg_notify('{WAKE_CHANNEL}', $13 || ' ' || {NOW_MS})"
-        ))
         .bind(&r.challenge_id)
         .bind(&r.push_id)
         .bind(&r.tenant_id)
@@ -61,20 +34,27 @@ impl ChallengeStore for PgStore {
         .bind(&r.challenge)
         .bind(r.created_at)
         .bind(r.expires_at)
-        .bind(r.state.as_str())
-        .bind(&r.answer)
-        .bind(r.answered_at)
         .bind(i64::from(admission.max_pending))
-        .bind(next_tat)
+        .bind(i64::from(admission.window.limit))
+        .bind(i64::try_from(admission.window.secs).unwrap_or(i64::MAX))
         .bind(keys::device(&r.device_id))
-        .execute(&mut *tx)
+        .fetch_one(&self.pool)
         .await?;
-        if done.rows_affected() != 1 {
-            return Ok(CreateOutcome::TooManyPending);
+        let outcome = match outcome.as_str() {
+            "created" => CreateOutcome::Created,
+            "unknown_device" => CreateOutcome::UnknownDevice,
+            "window_used" => CreateOutcome::WindowUsed,
+            "too_many_pending" => CreateOutcome::TooManyPending,
+            other => {
+                return Err(StoreError::Internal(format!(
+                    "assent_create_challenge returned {other:?}"
+                )))
+            }
+        };
+        if outcome == CreateOutcome::Created {
+            self.cached.put_challenge(r.clone());
         }
-        tx.commit().await?;
-        self.cached.put_challenge(r.clone());
-        Ok(CreateOutcome::Created)
+        Ok(outcome)
     }
 
     async fn count_pending(&self, device_id: &str, now: DbTime) -> StoreResult<u32> {

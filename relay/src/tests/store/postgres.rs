@@ -280,3 +280,40 @@ async fn a_purge_while_another_instance_holds_the_lock_does_nothing() {
         .unwrap();
     assert_eq!(a.purge_expired(100).await.unwrap().challenges, 6);
 }
+
+#[tokio::test]
+async fn the_databases_challenge_window_admits_exactly_what_the_rust_model_admits() {
+    // PostgreSQL decides the window in SQL (migration 0007), SQLite in Rust
+    // (`rate.rs`): the same arithmetic, checked on a run of creations at
+    // uneven times against the model.
+    let (_db, store, _b) = two_instances().await;
+    with_device(&*store).await;
+    let window = crate::rate::ChallengeWindow {
+        limit: 3,
+        secs: 100,
+    };
+    let admission = Admission {
+        max_pending: 10_000,
+        window,
+    };
+    let mut model_tat = 0i64;
+    let times = [
+        1000u64, 1000, 1000, 1000, 1010, 1033, 1034, 1066, 1067, 1200, 1200, 1200, 1200, 900,
+    ];
+    for (i, t) in times.into_iter().enumerate() {
+        let mut record = challenge(&format!("c{i}"), "d1", 100_000);
+        record.created_at = t as i64;
+        let expected = match window.admit(model_tat, t) {
+            Some(next) => {
+                model_tat = next;
+                CreateOutcome::Created
+            }
+            None => CreateOutcome::WindowUsed,
+        };
+        assert_eq!(
+            store.create_challenge(&record, admission).await.unwrap(),
+            expected,
+            "creation {i} at {t}"
+        );
+    }
+}
