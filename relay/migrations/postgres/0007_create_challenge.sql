@@ -1,7 +1,8 @@
 -- A new challenge in one round trip (relay/src/store/postgres/challenges.rs): the
 -- device row's lock, the challenge window (the generic cell rate algorithm of
 -- relay/src/rate.rs, in Unix milliseconds), the pending count, the insert, the
--- window's update and the wake-up of the device's long-polls on every instance.
+-- window's update. (The wake-up of the device's long-polls on the other instances
+-- is sent after the commit, in a batch: relay/src/store/postgres/wake_sender.rs.)
 -- In READ COMMITTED each statement here takes a new snapshot, so the count after
 -- the lock sees every creation committed before it: two instances together
 -- never overshoot the limits. Returns created, unknown_device, window_used or
@@ -9,8 +10,7 @@
 CREATE FUNCTION assent_create_challenge(
     p_challenge_id TEXT, p_push_id TEXT, p_tenant_id TEXT, p_device_id TEXT,
     p_challenge TEXT, p_created_at BIGINT, p_expires_at BIGINT,
-    p_max_pending BIGINT, p_window_limit BIGINT, p_window_secs BIGINT,
-    p_wake_key TEXT
+    p_max_pending BIGINT, p_window_limit BIGINT, p_window_secs BIGINT
 ) RETURNS TEXT LANGUAGE plpgsql AS $$
 DECLARE
     tat BIGINT;
@@ -46,8 +46,6 @@ BEGIN
     IF next_tat <> tat THEN
         UPDATE devices SET challenge_tat = next_tat WHERE device_id = p_device_id;
     END IF;
-    PERFORM pg_notify('assent_wake', p_wake_key || ' ' ||
-                      (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
     RETURN 'created';
 END
 $$;

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use sqlx::PgExecutor;
 
-use super::wake::{NOW_MS, WAKE_CHANNEL};
 use super::PgStore;
 use crate::store::rows::{challenge_from_row, CHALLENGE_COLUMNS};
 use crate::store::{
@@ -22,10 +21,10 @@ impl ChallengeStore for PgStore {
         // One round trip: the function (migration 0007) locks the device's row,
         // so creations for this device on every instance queue there and each
         // sees the window and the pending challenges the ones before it
-        // committed; then it inserts, moves the window on and notifies the
-        // device's long-polls, all in this statement's transaction.
+        // committed; then it inserts and moves the window on, all in this
+        // statement's transaction.
         let outcome: String = sqlx::query_scalar(
-            "SELECT assent_create_challenge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "SELECT assent_create_challenge($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&r.challenge_id)
         .bind(&r.push_id)
@@ -37,7 +36,6 @@ impl ChallengeStore for PgStore {
         .bind(i64::from(admission.max_pending))
         .bind(i64::from(admission.window.limit))
         .bind(i64::try_from(admission.window.secs).unwrap_or(i64::MAX))
-        .bind(keys::device(&r.device_id))
         .fetch_one(&self.pool)
         .await?;
         let outcome = match outcome.as_str() {
@@ -53,6 +51,7 @@ impl ChallengeStore for PgStore {
         };
         if outcome == CreateOutcome::Created {
             self.cached.put_challenge(r.clone());
+            self.wakes.wake(keys::device(&r.device_id));
         }
         Ok(outcome)
     }
@@ -111,23 +110,22 @@ impl ChallengeStore for PgStore {
         // Exactly once across instances: a concurrent answer waits for the
         // row lock, re-checks `state = 'pending'` on the new row version and
         // updates nothing.
-        // The wake-up of the RP's long-polls on every instance goes in the
-        // same statement (sent at its commit).
         let sql = format!(
             "UPDATE challenges SET state = 'answered', answer = $1, answered_at = $2 \
              WHERE challenge_id = $3 AND device_id = $4 AND state = 'pending' \
              AND expires_at > $2 \
-             RETURNING {CHALLENGE_COLUMNS}, pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS})"
+             RETURNING {CHALLENGE_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(answer)
             .bind(now)
             .bind(challenge_id)
             .bind(device_id)
-            .bind(keys::challenge(challenge_id))
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = row {
+            // The RP's long-polls on the other instances.
+            self.wakes.wake(keys::challenge(challenge_id));
             self.cached.put_challenge(challenge_from_row(&row)?);
             return Ok(AnswerOutcome::Stored);
         }

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 
 use super::devices::insert_device;
-use super::wake::{NOW_MS, WAKE_CHANNEL};
 use super::PgStore;
 use crate::store::rows::{enrollment_from_row, ENROLLMENT_COLUMNS};
 use crate::store::{DbTime, DeviceRecord, EnrollmentRecord, EnrollmentStore, StoreResult};
@@ -42,24 +41,26 @@ impl EnrollmentStore for PgStore {
         now: DbTime,
     ) -> StoreResult<bool> {
         // A second registration from another instance waits for this row's
-        // lock, then finds `registration` set and changes nothing. The RP's
-        // long-polls on every instance (for this eid, and for any of the
-        // tenant's) are woken at commit.
-        let done = sqlx::query(&format!(
+        // lock, then finds `registration` set and changes nothing.
+        let tenant: Option<String> = sqlx::query_scalar(
             "UPDATE enrollments SET registration = $1, device_pub = $2, registered_at = $3 \
              WHERE eid = $4 AND registration IS NULL AND expires_at > $3 \
-             RETURNING pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS}), \
-                       pg_notify('{WAKE_CHANNEL}', $6 || tenant_id || ' ' || {NOW_MS})"
-        ))
+             RETURNING tenant_id",
+        )
         .bind(registration)
         .bind(device_pub)
         .bind(now)
         .bind(eid)
-        .bind(keys::registration(eid))
-        .bind(keys::tenant_registrations(""))
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let Some(tenant) = tenant else {
+            return Ok(false);
+        };
+        // The RP's long-polls on the other instances: for this eid, and for
+        // any of the tenant's.
+        self.wakes.wake(keys::registration(eid));
+        self.wakes.wake(keys::tenant_registrations(&tenant));
+        Ok(true)
     }
 
     async fn pending_registrations(
@@ -90,17 +91,14 @@ impl EnrollmentStore for PgStore {
         now: DbTime,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        // The phone's long-polls on every instance are woken at commit.
-        let done = sqlx::query(&format!(
+        let done = sqlx::query(
             "UPDATE enrollments SET answer = $1, device_id = $2, answered_at = $3 \
-             WHERE eid = $4 AND registration IS NOT NULL AND answer IS NULL \
-             RETURNING pg_notify('{WAKE_CHANNEL}', $5 || ' ' || {NOW_MS})"
-        ))
+             WHERE eid = $4 AND registration IS NOT NULL AND answer IS NULL",
+        )
         .bind(answer)
         .bind(&device.device_id)
         .bind(now)
         .bind(eid)
-        .bind(keys::enrollment_answer(eid))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -109,6 +107,8 @@ impl EnrollmentStore for PgStore {
         // A conflict here returns early and drops `tx`: the answer rolls back.
         insert_device(&mut tx, device).await?;
         tx.commit().await?;
+        // The phone's long-polls on the other instances.
+        self.wakes.wake(keys::enrollment_answer(eid));
         Ok(true)
     }
 }

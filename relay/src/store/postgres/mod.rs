@@ -16,7 +16,8 @@
 //! instances' changes are seen within it), and answered challenges only.
 //!
 //! Long-polls on one instance are woken by changes made through another by
-//! `NOTIFY` in the same statements, and each instance's listener ([`wake`]).
+//! `NOTIFY`, sent in batches after the commits ([`wake_sender`]), and each
+//! instance's listener ([`wake`]).
 
 mod challenges;
 mod devices;
@@ -24,6 +25,7 @@ mod enrollments;
 mod outbox;
 mod tenants;
 pub mod wake;
+mod wake_sender;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -33,10 +35,12 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use self::wake::{ListenerHealth, WakeListener};
+use self::wake_sender::WakeSender;
 use super::cache::{ChallengeCaching, StoreCaches};
 use super::db_metrics::PoolUsage;
 use super::migrations;
-use super::{DbTime, PurgeCounts, Store, StoreOptions, StoreResult};
+use super::{DbTime, PurgeCounts, Store, StoreError, StoreOptions, StoreResult};
+use crate::random::random_id;
 
 /// Advisory lock key of the expiry purge ("assent" + 1).
 pub(crate) const PURGE_LOCK: i64 = 0x6173_7365_6e74_0001;
@@ -51,6 +55,9 @@ pub struct PgStore {
     pool: PgPool,
     cached: Arc<StoreCaches>,
     listener: Arc<ListenerHealth>,
+    wakes: WakeSender,
+    /// A random name for this instance in its wake-ups.
+    instance: String,
 }
 
 impl PgStore {
@@ -58,16 +65,23 @@ impl PgStore {
     /// migrations; a schema from a newer relay is refused.
     pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<Self> {
         let connect = PgConnectOptions::from_str(url)?.application_name("assent-relay");
+        // No ping before each use: it is a round trip per query. A connection
+        // that broke (the server restarted) fails its next query, which is
+        // answered 503 and closes it; the pool opens a new one.
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
             .connect_with(connect)
             .await?;
         migrations::POSTGRES
             .run(&pool)
             .await
             .map_err(migrations::refusal)?;
+        let instance = random_id().map_err(|err| StoreError::Internal(err.to_string()))?;
         Ok(Self {
+            wakes: WakeSender::spawn(pool.clone(), instance.clone()),
+            instance,
             pool,
             cached: StoreCaches::new(options.cache_ttl, ChallengeCaching::AnsweredOnly),
             listener: Arc::default(),
@@ -92,7 +106,11 @@ impl Store for PgStore {
     }
 
     fn wake_listener(&self) -> Option<WakeListener> {
-        Some(WakeListener::new(self.pool.clone(), self.listener.clone()))
+        Some(WakeListener::new(
+            self.pool.clone(),
+            self.listener.clone(),
+            self.instance.clone(),
+        ))
     }
 
     fn pool_usage(&self) -> Option<PoolUsage> {

@@ -1,13 +1,17 @@
-//! Wake-ups across instances: the statements that make a change some
-//! long-poll waits for (a challenge created or answered, a registration, an
-//! enrollment answer) also `NOTIFY` channel [`WAKE_CHANNEL`] with the waiter's
-//! key and the commit time; PostgreSQL delivers it at commit to every
-//! instance's [`WakeListener`], which wakes its local waiters.
+//! Wake-ups across instances: after a change some long-poll waits for (a
+//! challenge created or answered, a registration, an enrollment answer)
+//! commits, the store hands the waiter's key to its [`WakeSender`], which
+//! `NOTIFY`s channel [`WAKE_CHANNEL`] in batches (`wake_sender.rs` says why not
+//! in the data's own transaction). PostgreSQL delivers each notification to
+//! every instance's [`WakeListener`], which wakes its local waiters; it skips
+//! its own instance's, whose waiters the exchange has woken already.
 //!
 //! A notification is lost if it arrives while a listener is not connected, so
 //! after every (re)connect the listener wakes *all* its waiters: each re-reads
 //! the database ([`crate::waiters::Waiters::wait`]) and goes on waiting if
 //! nothing changed. A wake-up therefore never waits for a timeout.
+//!
+//! [`WakeSender`]: super::wake_sender::WakeSender
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,8 +27,11 @@ use crate::waiters::Waiters;
 /// The channel the wake-ups go on.
 pub const WAKE_CHANNEL: &str = "assent_wake";
 
-/// SQL for the commit time in Unix milliseconds (the database's clock), sent
-/// after the key so the listener can measure the lag.
+/// The key that wakes every waiter (a batch of wake-ups was lost).
+pub const WAKE_ALL: &str = "*";
+
+/// SQL for the send time in Unix milliseconds (the database's clock), sent
+/// before the key so the listener can measure the lag.
 pub const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 /// Longest pause between reconnect attempts.
@@ -54,11 +61,17 @@ impl ListenerHealth {
 pub struct WakeListener {
     pool: PgPool,
     health: Arc<ListenerHealth>,
+    /// This instance's name in the payloads.
+    instance: String,
 }
 
 impl WakeListener {
-    pub(super) fn new(pool: PgPool, health: Arc<ListenerHealth>) -> Self {
-        Self { pool, health }
+    pub(super) fn new(pool: PgPool, health: Arc<ListenerHealth>, instance: String) -> Self {
+        Self {
+            pool,
+            health,
+            instance,
+        }
     }
 
     /// Listens until `stop` turns true, reconnecting with backoff.
@@ -102,19 +115,28 @@ impl WakeListener {
     ) -> Result<(), sqlx::Error> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(WAKE_CHANNEL).await?;
-        self.health.set(true, metrics);
-        // Whatever was notified while we were not listening: re-read.
+        // Whatever was notified while we were not listening: re-read. Ready only after that, so
+        // a waiter parked once the listener reports ready is woken by notifications alone.
         waiters.wake_all();
+        self.health.set(true, metrics);
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received? {
-                    Some(notification) => {
-                        let (key, sent_ms) = parse(notification.payload());
-                        if let Some(sent_ms) = sent_ms {
-                            metrics.wake_lag(now_ms().saturating_sub(sent_ms));
+                    Some(notification) => match parse(notification.payload()) {
+                        Some(wake) if wake.instance == self.instance => {}
+                        Some(wake) => {
+                            metrics.wake_lag(now_ms().saturating_sub(wake.sent_ms));
+                            if wake.key == WAKE_ALL {
+                                waiters.wake_all();
+                            } else {
+                                waiters.wake(wake.key);
+                            }
                         }
-                        waiters.wake(key);
-                    }
+                        None => {
+                            tracing::warn!("unreadable wake-up notification; waking every waiter");
+                            waiters.wake_all();
+                        }
+                    },
                     None => return Err(sqlx::Error::Protocol("connection lost".into())),
                 },
                 _ = stop.changed() => return Ok(()),
@@ -123,15 +145,23 @@ impl WakeListener {
     }
 }
 
-/// `"<key> <millis>"` → the key and, if present, the commit time.
-fn parse(payload: &str) -> (&str, Option<i64>) {
-    match payload.rsplit_once(' ') {
-        Some((key, millis)) => match millis.parse() {
-            Ok(millis) => (key, Some(millis)),
-            Err(_) => (payload, None),
-        },
-        None => (payload, None),
-    }
+/// One notification's payload.
+#[derive(Debug, PartialEq, Eq)]
+struct Wake<'a> {
+    instance: &'a str,
+    sent_ms: i64,
+    key: &'a str,
+}
+
+/// `"<instance> <millis> <key>"` (the key last: it may hold spaces).
+fn parse(payload: &str) -> Option<Wake<'_>> {
+    let (instance, rest) = payload.split_once(' ')?;
+    let (millis, key) = rest.split_once(' ')?;
+    Some(Wake {
+        instance,
+        sent_ms: millis.parse().ok()?,
+        key,
+    })
 }
 
 fn now_ms() -> i64 {
@@ -146,12 +176,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn payloads_parse_with_or_without_a_time() {
+    fn payloads_name_the_instance_the_time_and_the_key() {
         assert_eq!(
-            parse("challenge:abc 1700000000123"),
-            ("challenge:abc", Some(1_700_000_000_123))
+            parse("i1 1700000000123 challenge:abc"),
+            Some(Wake {
+                instance: "i1",
+                sent_ms: 1_700_000_000_123,
+                key: "challenge:abc"
+            })
         );
-        assert_eq!(parse("device:d1"), ("device:d1", None));
-        assert_eq!(parse("odd key x"), ("odd key x", None));
+        assert_eq!(parse("i1 5 odd key").map(|w| w.key), Some("odd key"));
+        assert_eq!(parse("i1 5 *").map(|w| w.key), Some(WAKE_ALL));
+        for bad in ["", "i1", "i1 5", "i1 notatime key"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
     }
 }

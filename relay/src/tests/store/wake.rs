@@ -170,11 +170,13 @@ async fn an_answer_made_while_the_listener_was_down_still_ends_the_long_poll() {
     until(|| at.waiters.len() == 1).await;
     // Cut A's listener connection (as a network blip or a restarted
     // PostgreSQL would), and answer through B while it is down: that
-    // notification is lost.
+    // notification is lost. Only this test's database: the server is shared
+    // with tests running beside this one.
     at.db
         .execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = 'assent-relay' AND query ILIKE 'LISTEN%'",
+             WHERE datname = current_database() AND application_name = 'assent-relay' \
+             AND query ILIKE 'LISTEN%'",
         )
         .await;
     until(|| !at.a.wake_listener_ready()).await;
