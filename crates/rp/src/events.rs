@@ -26,7 +26,8 @@ pub enum Event {
         at: u64,
     },
     /// The user answered a challenge with "this wasn't me". Pushes are muted for the
-    /// account until `muted_until`; someone may know the password.
+    /// account until `muted_until` and its trusted browsers are revoked; someone may know
+    /// the password.
     FraudReported {
         /// The account.
         account: String,

@@ -82,7 +82,11 @@ pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod totp_verify;
+mod trusted_browsers;
+#[cfg(test)]
+mod trusted_browsers_tests;
 mod two_step;
+mod user_agent;
 mod verification;
 
 pub use app_passwords::{
@@ -111,10 +115,14 @@ pub use store::PgStore;
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
     EnrollmentState, Guess, LimiterKey, LimiterState, MemoryStore, RpStore, Source, SqliteStore,
-    TotpParams, TotpRecord,
+    TotpParams, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
 };
 pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
+pub use trusted_browsers::{
+    BrowserToken, NewTrustedBrowser, TrustedBrowserPolicy, TRUSTED_BROWSER_ID_LEN,
+};
 pub use two_step::TurnedOff;
+pub use user_agent::browser_name;
 pub use verification::{Factor, Verification};
 
 /// Re-exported from `assent-otp`: the TOTP secret and algorithm types used in

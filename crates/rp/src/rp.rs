@@ -15,6 +15,7 @@ use crate::relay::RelayApi;
 use crate::secret_hash::{Argon2idHasher, SecretHasher};
 use crate::store::RpStore;
 use crate::store::{Guess, LimiterKey, LimiterState, Source};
+use crate::trusted_browsers::TrustedBrowserPolicy;
 
 /// The relying party's entry point. Clone it freely (it is a few `Arc`s).
 #[derive(Clone)]
@@ -27,6 +28,7 @@ pub struct Rp {
     pub(crate) push: Option<PushSetup>,
     pub(crate) push_policy: PushPolicy,
     pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) trusted_browsers: TrustedBrowserPolicy,
 }
 
 impl fmt::Debug for Rp {
@@ -58,6 +60,7 @@ impl Rp {
             push: None,
             push_policy: PushPolicy::default(),
             events: Arc::new(LogEvents),
+            trusted_browsers: TrustedBrowserPolicy::default(),
         }
     }
 
@@ -100,6 +103,12 @@ impl Rp {
     /// Replaces the password hasher (e.g. stronger argon2id parameters).
     pub fn with_hasher(mut self, hasher: impl SecretHasher + 'static) -> Self {
         self.hasher = Arc::new(hasher);
+        self
+    }
+
+    /// Replaces how long a browser stays trusted ([`Rp::trust_browser`]).
+    pub fn with_trusted_browser_policy(mut self, policy: TrustedBrowserPolicy) -> Self {
+        self.trusted_browsers = policy;
         self
     }
 

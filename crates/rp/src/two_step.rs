@@ -3,7 +3,8 @@
 //! the last phone leaves it on while backup codes remain: the next login and the next
 //! phone still need a factor. It goes off only when the user turns it off with a fresh
 //! proof of a factor ([`Rp::turn_off_two_step`]), which removes every factor at once
-//! (phones at the relay too), revokes the application passwords and tells the user
+//! (phones at the relay too), revokes the application passwords and trusted browsers
+//! and tells the user
 //! ([`Event::TwoStepTurnedOff`]).
 
 use rand_core::CryptoRng;
@@ -25,6 +26,8 @@ pub struct TurnedOff {
     pub backup_codes_revoked: u32,
     /// Live application passwords revoked.
     pub app_passwords_revoked: u32,
+    /// Trusted browsers revoked.
+    pub trusted_browsers_revoked: u32,
 }
 
 impl Rp {
@@ -74,6 +77,7 @@ impl Rp {
         done.backup_codes_revoked = self.store.backup_codes_remaining(account).await?;
         self.store.replace_backup_codes(account, &[]).await?;
         done.app_passwords_revoked = self.revoke_all_app_passwords(account).await?;
+        done.trusted_browsers_revoked = self.revoke_all_trusted_browsers(account).await?;
         tracing::warn!(
             account,
             ?done,

@@ -109,6 +109,8 @@ impl Rp {
             Outcome::Fraud => {
                 let muted_until = now.saturating_add(self.push_policy.mute_for);
                 self.store.mute_pushes(&record.account, muted_until).await?;
+                // Someone has the password: no browser skips the second step any more.
+                self.revoke_all_trusted_browsers(&record.account).await?;
                 tracing::warn!(account = %record.account, challenge_id = %id, "fraud reported; pushes muted");
                 self.events.deliver(&Event::FraudReported {
                     account: record.account.clone(),

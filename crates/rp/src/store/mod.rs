@@ -1,7 +1,7 @@
 //! Persistent state of the RP, behind the async [`RpStore`] trait.
 //!
 //! Three backends, each split by record family (TOTP, throttle, backup codes,
-//! application passwords, enrollment offers, devices, challenges, per-account push
+//! application passwords, trusted browsers, enrollment offers, devices, challenges, per-account push
 //! settings) in the same file names, the SQL ones sharing their column conversions
 //! (`columns.rs`):
 //!
@@ -47,7 +47,8 @@ pub use postgres::PgStore;
 pub use records::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, Guess, LimiterState, TotpParams, TotpRecord, APP_PASSWORD_ID_LEN,
+    EnrollmentState, Guess, LimiterState, TotpParams, TotpRecord, TrustedBrowserInfo,
+    TrustedBrowserRecord, APP_PASSWORD_ID_LEN,
 };
 pub use sqlite::SqliteStore;
 
@@ -129,8 +130,40 @@ pub trait RpStore: Send + Sync {
     /// Revokes all the account's passwords; returns how many were live.
     async fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32>;
 
-    /// Removes everything stored for the account (its offers, devices and challenges
-    /// too).
+    // ----- trusted browsers -----
+    /// Adds a trusted browser, first dropping the account's expired (at `now`) and
+    /// revoked ones. False (and nothing written) if the account has one with its id.
+    async fn insert_trusted_browser(
+        &self,
+        account: &str,
+        record: &TrustedBrowserRecord,
+        now: u64,
+    ) -> Result<bool>;
+    /// The account's trusted browser whose token hashes to `token_hash`, in any state.
+    /// (Keyed by account too: another account's token finds nothing.)
+    async fn trusted_browser(
+        &self,
+        account: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<TrustedBrowserRecord>>;
+    /// Records a use at `now` from `ip` (when known).
+    async fn touch_trusted_browser(
+        &self,
+        account: &str,
+        id: &str,
+        now: u64,
+        ip: Option<&str>,
+    ) -> Result<()>;
+    /// All trusted browsers of the account, oldest first, revoked and expired ones
+    /// included.
+    async fn list_trusted_browsers(&self, account: &str) -> Result<Vec<TrustedBrowserInfo>>;
+    /// Revokes one. True if it existed and was not yet revoked.
+    async fn revoke_trusted_browser(&self, account: &str, id: &str, now: u64) -> Result<bool>;
+    /// Revokes every one of the account; returns how many were not yet revoked.
+    async fn revoke_all_trusted_browsers(&self, account: &str, now: u64) -> Result<u32>;
+
+    /// Removes everything stored for the account (its offers, devices, challenges and
+    /// trusted browsers too).
     async fn delete_account(&self, account: &str) -> Result<()>;
 
     // ----- enrollment offers -----
@@ -207,8 +240,8 @@ pub trait RpStore: Send + Sync {
 
 /// Implements [`RpStore`] for a SQL backend by forwarding each method to the
 /// function of the same concern in the backend's family modules (`totp`,
-/// `throttle`, `codes`, `app_passwords`, `accounts`, `enrollments`, `devices`,
-/// `challenges`, resolved where the macro is invoked), over `self.pool`. Both
+/// `throttle`, `codes`, `app_passwords`, `trusted_browsers`, `accounts`, `enrollments`,
+/// `devices`, `challenges`, resolved where the macro is invoked), over `self.pool`. Both
 /// SQL backends keep their statements in those modules under the same names.
 macro_rules! forward_rp_store {
     ($store:ty) => {
@@ -316,6 +349,55 @@ macro_rules! forward_rp_store {
 
             async fn revoke_all_app_passwords(&self, account: &str, now: u64) -> Result<u32> {
                 app_passwords::revoke_all(&self.pool, account, now).await
+            }
+
+            async fn insert_trusted_browser(
+                &self,
+                account: &str,
+                record: &TrustedBrowserRecord,
+                now: u64,
+            ) -> Result<bool> {
+                trusted_browsers::insert(&self.pool, account, record, now).await
+            }
+
+            async fn trusted_browser(
+                &self,
+                account: &str,
+                token_hash: &[u8; 32],
+            ) -> Result<Option<TrustedBrowserRecord>> {
+                trusted_browsers::get(&self.pool, account, token_hash).await
+            }
+
+            async fn touch_trusted_browser(
+                &self,
+                account: &str,
+                id: &str,
+                now: u64,
+                ip: Option<&str>,
+            ) -> Result<()> {
+                trusted_browsers::touch(&self.pool, account, id, now, ip).await
+            }
+
+            async fn list_trusted_browsers(
+                &self,
+                account: &str,
+            ) -> Result<Vec<TrustedBrowserInfo>> {
+                trusted_browsers::list(&self.pool, account).await
+            }
+
+            async fn revoke_trusted_browser(
+                &self,
+                account: &str,
+                id: &str,
+                now: u64,
+            ) -> Result<bool> {
+                trusted_browsers::revoke(&self.pool, account, Some(id), now)
+                    .await
+                    .map(|n| n == 1)
+            }
+
+            async fn revoke_all_trusted_browsers(&self, account: &str, now: u64) -> Result<u32> {
+                trusted_browsers::revoke(&self.pool, account, None, now).await
             }
 
             async fn delete_account(&self, account: &str) -> Result<()> {

@@ -155,6 +155,38 @@ pub struct AppPasswordRecord {
     pub hash: String,
 }
 
+/// What may be shown about a trusted browser (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedBrowserInfo {
+    /// Public id, for the security page's "revoke" button.
+    pub id: String,
+    /// Browser and system, from the user agent at the time it was trusted ("Firefox on
+    /// Linux").
+    pub name: String,
+    /// The address it was trusted from, if the caller knew it.
+    pub first_ip: Option<String>,
+    /// The address of its last use, if known.
+    pub last_ip: Option<String>,
+    /// Unix seconds when it was trusted.
+    pub created_at: u64,
+    /// Unix seconds of its last use (the second step it skipped).
+    pub last_used_at: Option<u64>,
+    /// Unix seconds from which it is no longer trusted.
+    pub expires_at: u64,
+    /// Unix seconds of revocation; a revoked browser is never trusted again.
+    pub revoked_at: Option<u64>,
+}
+
+/// One stored trusted browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedBrowserRecord {
+    /// Public part.
+    pub info: TrustedBrowserInfo,
+    /// SHA-256 of the token the browser holds (the token has 256 random bits, so a
+    /// fast hash is enough: nothing can be guessed from it).
+    pub token_hash: [u8; 32],
+}
+
 macro_rules! state_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$meta])*

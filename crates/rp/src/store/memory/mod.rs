@@ -9,6 +9,7 @@ mod devices;
 mod enrollments;
 mod throttle;
 mod totp;
+mod trusted_browsers;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,7 +19,7 @@ use async_trait::async_trait;
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, RpStore, TotpRecord,
+    EnrollmentState, RpStore, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
 };
 use crate::error::Result;
 use crate::push_policy::AccountPolicy;
@@ -30,6 +31,7 @@ struct Tables {
     throttle: throttle::ThrottleTable,
     codes: codes::CodeTable,
     app_passwords: app_passwords::AppPasswordTable,
+    trusted_browsers: trusted_browsers::TrustedBrowserTable,
     enrollments: enrollments::EnrollmentTable,
     devices: devices::DeviceTable,
     challenges: challenges::ChallengeTable,
@@ -154,12 +156,53 @@ impl RpStore for MemoryStore {
         Ok(self.lock().app_passwords.revoke(account, now, None))
     }
 
+    async fn insert_trusted_browser(
+        &self,
+        account: &str,
+        record: &TrustedBrowserRecord,
+        now: u64,
+    ) -> Result<bool> {
+        Ok(self.lock().trusted_browsers.insert(account, record, now))
+    }
+
+    async fn trusted_browser(
+        &self,
+        account: &str,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<TrustedBrowserRecord>> {
+        Ok(self.lock().trusted_browsers.get(account, token_hash))
+    }
+
+    async fn touch_trusted_browser(
+        &self,
+        account: &str,
+        id: &str,
+        now: u64,
+        ip: Option<&str>,
+    ) -> Result<()> {
+        self.lock().trusted_browsers.touch(account, id, now, ip);
+        Ok(())
+    }
+
+    async fn list_trusted_browsers(&self, account: &str) -> Result<Vec<TrustedBrowserInfo>> {
+        Ok(self.lock().trusted_browsers.list(account))
+    }
+
+    async fn revoke_trusted_browser(&self, account: &str, id: &str, now: u64) -> Result<bool> {
+        Ok(self.lock().trusted_browsers.revoke(account, Some(id), now) == 1)
+    }
+
+    async fn revoke_all_trusted_browsers(&self, account: &str, now: u64) -> Result<u32> {
+        Ok(self.lock().trusted_browsers.revoke(account, None, now))
+    }
+
     async fn delete_account(&self, account: &str) -> Result<()> {
         let mut t = self.lock();
         t.totp.delete(account);
         t.throttle.delete_account(account);
         t.codes.delete_account(account);
         t.app_passwords.delete_account(account);
+        t.trusted_browsers.delete_account(account);
         t.enrollments.delete_account(account);
         t.devices.delete_account(account);
         t.challenges.delete_account(account);

@@ -111,6 +111,23 @@ CREATE TABLE rp_push_accounts (
     uv          BOOLEAN
 );
 "#,
+    // 2: trusted browsers (the second step skipped on them), tokens stored as SHA-256.
+    r#"
+CREATE TABLE rp_trusted_browsers (
+    account      TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    token_hash   BYTEA NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    first_ip     TEXT,
+    last_ip      TEXT,
+    created_at   BIGINT NOT NULL,
+    last_used_at BIGINT,
+    expires_at   BIGINT NOT NULL,
+    revoked_at   BIGINT,
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY,
+    PRIMARY KEY (account, id)
+);
+"#,
 ];
 
 /// First key of the advisory lock that serialises migrations ("ASR" and 0; see

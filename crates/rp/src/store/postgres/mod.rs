@@ -26,6 +26,7 @@ mod migrations;
 mod tests;
 mod throttle;
 mod totp;
+mod trusted_browsers;
 
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ use sqlx::{PgConnection, PgPool};
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, TotpRecord,
+    EnrollmentState, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
 };
 // The column conversions, shared with the SQLite backend; the family files take them
 // from here.

@@ -8,11 +8,12 @@ use crate::error::Result;
 use crate::push_policy::AccountPolicy;
 
 /// Every table keyed by account, for [`delete_everything`].
-const ACCOUNT_TABLES: [&str; 8] = [
+const ACCOUNT_TABLES: [&str; 9] = [
     "totp",
     "limiter",
     "backup_codes",
     "app_passwords",
+    "trusted_browsers",
     "enrollments",
     "devices",
     "challenges",

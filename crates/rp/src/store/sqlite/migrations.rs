@@ -122,6 +122,22 @@ INSERT INTO limiter_by_guess (account, guess, failures, next_allowed)
 DROP TABLE limiter;
 ALTER TABLE limiter_by_guess RENAME TO limiter;
 "#,
+    // 4: trusted browsers (the second step skipped on them), tokens stored as SHA-256.
+    r#"
+CREATE TABLE trusted_browsers (
+    account      TEXT NOT NULL,
+    id           TEXT NOT NULL,
+    token_hash   BLOB NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    first_ip     TEXT,
+    last_ip      TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    expires_at   INTEGER NOT NULL,
+    revoked_at   INTEGER,
+    PRIMARY KEY (account, id)
+) STRICT;
+"#,
 ];
 
 /// Migration 1, to build a file as an older version of this library left it.

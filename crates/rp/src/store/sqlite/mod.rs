@@ -19,6 +19,7 @@ mod migrations;
 mod tests;
 mod throttle;
 mod totp;
+mod trusted_browsers;
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,7 +31,7 @@ use sqlx::SqlitePool;
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, TotpRecord,
+    EnrollmentState, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
 };
 // The column conversions, shared with the PostgreSQL backend; the family files take
 // them from here.

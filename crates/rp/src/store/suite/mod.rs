@@ -11,6 +11,7 @@ mod devices;
 mod enrollments;
 mod throttle;
 mod totp;
+mod trusted_browsers;
 
 use std::sync::Arc;
 
