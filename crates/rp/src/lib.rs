@@ -12,6 +12,11 @@
 //!   (≈ 49.5 bits each), stored as salted argon2id hashes.
 //! - **Application passwords** ([`Rp::create_app_password`] and friends):
 //!   named, listed, revocable, ≈ 129-bit, stored as salted argon2id hashes.
+//! - **Trusted browsers** ([`Rp::trust_browser`], [`Rp::check_trusted_browser`]):
+//!   a 256-bit token per browser, bound to one account and stored as its SHA-256,
+//!   that skips the second step until it expires (30 days by default) or is revoked
+//!   (one or all; [`Rp::password_changed`], turning two-step verification off and a
+//!   "this wasn't me" answer revoke them all).
 //! - **Throttling** ([`LimiterPolicy`], [`Guess`]): one count per account and
 //!   kind of guess (TOTP, backup codes, each live application password, guesses at
 //!   application-password ids, numbers typed in push answers); after 5 free

@@ -2,7 +2,8 @@
 // driven by playwright-core through sign-up, enrollment (the offer read from
 // the page), push login approved and denied on the phone, backup-code login
 // (the used code refused the second time), TOTP login and an application
-// password. The demo runs as `cargo run -p assent-demo` does: the real relay
+// password (one revoked, then all), trusted browsers (trusted at the login, the
+// second step skipped, revoked; the password change revoking them). The demo runs as `cargo run -p assent-demo` does: the real relay
 // in process over TLS (test port 0), and the simulated phone at /phone — the
 // core an app embeds, over HTTPS to that relay — in a second tab.
 //
@@ -48,6 +49,8 @@ function startDemo(port, dataDir) {
     const extra = (process.env.DEMO_ARGS || '').split(' ').filter(Boolean);
     const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
     args.push('--embedded-relay-listen', '127.0.0.1:0');
+    // Eight logins by push in two minutes: more than the default window allows a person.
+    args.push('--pushes-per-window', '20');
     const child = spawn(bin, [...args, ...extra], {
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -105,13 +108,25 @@ try {
     await phone.waitForSelector('#flash');
   }
 
-  async function login() {
+  let password = 'correct horse battery';
+  async function login({ trust = false, lands = /\/login\/push$/ } = {}) {
     await site.goto(`${base}/login`);
     await site.fill('#username', 'alice');
-    await site.fill('#password', 'correct horse battery');
+    await site.fill('#password', password);
+    if (trust) await site.check('#trust');
     await site.click('button[type=submit] >> text=Log in');
-    await site.waitForURL(/\/login\/push$/);
+    await site.waitForURL(lands);
   }
+
+  // Approves the push the waiting page shows, and waits for the security page.
+  async function approvePush() {
+    const shown = (await site.textContent('#push-number')).trim();
+    await phoneAnswer('approve', shown);
+    await site.waitForURL(/\/security$/);
+  }
+
+  const cookie = async (name) => (await context.cookies(base)).find((c) => c.name === name);
+  const days = (c) => (c.expires - Date.now() / 1000) / 86400;
 
   async function logout() {
     await site.click('header button:has-text("Log out")');
@@ -166,6 +181,57 @@ try {
   await phoneAnswer('approve', number);
   await site.waitForURL(/\/security$/);
   assert.match(await site.textContent('header'), /alice/);
+
+  step('not trusted ("ask every time"): the login ends when the browser closes');
+  assert.equal((await cookie('assent_demo_session')).expires, -1, 'a session cookie');
+  assert.equal(await cookie('assent_demo_trust'), undefined);
+  assert.match(await site.textContent('#trusted-browsers'), /No browser/);
+
+  step('trust this browser at the login: after the push, it is listed and kept 30 days');
+  await logout();
+  await login({ trust: true });
+  await approvePush();
+  assert.match(await site.textContent('#trusted-browsers'), /Chrome on Linux/);
+  assert.match(await site.textContent('#trusted-browsers'), /127\.0\.0\.1/);
+  const trust = await cookie('assent_demo_trust');
+  assert.ok(trust && trust.httpOnly && days(trust) > 29.9 && days(trust) <= 30, JSON.stringify(trust));
+  assert.ok((await cookie('assent_demo_session')).expires > 0, 'the login outlives the browser');
+
+  step('the next login on this browser skips the second step');
+  await logout();
+  await login({ lands: /\/security$/ });
+  assert.match(await site.textContent('#flash'), /is trusted/);
+
+  step('revoked on the security page: the second step is asked again');
+  await site.click('#trusted-browsers button:has-text("Revoke")');
+  assert.match(await site.textContent('#flash'), /ask for the second step again/);
+  assert.match(await site.textContent('#trusted-browsers'), /No browser/);
+  await logout();
+  await login();
+  await approvePush();
+
+  step('changing the password revokes every trusted browser');
+  await logout();
+  await login({ trust: true });
+  await approvePush();
+  assert.match(await site.textContent('#trusted-browsers'), /Chrome on Linux/);
+  await site.click('#change-password summary');
+  await site.fill('#current', 'not the password');
+  await site.fill('#new', 'a new horse battery');
+  await site.click('button:has-text("Change password")');
+  assert.match(await site.textContent('#error'), /current password/);
+  await site.click('#change-password summary');
+  await site.fill('#current', password);
+  await site.fill('#new', 'a new horse battery');
+  await site.click('button:has-text("Change password")');
+  await site.waitForURL(/\/security$/);
+  assert.match(await site.textContent('#flash'), /password was changed/);
+  assert.match(await site.textContent('#notices'), /1 trusted browser/);
+  assert.match(await site.textContent('#trusted-browsers'), /No browser/);
+  password = 'a new horse battery';
+  await logout();
+  await login();
+  await approvePush();
 
   step('push denied');
   await logout();
@@ -222,6 +288,23 @@ try {
   assert.match(await site.textContent('#flash'), /revoked/);
   reply = await fetch(`${base}/api/whoami`, { headers: auth(appPassword) });
   assert.equal(reply.status, 401);
+
+  step('revoke every application password at once');
+  const made = [];
+  for (const name of ['Sync tool', 'Calendar']) {
+    await site.fill('#name', name);
+    await site.click('button:has-text("Create")');
+    made.push((await site.textContent('#new-app-password')).trim());
+    await site.click('text=Done');
+  }
+  for (const p of made) {
+    assert.equal((await fetch(`${base}/api/whoami`, { headers: auth(p) })).status, 200);
+  }
+  await site.click('button:has-text("Revoke all application passwords")');
+  assert.match(await site.textContent('#flash'), /2 application password\(s\) revoked/);
+  for (const p of made) {
+    assert.equal((await fetch(`${base}/api/whoami`, { headers: auth(p) })).status, 401);
+  }
 
   step('all passed');
 } finally {

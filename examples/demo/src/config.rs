@@ -68,6 +68,11 @@ pub struct Config {
     /// shown) or `code` (type the 6-digit code shown).
     #[arg(long, env = "ASSENT_DEMO_APPROVAL", default_value = "number")]
     pub approval: String,
+
+    /// Push requests per account per 10 minutes (the anti-bombing window of the RP
+    /// library; its default is 5). The browser test logs in more often than a person.
+    #[arg(long, env = "ASSENT_DEMO_PUSHES_PER_WINDOW", default_value_t = 5)]
+    pub pushes_per_window: u32,
 }
 
 impl Config {

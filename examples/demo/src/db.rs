@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     push_expires    INTEGER,
     enroll_eid      TEXT,
     flash           TEXT,
+    trust           INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL,
     expires_at      INTEGER NOT NULL
 );
@@ -79,6 +80,9 @@ pub struct SessionRow {
     pub enroll_eid: Option<String>,
     /// A one-time message for the next page.
     pub flash: Option<String>,
+    /// The user asked at the password step to trust this browser once the second step
+    /// is passed ("ask every time" when false).
+    pub trust: bool,
     /// Creation time.
     pub created_at: i64,
     /// Absolute expiry.
@@ -115,6 +119,15 @@ impl Db {
 
     fn init(conn: Connection) -> Result<Self> {
         conn.execute_batch(SCHEMA)?;
+        // Files made before sessions had the `trust` column.
+        let has_trust: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('sessions') WHERE name = 'trust'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_trust {
+            conn.execute_batch("ALTER TABLE sessions ADD COLUMN trust INTEGER NOT NULL DEFAULT 0")?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -183,6 +196,23 @@ impl Db {
             .optional()?)
     }
 
+    /// Replaces the user's password hash and ends every other session of the user (the
+    /// one under `keep` stays).
+    pub fn set_password(&self, user_id: i64, password_hash: &str, keep: &[u8]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![user_id, password_hash],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE (user_id = ?1 OR pending_user_id = ?1) AND id_hash != ?2",
+            params![user_id, keep],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Inserts a session under `id_hash`.
     pub fn insert_session(&self, id_hash: &[u8], row: &SessionRow) -> Result<()> {
         self.conn().execute(
@@ -198,7 +228,7 @@ impl Db {
             .conn()
             .query_row(
                 "SELECT csrf, user_id, pending_user_id, push_handle, push_display, push_device,
-                        push_expires, enroll_eid, flash, created_at, expires_at
+                        push_expires, enroll_eid, flash, created_at, expires_at, trust
                  FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
                 params![id_hash, now],
                 |r| {
@@ -214,6 +244,7 @@ impl Db {
                         flash: r.get(8)?,
                         created_at: r.get(9)?,
                         expires_at: r.get(10)?,
+                        trust: r.get(11)?,
                     })
                 },
             )
@@ -225,7 +256,7 @@ impl Db {
         let n = self.conn().execute(
             "UPDATE sessions SET csrf = ?2, user_id = ?3, pending_user_id = ?4, push_handle = ?5,
                  push_display = ?6, push_device = ?7, push_expires = ?8, enroll_eid = ?9,
-                 flash = ?10, expires_at = ?11
+                 flash = ?10, expires_at = ?11, trust = ?12
              WHERE id_hash = ?1",
             params![
                 id_hash,
@@ -238,7 +269,8 @@ impl Db {
                 row.push_expires,
                 row.enroll_eid,
                 row.flash,
-                row.expires_at
+                row.expires_at,
+                row.trust
             ],
         )?;
         if n == 0 {

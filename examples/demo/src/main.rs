@@ -121,7 +121,12 @@ async fn run(config: Config) -> Result<(), StartError> {
         embedded,
     } = relay(&config, &data_dir).await?;
     let hasher = Arc::new(Argon2idHasher::owasp());
-    let rp = make_rp(store, rp_id, api, db.clone(), hasher.clone());
+    let rp = make_rp(store, rp_id, api, db.clone(), hasher.clone()).with_push_policy(
+        assent_rp::PushPolicy {
+            max_per_window: config.pushes_per_window,
+            ..assent_rp::PushPolicy::default()
+        },
+    );
     let relay_text = relay_url.as_str().to_owned();
     let settings = Settings {
         issuer: config.issuer.clone(),

@@ -10,7 +10,7 @@
 //! [`layer`] loads or creates the session before the handler runs and sets the
 //! cookie afterwards if the handler created, rotated or ended it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -57,27 +57,40 @@ fn hash_id(id: &str) -> [u8; 32] {
     Sha256::digest(id.as_bytes()).into()
 }
 
-/// The cookie's name (`__Host-` prefixed when secure).
+/// The session cookie's name (`__Host-` prefixed when secure).
 pub fn cookie_name(secure: bool) -> String {
+    named(COOKIE_NAME, secure)
+}
+
+/// A cookie's name: `__Host-` prefixed when secure (host-only, path `/`, `Secure`).
+fn named(base: &str, secure: bool) -> String {
     if secure {
-        format!("__Host-{COOKIE_NAME}")
+        format!("__Host-{base}")
     } else {
-        COOKIE_NAME.to_owned()
+        base.to_owned()
     }
 }
 
 fn cookie(secure: bool, value: &str, max_age: i64) -> String {
+    cookie_header(COOKIE_NAME, secure, value, Some(max_age))
+}
+
+/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` (and the
+/// `__Host-` prefix) over https. Without `max_age` the browser drops it when it closes.
+pub fn cookie_header(base: &str, secure: bool, value: &str, max_age: Option<i64>) -> String {
     format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        cookie_name(secure),
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax{}{}",
+        named(base, secure),
+        max_age.map_or(String::new(), |age| format!("; Max-Age={age}")),
         if secure { "; Secure" } else { "" }
     )
 }
 
-/// The session id in the request's cookies, if any.
-fn id_from_headers(parts: &axum::http::HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
-    parts
+/// The value of the cookie named `base` (prefixed when secure) in the request, if it
+/// has one of 43 characters (a 256-bit base64url token).
+pub fn token_cookie(headers: &axum::http::HeaderMap, base: &str, secure: bool) -> Option<String> {
+    let name = named(base, secure);
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -86,6 +99,18 @@ fn id_from_headers(parts: &axum::http::HeaderMap, secure: bool) -> Option<String
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
         .filter(|v| v.len() == 43)
+}
+
+/// The session id in the request's cookies, if any.
+fn id_from_headers(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    token_cookie(headers, COOKIE_NAME, secure)
+}
+
+/// The `Set-Cookie` values a handler asked for.
+#[derive(Debug, Default)]
+struct Cookies {
+    session: Option<String>,
+    other: Vec<String>,
 }
 
 /// The current browser session. Change [`Session::row`] and call
@@ -97,12 +122,27 @@ pub struct Session {
     pub row: SessionRow,
     /// True if the request carried no valid session cookie.
     pub is_new: bool,
-    set_cookie: Arc<Mutex<Option<String>>>,
+    set_cookie: Arc<Mutex<Cookies>>,
 }
 
 impl Session {
+    /// Sets the session cookie (a later call of the same request replaces it).
     fn emit(&self, value: String) {
-        *self.set_cookie.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        self.cookies().session = Some(value);
+    }
+
+    /// Sets another cookie on the response (a trusted browser's token).
+    pub fn set_cookie(&self, header: String) {
+        self.cookies().other.push(header);
+    }
+
+    fn cookies(&self) -> MutexGuard<'_, Cookies> {
+        self.set_cookie.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// SHA-256 of the session id: the row's key.
+    pub fn id_hash(&self) -> &[u8; 32] {
+        &self.id_hash
     }
 
     /// Writes the row.
@@ -113,6 +153,12 @@ impl Session {
     /// Moves the session to a fresh id and CSRF token, with the logged-in
     /// lifetime, and saves it. Call on every change of who is logged in.
     pub fn rotate(&mut self, state: &AppState) -> Result<()> {
+        self.rotate_with(state, true)
+    }
+
+    /// [`Session::rotate`]; when not `persistent`, the cookie has no `Max-Age`, so the
+    /// browser forgets the login when it closes ("ask every time").
+    pub fn rotate_with(&mut self, state: &AppState, persistent: bool) -> Result<()> {
         let id = random_token()?;
         let new_hash = hash_id(&id);
         state.db.rekey_session(&self.id_hash, &new_hash)?;
@@ -120,7 +166,13 @@ impl Session {
         self.row.csrf = random_token()?;
         self.row.expires_at = state.now().saturating_add(LOGGED_IN_TTL);
         self.save(state)?;
-        self.emit(cookie(state.settings.secure_cookies, &id, LOGGED_IN_TTL));
+        let secure = state.settings.secure_cookies;
+        self.emit(cookie_header(
+            COOKIE_NAME,
+            secure,
+            &id,
+            persistent.then_some(LOGGED_IN_TTL),
+        ));
         Ok(())
     }
 
@@ -152,7 +204,7 @@ impl Session {
 async fn load_or_create(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Session> {
     let now = state.now();
     let secure = state.settings.secure_cookies;
-    let set_cookie = Arc::new(Mutex::new(None));
+    let set_cookie = Arc::new(Mutex::new(Cookies::default()));
     if let Some(id) = id_from_headers(headers, secure) {
         let id_hash = hash_id(&id);
         if let Some(row) = state.db.session(&id_hash, now)? {
@@ -194,8 +246,8 @@ pub async fn layer(
     let slot = session.set_cookie.clone();
     request.extensions_mut().insert(session);
     let mut response = next.run(request).await;
-    let value = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some(value) = value {
+    let cookies = std::mem::take(&mut *slot.lock().unwrap_or_else(|e| e.into_inner()));
+    for value in cookies.session.into_iter().chain(cookies.other) {
         let value =
             HeaderValue::from_str(&value).map_err(|_| AppError::Internal("cookie header"))?;
         response.headers_mut().append(SET_COOKIE, value);
@@ -237,6 +289,9 @@ mod tests {
         let secure = cookie(true, "x", 10);
         assert!(secure.starts_with("__Host-assent_demo_session=x;"));
         assert!(secure.ends_with("; Secure"));
+        assert!(plain.contains("Max-Age=10"));
+        let until_closed = cookie_header(COOKIE_NAME, false, "x", None);
+        assert!(!until_closed.contains("Max-Age"), "{until_closed}");
     }
 
     #[test]

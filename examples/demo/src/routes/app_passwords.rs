@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/security/app-passwords", post(create))
         .route("/security/app-passwords/revoke", post(revoke))
+        .route("/security/app-passwords/revoke-all", post(revoke_all))
         .route("/api/whoami", get(whoami))
 }
 
@@ -64,7 +65,16 @@ pub async fn section(state: &AppState, account: &str, csrf: &str) -> Result<Stri
     let list = if rows.is_empty() {
         r#"<p class="muted" id="no-app-passwords">None yet.</p>"#.to_owned()
     } else {
-        format!(r#"<table id="app-passwords">{rows}</table>"#)
+        format!(
+            r#"<table id="app-passwords">{rows}</table>{}"#,
+            html::form(
+                "/security/app-passwords/revoke-all",
+                csrf,
+                "",
+                "Revoke all application passwords",
+                "danger"
+            )
+        )
     };
     let field = html::input(
         "name",
@@ -147,6 +157,20 @@ async fn revoke(
         }
         .to_owned(),
     );
+    session.save(&state)?;
+    Ok(Redirect::to("/security").into_response())
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn revoke_all(
+    State(state): State<AppState>,
+    Posted(mut session, _): Posted<Empty>,
+) -> Result<Response> {
+    let user = require_user(&state, &session)?;
+    let n = state.rp.revoke_all_app_passwords(&user.account()).await?;
+    session.row.flash = Some(format!("{n} application password(s) revoked."));
     session.save(&state)?;
     Ok(Redirect::to("/security").into_response())
 }

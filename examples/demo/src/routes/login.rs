@@ -1,15 +1,16 @@
 //! The password step and logout. A right password for an account with a
 //! second factor leads to the second step (a push to the phone at once when
-//! it has one); without one, it logs in.
+//! it has one), unless this browser is trusted for the account; without one, it logs in.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use super::second_step::start_push;
+use super::trusted_browsers;
 use super::{complete_login, logged_in, ClientInfo};
 use crate::csrf::{Posted, SecretField};
 use crate::error::Result;
@@ -26,7 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 fn form(csrf: &str, username: &str, flash: Option<&str>, error: Option<&str>) -> Html<String> {
     let fields = format!(
-        "{}{}",
+        "{}{}{}",
         html::input(
             "username",
             "Username",
@@ -42,6 +43,7 @@ fn form(csrf: &str, username: &str, flash: Option<&str>, error: Option<&str>) ->
             "password",
             r#"autocomplete="current-password" required"#
         ),
+        trusted_browsers::checkbox(),
     );
     html::page(
         "Log in",
@@ -69,11 +71,15 @@ struct LoginForm {
     username: String,
     #[serde(default)]
     password: SecretField,
+    /// "Trust this browser" (absent: ask every time).
+    #[serde(default)]
+    trust: Option<String>,
 }
 
 async fn submit(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     Posted(mut session, login): Posted<LoginForm>,
 ) -> Result<Response> {
     let username = login.username.trim().to_lowercase();
@@ -123,8 +129,19 @@ async fn submit(
         complete_login(&state, &mut session, &user, None)?;
         return Ok(Redirect::to("/security").into_response());
     }
+    if let Some(browser) = trusted_browsers::trusted(&state, &headers, &user, &client).await? {
+        tracing::info!(user = user.id, browser = %browser.id, "second step skipped: trusted browser");
+        let flash = format!(
+            "This browser ({}) is trusted: no second step until {}.",
+            browser.name,
+            crate::html::date(i64::try_from(browser.expires_at).unwrap_or(0))
+        );
+        complete_login(&state, &mut session, &user, Some(flash))?;
+        return Ok(Redirect::to("/security").into_response());
+    }
     session.row.user_id = None;
     session.row.pending_user_id = Some(user.id);
+    session.row.trust = login.trust.is_some();
     session.clear_push();
     session.rotate(&state)?;
     let has_phone = state

@@ -6,14 +6,20 @@
 //! - `security`: the security page: phones (list, remove), backup codes, notices.
 //! - `connect_phone`: turn on two-step verification or add a phone (QR, wait,
 //!   activation code).
-//! - `app_passwords`: create / list / revoke, and `/api/whoami` that accepts them.
+//! - `app_passwords`: create / list / revoke (one or all), and `/api/whoami` that
+//!   accepts them.
+//! - `trusted_browsers`: "trust this browser" at the second step, skipping it at the
+//!   next login, and the security page's list (revoke one or all).
+//! - `password`: changing the password (ends other sessions, revokes trusted browsers).
 
 pub mod app_passwords;
 mod connect_phone;
 pub mod login;
+mod password;
 pub mod second_step;
 pub mod security;
 pub mod signup;
+pub mod trusted_browsers;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -40,6 +46,8 @@ pub fn app(state: AppState) -> Router {
         .merge(second_step::routes())
         .merge(security::routes())
         .merge(app_passwords::routes())
+        .merge(password::routes())
+        .merge(trusted_browsers::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::layer,
@@ -97,12 +105,24 @@ pub fn complete_login(
     user: &User,
     flash: Option<String>,
 ) -> Result<()> {
+    complete_login_with(state, session, user, flash, true)
+}
+
+/// [`complete_login`]; when not `persistent` the browser forgets the login when it
+/// closes ("ask every time").
+pub fn complete_login_with(
+    state: &AppState,
+    session: &mut Session,
+    user: &User,
+    flash: Option<String>,
+    persistent: bool,
+) -> Result<()> {
     session.row.user_id = Some(user.id);
     session.row.pending_user_id = None;
     session.row.enroll_eid = None;
     session.clear_push();
     session.row.flash = flash;
-    session.rotate(state)?;
+    session.rotate_with(state, persistent)?;
     tracing::info!(user = user.id, "logged in");
     Ok(())
 }
@@ -110,8 +130,10 @@ pub fn complete_login(
 /// Who is asking: browser and address, for the phone's prompt.
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
-    /// A short browser description.
+    /// A short browser description ("Chrome on Linux").
     pub agent: String,
+    /// The `User-Agent` header as sent (at most 512 bytes).
+    pub user_agent: String,
     /// The peer address.
     pub ip: IpAddr,
 }
@@ -131,40 +153,6 @@ impl ClientInfo {
     }
 }
 
-/// A short description of a User-Agent ("Chrome on Linux").
-pub fn describe_agent(agent: &str) -> String {
-    let browser = [
-        "Edg/",
-        "Firefox/",
-        "HeadlessChrome/",
-        "Chrome/",
-        "Safari/",
-        "curl/",
-    ]
-    .iter()
-    .find(|b| agent.contains(*b))
-    .map(|b| match *b {
-        "Edg/" => "Edge",
-        "HeadlessChrome/" => "Headless Chrome",
-        other => other.trim_end_matches('/'),
-    })
-    .unwrap_or("A browser");
-    let os = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("Windows", "Windows"),
-        ("Mac OS", "macOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(k, _)| agent.contains(k))
-    .map(|(_, v)| *v);
-    match os {
-        Some(os) => format!("{browser} on {os}"),
-        None => browser.to_owned(),
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = AppError;
 
@@ -179,27 +167,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let mut end = agent.len().min(512);
+        while !agent.is_char_boundary(end) {
+            end -= 1;
+        }
         Ok(Self {
-            agent: describe_agent(agent),
+            agent: assent_rp::browser_name(agent),
+            user_agent: agent[..end].to_owned(),
             ip,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn agents_are_summarized() {
-        assert_eq!(
-            describe_agent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36"),
-            "Headless Chrome on Linux"
-        );
-        assert_eq!(
-            describe_agent("Mozilla/5.0 (Windows NT 10.0; rv:126.0) Gecko/20100101 Firefox/126.0"),
-            "Firefox on Windows"
-        );
-        assert_eq!(describe_agent(""), "A browser");
     }
 }

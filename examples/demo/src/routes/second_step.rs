@@ -21,7 +21,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{complete_login, ClientInfo};
+use super::trusted_browsers::finish_second_step;
+use super::ClientInfo;
 use crate::csrf::{Posted, SecretField};
 use crate::db::User;
 use crate::error::{AppError, Result};
@@ -245,6 +246,7 @@ fn status(status: &'static str, message: Option<&'static str>) -> Json<PushStatu
 
 async fn push_status(
     State(state): State<AppState>,
+    client: ClientInfo,
     Query(q): Query<WaitQuery>,
     mut session: Session,
 ) -> Result<Json<PushStatus>> {
@@ -283,7 +285,7 @@ async fn push_status(
         ChallengeStatus::Pending => return Ok(status("pending", None)),
         ChallengeStatus::Approved => match state.rp.redeem(&handle).await {
             Ok(_) => {
-                complete_login(&state, &mut session, &user, None)?;
+                finish_second_step(&state, &mut session, &user, None, &client).await?;
                 return Ok(Json(PushStatus {
                     status: "done",
                     next: Some("/security"),
@@ -396,7 +398,16 @@ async fn totp_submit(
         .from_source(client.ip)
         .verify_totp(&user.account(), form.code.expose().trim())
         .await?;
-    finish(&state, &mut session, &user, verdict, "/login/totp", None).await
+    finish(
+        &state,
+        &client,
+        &mut session,
+        &user,
+        verdict,
+        "/login/totp",
+        None,
+    )
+    .await
 }
 
 async fn backup_submit(
@@ -419,6 +430,7 @@ async fn backup_submit(
     let flash = format!("You used a backup code: {left} left. You can make new ones below.");
     finish(
         &state,
+        &client,
         &mut session,
         &user,
         verdict,
@@ -430,6 +442,7 @@ async fn backup_submit(
 
 async fn finish(
     state: &AppState,
+    client: &ClientInfo,
     session: &mut Session,
     user: &User,
     verdict: Verification,
@@ -438,7 +451,7 @@ async fn finish(
 ) -> Result<Response> {
     match refusal(verdict) {
         None => {
-            complete_login(state, session, user, flash)?;
+            finish_second_step(state, session, user, flash, client).await?;
             Ok(Redirect::to("/security").into_response())
         }
         Some(message) => {

@@ -1,7 +1,7 @@
 //! The security page: the phones (list and remove; connecting one is
 //! `connect_phone.rs`), backup codes (shown once, downloadable, regenerated), the
-//! RP's notices (new phone, removal, "this wasn't me"), and the application
-//! passwords section.
+//! RP's notices (new phone, removal, "this wasn't me"), and the sections of trusted
+//! browsers, application passwords and the password.
 
 use assent_protocol::DeviceId;
 use assent_rp::{BackupCodes, DeviceState, Error as RpError};
@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::require_user;
 use super::second_step::refusal;
-use super::{app_passwords, connect_phone};
+use super::{app_passwords, connect_phone, password, trusted_browsers};
 use crate::csrf::Posted;
 use crate::db::User;
 use crate::error::{AppError, Result};
@@ -150,10 +150,12 @@ pub async fn render(
             .to_owned()
     };
     let body = format!(
-        r#"<h1>Security</h1>{}{}{notices}<h2>Two-step verification</h2>{tsv}<h2>Backup codes</h2>{backup}<h2>Application passwords</h2>{}"#,
+        r#"<h1>Security</h1>{}{}{notices}<h2>Two-step verification</h2>{tsv}<h2>Backup codes</h2>{backup}{}<h2>Application passwords</h2>{}<h2>Password</h2>{}"#,
         html::flash(flash),
         html::error(error),
+        trusted_browsers::section(state, &account, csrf).await?,
         app_passwords::section(state, &account, csrf).await?,
+        password::section(csrf),
     );
     Ok(user_page("Security", user, session, &body))
 }

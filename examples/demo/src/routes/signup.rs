@@ -16,7 +16,8 @@ use crate::state::AppState;
 
 /// Password length bounds (characters).
 pub const PASSWORD_MIN: usize = 8;
-const PASSWORD_MAX: usize = 256;
+/// Longest accepted password (characters).
+pub const PASSWORD_MAX: usize = 256;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/signup", get(show).post(submit))
