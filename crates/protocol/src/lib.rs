@@ -63,6 +63,7 @@ pub mod testing;
 mod unenroll;
 #[cfg(test)]
 mod vectors;
+pub mod webpush;
 mod wrap;
 
 pub use answer::{
