@@ -73,6 +73,12 @@ fn expand(prk: &hkdf::Prk, info: &[&[u8]], out: &mut [u8]) -> Result<()> {
         .map_err(|_| Error::Crypto)
 }
 
+/// The content-encryption key and nonce of one message.
+struct MessageKeys {
+    cek: Zeroizing<[u8; 16]>,
+    nonce: Zeroizing<[u8; 12]>,
+}
+
 /// CEK and nonce of one message (RFC 8291 §3.4, RFC 8188 §2.2–2.3).
 fn derive(
     secret: &p256::SecretKey,
@@ -81,7 +87,7 @@ fn derive(
     ua_public: &[u8; P256DH_LEN],
     as_public: &[u8; P256DH_LEN],
     salt: &[u8],
-) -> Result<(Zeroizing<[u8; 16]>, Zeroizing<[u8; 12]>)> {
+) -> Result<MessageKeys> {
     let shared = p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
     let prk_key = hkdf::Salt::new(hkdf::HKDF_SHA256, auth).extract(shared.raw_secret_bytes());
     let mut ikm = Zeroizing::new([0u8; 32]);
@@ -95,7 +101,7 @@ fn derive(
     let mut nonce = Zeroizing::new([0u8; 12]);
     expand(&prk, &[b"Content-Encoding: aes128gcm\0"], &mut cek[..])?;
     expand(&prk, &[b"Content-Encoding: nonce\0"], &mut nonce[..])?;
-    Ok((cek, nonce))
+    Ok(MessageKeys { cek, nonce })
 }
 
 fn aead_key(cek: &[u8; 16]) -> Result<LessSafeKey> {
@@ -125,7 +131,7 @@ pub fn encrypt(
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let as_public = public_bytes(&secret);
-    let (cek, nonce) = derive(&secret, &peer, auth, ua_public, &as_public, &salt)?;
+    let MessageKeys { cek, nonce } = derive(&secret, &peer, auth, ua_public, &as_public, &salt)?;
     let mut record = Vec::with_capacity(HEADER_LEN + plaintext.len() + 1 + TAG_LEN);
     record.extend_from_slice(&salt);
     record.extend_from_slice(&RECORD_SIZE.to_be_bytes());
@@ -178,7 +184,7 @@ pub(crate) fn decrypt(
     if rs < 18 || ciphertext.len() > rs {
         return Err(Error::invalid(FIELD, "not a single aes128gcm record"));
     }
-    let (cek, nonce) = derive(secret, &peer, auth, ua_public, &as_public, salt)?;
+    let MessageKeys { cek, nonce } = derive(secret, &peer, auth, ua_public, &as_public, salt)?;
     let mut buffer = Zeroizing::new(ciphertext.to_vec());
     let opened_len = aead_key(&cek)?
         .open_in_place(
