@@ -60,10 +60,19 @@ impl WebPushReceiver {
         assent_protocol::b64_encode(self.keys.p256dh())
     }
 
+    /// The authentication secret (`auth`, base64url), as UnifiedPush's Web Push mode
+    /// shows it. Secret: it goes to the relay inside the push token, nowhere else.
+    pub fn auth(&self) -> String {
+        assent_protocol::b64_encode(self.keys.auth())
+    }
+
     /// The push token of a subscription at `endpoint` (an `https://` URL from the
     /// distributor): what [`PushClient::use_webpush`] registers.
     pub fn push_token(&self, endpoint: &str) -> Result<String> {
-        let subscription = self.keys.subscription(endpoint).map_err(Error::Protocol)?;
+        let subscription = self
+            .keys
+            .subscription(endpoint)
+            .map_err(Error::WebPushEndpoint)?;
         Ok(subscription.to_push_token())
     }
 
@@ -150,6 +159,10 @@ mod tests {
         let mut altered = body.clone();
         altered[100] ^= 1;
         assert!(matches!(r.decrypt(&altered), Err(Error::Protocol(_))));
-        assert!(r.push_token("http://up.example.net/x").is_err());
+        assert!(matches!(
+            r.push_token("http://up.example.net/x"),
+            Err(Error::WebPushEndpoint(_))
+        ));
+        assert_eq!(r.auth().len(), 22);
     }
 }

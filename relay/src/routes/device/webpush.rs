@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::Method;
 
 use crate::extract::Json;
+use crate::routes::responses::Unavailable;
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -16,7 +17,10 @@ pub(crate) fn routes(routes: Routes) -> Routes {
 /// The VAPID public key Web Push subscriptions must be made with (`null`: this relay
 /// sends no Web Push; the phone polls). docs/push.md, "UnifiedPush".
 #[utoipa::path(get, path = api::WEBPUSH, tag = "device",
-    responses((status = 200, description = "the relay's Web Push settings", body = WebPushInfo)))]
+    responses(
+        (status = 200, description = "the relay's Web Push settings", body = WebPushInfo),
+        Unavailable,
+    ))]
 pub async fn webpush(State(state): State<AppState>) -> Json<WebPushInfo> {
     Json(WebPushInfo {
         vapid_public_key: state.push.vapid_public_key().map(str::to_owned),
