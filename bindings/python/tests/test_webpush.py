@@ -141,6 +141,9 @@ def enroll(relay, phone):
 
     async def run():
         pending = await phone.enroll_uri(offer["uri"])
+        # The login page's wait is what has the managed relay answer the registration.
+        status, seen = relay.get(f"/v1/managed/enrollments/{eid}?wait=10")
+        assert (status, seen["status"]) == (200, "awaiting_activation"), seen
         deadline = time.monotonic() + 30
         while (account := await phone.finish_enrollment(pending)) is None:
             assert time.monotonic() < deadline, "the relay never delivered the answer"
