@@ -31,6 +31,7 @@ fn parse_everything(bytes: &[u8]) {
 }
 
 /// The receiver of RFC 8291 Appendix A.
+#[allow(clippy::unwrap_used)] // a helper, not a #[test]: clippy.toml's allow-unwrap-in-tests misses it
 fn webpush_keys() -> webpush::WebPushKeys {
     let private = b64_decode("q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94", "k").unwrap();
     let auth = b64_decode("BTBZMqHH6r4Tts7J_aSIgg", "a").unwrap();
