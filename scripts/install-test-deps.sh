@@ -40,7 +40,9 @@ if ! python3 -m pytest --version >/dev/null 2>&1; then
 fi
 
 # python3-venv: scripts/api-fuzz.sh installs its pinned schemathesis into a virtualenv
-# of its own (target/schemathesis-venv), which needs ensurepip.
+# of its own (target/schemathesis-venv), and bindings/python/run-tests.sh the pinned
+# bindings/python/requirements-test.txt (pytest, and http_ece / py-vapid for the Web
+# Push interoperability test) into target/python-tests-venv; both need ensurepip.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_install python3-venv
 
 # Chromium and playwright-core (npm) run the demo's browser test.

@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use crate::admin::{self, AdminError};
 use crate::auth::make_api_key;
 use crate::clock::Clock;
-use crate::config::{Config, ConfigArgs, MetricsListen};
+use crate::config::{Config, ConfigArgs, MetricsListen, Network};
 use crate::notify::PushProvider;
 use crate::server::{self, ServerError};
 use crate::state::AppState;
@@ -87,6 +87,7 @@ pub struct RelayBuilder {
     cache_ttl: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
     push: Option<Arc<dyn PushProvider>>,
+    webpush: Option<assent_push_providers::webpush::WebPushConfig>,
     tls: Option<TlsChoice>,
 }
 
@@ -170,6 +171,22 @@ impl RelayBuilder {
         self
     }
 
+    /// Sends Web Push (UnifiedPush) through `config` (a test points it at a mock push
+    /// service), instead of any [`RelayBuilder::push`] provider. Its outbound address
+    /// policy becomes the relay's own rules: public addresses and the
+    /// [`RelayBuilder::allow_network`]s.
+    pub fn webpush(mut self, config: assent_push_providers::webpush::WebPushConfig) -> Self {
+        self.webpush = Some(config);
+        self
+    }
+
+    /// Lets outbound requests (webhooks, Web Push) reach `network`, as
+    /// `--webhook-allow-network` does.
+    pub fn allow_network(mut self, network: Network) -> Self {
+        self.args.webhook_allow_networks.push(network);
+        self
+    }
+
     /// Opens the database and builds the relay, without a listener.
     pub async fn build(self) -> Result<Relay, EmbedError> {
         self.build_with(None).await
@@ -204,6 +221,20 @@ impl RelayBuilder {
         }
         if let Some(push) = self.push {
             state = state.with_push(push);
+        }
+        if let Some(mut webpush) = self.webpush {
+            webpush.addresses = Arc::new(crate::webhook::Destinations::with_networks(
+                &state.config.webhook_allow_networks,
+            ));
+            let providers = crate::notify::providers::Providers::new(
+                None,
+                None,
+                state.config.push.max_in_flight,
+                state.metrics.push.clone(),
+            )
+            .and_then(|p| p.with_webpush(Some(webpush)))
+            .map_err(|e| EmbedError::Config(e.to_string()))?;
+            state = state.with_push(Arc::new(providers));
         }
         Ok(Relay { state })
     }
@@ -275,6 +306,7 @@ impl Relay {
             cache_ttl: None,
             clock: None,
             push: None,
+            webpush: None,
             tls: None,
         }
     }

@@ -77,7 +77,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     };
     let mut state = AppState::new(store, config);
     let push_metrics = state.metrics.push.clone();
-    if let Some(providers) = Providers::from_settings(&state.config.push, push_metrics)? {
+    let destinations =
+        crate::webhook::Destinations::with_networks(&state.config.webhook_allow_networks);
+    if let Some(providers) =
+        Providers::from_settings(&state.config.push, &destinations, push_metrics)?
+    {
         state = state.with_push(Arc::new(providers));
     }
     // Managed mode and webhooks.

@@ -110,6 +110,9 @@ pub struct RelayOptions {
     /// A database URL to use instead of a new database of `backend` (e.g. one on a
     /// PostgreSQL server the test stops and starts).
     pub database_url: Option<String>,
+    /// Web Push to this mock push service (on loopback, which the relay's outbound
+    /// rules then allow, as an operator's `--webhook-allow-network 127.0.0.0/8`).
+    pub webpush: Option<Arc<assent_push_providers::mock::MockWebPush>>,
 }
 
 /// The real relay served over TLS on `127.0.0.1:<port>` through its embedding API
@@ -189,6 +192,11 @@ impl RealRelay {
         }
         if options.uncached {
             builder = builder.cache_ttl(Duration::ZERO);
+        }
+        if let Some(mock) = &options.webpush {
+            builder = builder
+                .allow_network("127.0.0.0/8".parse().unwrap())
+                .webpush(mock.config().unwrap());
         }
         let running = builder.start().await.unwrap();
         Self {

@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     snapshot: StdMutex<Snapshot>,
     clock: Arc<dyn assent_core::Clock>,
     pub(crate) keys: Arc<HostKeyStore>,
+    /// The host's secure storage (the Web Push keys live there).
+    pub(crate) storage: Arc<dyn assent_core::SecureStorage>,
 }
 
 /// What the synchronous reads see: the state after the last call that
@@ -88,7 +90,7 @@ impl Assent {
             Some(clock) => Arc::new(HostClock(clock)),
             None => Arc::new(assent_core::SystemClock),
         };
-        let env = VaultEnv::new(storage, Arc::new(vault_key)).with_clock(clock.clone());
+        let env = VaultEnv::new(storage.clone(), Arc::new(vault_key)).with_clock(clock.clone());
         let vault = Vault::open_or_create(env)?;
         let keys = Arc::new(HostKeyStore(key_store));
         let client = PushClient::new(vault, transport, keys.clone(), device.into());
@@ -99,6 +101,7 @@ impl Assent {
                 snapshot: StdMutex::new(snapshot),
                 clock,
                 keys,
+                storage,
             }),
         }))
     }
@@ -174,5 +177,9 @@ impl Assent {
 
     pub(crate) fn key_store(&self) -> &HostKeyStore {
         &self.inner.keys
+    }
+
+    pub(crate) fn storage(&self) -> &dyn assent_core::SecureStorage {
+        self.inner.storage.as_ref()
     }
 }

@@ -59,6 +59,12 @@ pub struct ChallengeInfo {
     pub seconds_left: u32,
 }
 
+impl Challenge {
+    pub(crate) fn from_view(inner: assent_core::ChallengeView) -> Self {
+        Challenge { inner }
+    }
+}
+
 #[uniffi::export]
 impl Challenge {
     /// What to show.

@@ -13,7 +13,8 @@ pub struct DeviceInfo {
     /// What the login page shows about the phone, e.g. "Alice's Pixel"
     /// (1–64 bytes, no control characters).
     pub name: String,
-    /// The APNs device token or FCM registration token; empty for `Poll`.
+    /// The APNs device token or FCM registration token; empty for `Poll`. For
+    /// `WebPush`, register the endpoint with `useWebpushEndpoint` instead.
     pub push_token: String,
 }
 

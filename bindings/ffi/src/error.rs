@@ -110,6 +110,7 @@ impl From<Core> for AssentError {
             | Core::NotHotp(_)
             | Core::CounterOverflow
             | Core::Offer(_)
+            | Core::WebPushEndpoint(_)
             | Core::AlreadyEnrolled
             | Core::WrongEntry(_)
             | Core::UnenrollNotRequested(_) => Self::InvalidInput { reason },

@@ -10,6 +10,9 @@ pub enum Platform {
     Ios,
     /// Firebase Cloud Messaging (HTTP v1).
     Android,
+    /// Web Push to a UnifiedPush distributor's endpoint (Android without Google
+    /// Play services); register it with `useWebpushEndpoint`.
+    WebPush,
     /// No push: the app polls with `pending()`.
     Poll,
 }
@@ -75,7 +78,7 @@ macro_rules! mirror {
     };
 }
 
-mirror!(Platform <=> protocol::Platform { Ios, Android, Poll });
+mirror!(Platform <=> protocol::Platform { Ios, Android, WebPush, Poll });
 mirror!(ApprovalKind <=> protocol::ApprovalKind { Simple, Number, Code });
 mirror!(Decision <=> protocol::Decision { Approve, Deny, Fraud });
 mirror!(Custody <=> protocol::Custody { Rp, Relay });

@@ -5,7 +5,8 @@
 //! - [`Assent`] (`assent.rs`): the one object an app holds; its calls are
 //!   spread over `accounts.rs` (accounts and codes, synchronous),
 //!   `enrollment.rs` (enrollment and removal, async), `challenge.rs`
-//!   (pushes, polls, answers, async) and `device.rs` (push tokens).
+//!   (pushes, polls, answers, async), `device.rs` (push tokens) and
+//!   `webpush.rs` (UnifiedPush: Web Push keys and messages).
 //! - Host capabilities, as traits the app implements: [`SecureStorage`]
 //!   (Keychain / Keystore), [`DeviceKeyStore`] (Secure Enclave /
 //!   StrongBox), [`Clock`] (optional). Software defaults:
@@ -30,6 +31,7 @@ mod error;
 mod key_store;
 mod kinds;
 mod storage;
+mod webpush;
 
 pub use account::{Account, CodeView, PushEnrollment};
 pub use assent::Assent;
@@ -41,3 +43,4 @@ pub use error::AssentError;
 pub use key_store::{software_key_store, DeviceKeyStore};
 pub use kinds::{ApprovalKind, Custody, Decision, Entry, Platform};
 pub use storage::{file_storage, memory_storage, SecureStorage};
+pub use webpush::WebPushKeys;

@@ -40,8 +40,9 @@ def free_port():
 class Relay:
     """One relay process in its own working directory, with a managed tenant."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_args=()):
         self.bin = relay_binary()
+        self.extra_args = list(extra_args)
         self.dir = Path(workdir)
         self.db = "sqlite://" + str(self.dir / "relay.db")
         self.port = free_port()
@@ -62,7 +63,7 @@ class Relay:
                         if line.strip().startswith("ask_"))
         self.proc = subprocess.Popen(
             [self.bin, "--listen", f"127.0.0.1:{self.port}", "--public-origin", self.origin,
-             "--database-url", self.db, "--metrics-listen", "off"],
+             "--database-url", self.db, "--metrics-listen", "off", *self.extra_args],
             cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT)
         ca = self.dir / "assent-relay-ca.pem"
         deadline = time.monotonic() + 60

@@ -99,6 +99,10 @@ pub enum Error {
     #[error("account {0} is not a push account")]
     NotPush(AccountId),
 
+    /// The Web Push endpoint is not acceptable (not `https://`, too long, user info…).
+    #[error("Web Push endpoint refused: {0}")]
+    WebPushEndpoint(assent_protocol::Error),
+
     // ----- push: enrollment -----
     /// The enrollment offer was refused: expired, non-HTTPS relay, duplicate
     /// or unknown parameter, malformed...

@@ -55,7 +55,7 @@ pub use error::{Error, Result};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use push_client::{
     ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
-    PushClient, Refused,
+    PushClient, Refused, WebPushReceiver, WEBPUSH_KEYS_BLOB,
 };
 pub use random::RandomSource;
 pub use storage::{

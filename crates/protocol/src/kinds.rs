@@ -106,6 +106,10 @@ word_enum! {
         Ios = "ios",
         /// FCM HTTP v1.
         Android = "android",
+        /// Web Push (RFC 8030) to the endpoint a UnifiedPush distributor gave the app
+        /// (Android without Google Play services); the push token is a
+        /// [`crate::webpush::WebPushSubscription`].
+        WebPush = "webpush",
         /// No push: the phone polls.
         Poll = "poll",
     }

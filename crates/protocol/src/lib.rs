@@ -18,6 +18,9 @@
 //!   expiry estimate, authenticity; keep [`ChallengeId`]s until `expires_at` to refuse
 //!   repeats) → [`Answer::make`].
 //! - [`PushTokenUpdate`], [`UnenrollRequest::make`] and [`UnenrollConfirmation::open`].
+//! - Web Push (UnifiedPush): [`webpush::WebPushKeys`] makes the subscription keys, its
+//!   [`webpush::WebPushSubscription`] is the `webpush` push token, and
+//!   [`webpush::WebPushKeys::decrypt`] opens a message into the [`PushPayload`] JSON.
 //!
 //! # RP side (RP library)
 //!
@@ -33,7 +36,8 @@
 //! - [`Registration::from_json`] / [`Registration::check_shape`], [`RequestAuth::from_headers`]
 //!   → [`RequestAuth::check_time`] → [`RequestAuth::verify`], [`PushPayload::derive`] (the
 //!   push and its [`RouteTag`] for the device's key),
-//!   [`PushTokenUpdate::is_newer_than`]. In managed custody it may call the RP functions.
+//!   [`PushTokenUpdate::is_newer_than`], [`webpush::encrypt`] for Web Push devices. In
+//!   managed custody it may call the RP functions.
 #![forbid(unsafe_code)]
 
 mod answer;
@@ -63,6 +67,7 @@ pub mod testing;
 mod unenroll;
 #[cfg(test)]
 mod vectors;
+pub mod webpush;
 mod wrap;
 
 pub use answer::{

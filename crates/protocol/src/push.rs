@@ -144,4 +144,43 @@ mod tests {
         };
         assert!(bad.to_json().is_err());
     }
+
+    #[test]
+    fn web_push_updates_carry_a_checked_subscription() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        let keys = crate::webpush::WebPushKeys::make(&mut rng).unwrap();
+        let sub = keys
+            .subscription("https://up.example.net/UP?token=abc")
+            .unwrap();
+        let u = PushTokenUpdate {
+            platform: Platform::WebPush,
+            push_token: sub.to_push_token(),
+            seq: 9,
+        };
+        let j = u.to_json().unwrap();
+        assert!(j.contains(r#""platform":"webpush""#), "{j}");
+        let back = PushTokenUpdate::from_json(j.as_bytes()).unwrap();
+        let parsed = crate::webpush::WebPushSubscription::from_push_token(&back.push_token);
+        assert_eq!(parsed.unwrap(), sub);
+        // An old-style update still parses exactly as before.
+        let old = br#"{"platform":"android","push_token":"fcm-1","seq":1}"#;
+        assert_eq!(
+            PushTokenUpdate::from_json(old).unwrap().platform,
+            Platform::Android
+        );
+        for endpoint in ["http://up.example.net/x", "https://u@up.example.net/x"] {
+            let token = format!(
+                "{}.{}.{endpoint}",
+                crate::b64_encode(keys.p256dh()),
+                crate::b64_encode(keys.auth())
+            );
+            let bad = format!(r#"{{"platform":"webpush","push_token":"{token}","seq":2}}"#);
+            assert!(
+                PushTokenUpdate::from_json(bad.as_bytes()).is_err(),
+                "{endpoint}"
+            );
+        }
+        let fcm_as_webpush = br#"{"platform":"webpush","push_token":"fcm-1","seq":1}"#;
+        assert!(PushTokenUpdate::from_json(fcm_as_webpush).is_err());
+    }
 }

@@ -234,11 +234,16 @@ impl Registration {
     }
 }
 
-/// A push token: empty for poll, otherwise 1..=4096 printable ASCII characters.
+/// A push token: empty for poll, otherwise 1..=4096 printable ASCII characters; for
+/// Web Push, a [`crate::webpush::WebPushSubscription`] in its push-token form.
 pub(crate) fn check_push_token(platform: Platform, token: &str) -> Result<()> {
     match platform {
         Platform::Poll if token.is_empty() => Ok(()),
         Platform::Poll => Err(Error::invalid("push_token", "must be empty for poll")),
+        Platform::WebPush if token.is_empty() => Err(Error::invalid("push_token", "missing")),
+        Platform::WebPush => {
+            crate::webpush::WebPushSubscription::from_push_token(token).map(|_| ())
+        }
         _ if token.is_empty() => Err(Error::invalid("push_token", "missing")),
         _ if token.len() > MAX_PUSH_TOKEN => Err(Error::TooLarge {
             field: "push_token",

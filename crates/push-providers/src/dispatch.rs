@@ -41,6 +41,8 @@ struct Lane {
 pub struct Dispatcher {
     apns: Option<Lane>,
     fcm: Option<Lane>,
+    webpush: Option<Lane>,
+    limit: usize,
     metrics: Arc<dyn PushMetrics>,
 }
 
@@ -49,6 +51,7 @@ impl std::fmt::Debug for Dispatcher {
         f.debug_struct("Dispatcher")
             .field("apns", &self.apns.is_some())
             .field("fcm", &self.fcm.is_some())
+            .field("webpush", &self.webpush.is_some())
             .finish()
     }
 }
@@ -72,6 +75,8 @@ impl Dispatcher {
         Dispatcher {
             apns: None,
             fcm: None,
+            webpush: None,
+            limit: 1,
             metrics: Arc::new(NoMetrics),
         }
     }
@@ -94,13 +99,26 @@ impl Dispatcher {
         Dispatcher {
             apns: apns.map(lane),
             fcm: fcm.map(lane),
+            webpush: None,
+            limit,
             metrics,
         }
     }
 
+    /// This dispatcher, with Web Push devices served by `provider` (in a lane of its own,
+    /// with the same concurrency limit).
+    pub fn with_webpush(mut self, provider: Arc<dyn PushProvider>) -> Self {
+        self.webpush = Some(Lane {
+            provider,
+            permits: Arc::new(Semaphore::new(self.limit)),
+            limit: self.limit,
+        });
+        self
+    }
+
     /// Whether no provider is configured at all.
     pub fn is_poll_only(&self) -> bool {
-        self.apns.is_none() && self.fcm.is_none()
+        self.apns.is_none() && self.fcm.is_none() && self.webpush.is_none()
     }
 
     /// Whether pushes to `platform` go anywhere.
@@ -112,6 +130,7 @@ impl Dispatcher {
         match platform {
             Platform::Ios => self.apns.as_ref(),
             Platform::Android => self.fcm.as_ref(),
+            Platform::WebPush => self.webpush.as_ref(),
             Platform::Poll => None,
         }
     }

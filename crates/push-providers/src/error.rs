@@ -10,6 +10,9 @@ pub enum Error {
     /// The FCM service-account JSON could not be read.
     #[error("FCM service account: {0}")]
     ServiceAccount(&'static str),
+    /// The VAPID key (Web Push) could not be read.
+    #[error("VAPID key: {0}")]
+    VapidKey(&'static str),
     /// A configured URL or CA certificate is not usable.
     #[error("push configuration: {0}")]
     Config(&'static str),

@@ -21,6 +21,13 @@ pub(crate) enum Alpn {
 /// Builds an HTTPS-only client that trusts the web PKI plus `extra_ca_pem`
 /// (a private CA, for the mock providers).
 pub(crate) fn client(alpn: Alpn, extra_ca_pem: Option<&str>) -> Result<reqwest::Client> {
+    builder(alpn, extra_ca_pem)?
+        .build()
+        .map_err(|e| Error::Http(e.to_string()))
+}
+
+/// The builder of [`client`], for a client that needs more (a filtering resolver).
+pub(crate) fn builder(alpn: Alpn, extra_ca_pem: Option<&str>) -> Result<reqwest::ClientBuilder> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
@@ -47,7 +54,7 @@ pub(crate) fn client(alpn: Alpn, extra_ca_pem: Option<&str>) -> Result<reqwest::
         Alpn::H2Only => vec![b"h2".to_vec()],
         Alpn::H2OrHttp11 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
     };
-    reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .https_only(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -55,9 +62,7 @@ pub(crate) fn client(alpn: Alpn, extra_ca_pem: Option<&str>) -> Result<reqwest::
         .timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(600))
         .http2_keep_alive_interval(Duration::from_secs(60))
-        .http2_keep_alive_while_idle(true)
-        .build()
-        .map_err(|e| Error::Http(e.to_string()))
+        .http2_keep_alive_while_idle(true))
 }
 
 /// Reads at most `limit` bytes of a response body (provider error bodies are tiny).

@@ -1,7 +1,9 @@
-//! Push delivery for the Assent relay: APNs (HTTP/2, token auth) and FCM HTTP v1
-//! clients that wake a phone with nothing but a random per-push id.
+//! Push delivery for the Assent relay: APNs (HTTP/2, token auth), FCM HTTP v1 and Web
+//! Push (RFC 8030 with RFC 8291 encryption and VAPID, for UnifiedPush) clients that wake
+//! a phone with nothing but a random per-push id.
 //!
-//! - [`apns::ApnsClient`] and [`fcm::FcmClient`] implement [`PushProvider`]: one
+//! - [`apns::ApnsClient`], [`fcm::FcmClient`] and [`webpush::WebPushClient`] implement
+//!   [`PushProvider`]: one
 //!   send is one push to one device token, retried on transient provider errors
 //!   with exponential backoff and jitter, honouring `Retry-After`, never past the
 //!   challenge's deadline ([`retry`]).
@@ -12,7 +14,8 @@
 //!   poll-only when there are no credentials or no token.
 //! - [`metrics::PushMetrics`] is the hook for per-provider counters and latency.
 //! - With the `mock` feature, [`mock`] has local mock APNs and FCM servers
-//!   (HTTP/2 over TLS with a test CA) with scripted answers.
+//!   (HTTP/2 over TLS with a test CA) and a mock Web Push service, with scripted
+//!   answers.
 //!
 //! Time and randomness are injected ([`Clock`], the jitter RNG). Secrets (signing
 //! keys, JWTs, OAuth tokens, device tokens) are redacted in `Debug`, zeroized on
@@ -32,6 +35,7 @@ mod pem;
 mod provider;
 pub mod retry;
 mod secret;
+pub mod webpush;
 
 #[cfg(any(test, feature = "mock"))]
 pub use clock::ManualClock;

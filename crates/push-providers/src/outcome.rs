@@ -7,6 +7,8 @@ pub enum ProviderKind {
     Apns,
     /// Firebase Cloud Messaging HTTP v1.
     Fcm,
+    /// Web Push (RFC 8030) to a UnifiedPush distributor's endpoint.
+    WebPush,
 }
 
 impl ProviderKind {
@@ -15,6 +17,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Apns => "apns",
             ProviderKind::Fcm => "fcm",
+            ProviderKind::WebPush => "webpush",
         }
     }
 }

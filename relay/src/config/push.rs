@@ -1,4 +1,5 @@
-//! Push configuration: APNs (.p8 token auth) and FCM (service account), as
+//! Push configuration: APNs (.p8 token auth), FCM (service account) and Web Push
+//! (VAPID key, for UnifiedPush), as
 //! flags, `ASSENT_RELAY_*` variables or keys of the TOML file. Nothing set:
 //! poll-only.
 
@@ -60,6 +61,21 @@ pub struct PushArgs {
     /// URLs.
     #[arg(long, env = "ASSENT_RELAY_FCM_CA", global = true)]
     pub fcm_ca: Option<PathBuf>,
+    /// Web Push (UnifiedPush, for Android without Google Play services): the
+    /// VAPID private key file (PEM, PKCS#8 or SEC1, or the 32-byte key in
+    /// base64url); turns Web Push on and needs --webpush-contact. Endpoints
+    /// follow the webhook address rules (public addresses and
+    /// --webhook-allow-network).
+    #[arg(long, env = "ASSENT_RELAY_WEBPUSH_VAPID_KEY", global = true)]
+    pub webpush_vapid_key: Option<PathBuf>,
+    /// Web Push: the operator's contact that push services see in every VAPID
+    /// token (`mailto:ops@example.com` or an https:// URL).
+    #[arg(long, env = "ASSENT_RELAY_WEBPUSH_CONTACT", global = true)]
+    pub webpush_contact: Option<String>,
+    /// Web Push: an extra trusted CA certificate (PEM file) for push services
+    /// (a mock push service in tests).
+    #[arg(long, env = "ASSENT_RELAY_WEBPUSH_CA", global = true)]
+    pub webpush_ca: Option<PathBuf>,
     /// Pushes in flight per provider (retries included); one more fails at
     /// once and the phone polls [default: 1024].
     #[arg(long, env = "ASSENT_RELAY_PUSH_MAX_IN_FLIGHT", global = true)]
@@ -78,6 +94,9 @@ pub const PUSH_KEYS: &[&str] = &[
     "fcm_service_account",
     "fcm_base_url",
     "fcm_ca",
+    "webpush_vapid_key",
+    "webpush_contact",
+    "webpush_ca",
     "push_max_in_flight",
 ];
 
@@ -111,6 +130,17 @@ pub struct FcmSettings {
     pub ca: Option<PathBuf>,
 }
 
+/// Web Push settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebPushSettings {
+    /// The VAPID private key file.
+    pub vapid_key: PathBuf,
+    /// The operator's contact (`mailto:` or `https://`).
+    pub contact: String,
+    /// An extra trusted CA file (tests).
+    pub ca: Option<PathBuf>,
+}
+
 /// The resolved push configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushSettings {
@@ -118,6 +148,8 @@ pub struct PushSettings {
     pub apns: Option<ApnsSettings>,
     /// FCM, when configured.
     pub fcm: Option<FcmSettings>,
+    /// Web Push, when configured.
+    pub webpush: Option<WebPushSettings>,
     /// Pushes in flight per provider.
     pub max_in_flight: usize,
 }
@@ -127,6 +159,7 @@ impl Default for PushSettings {
         Self {
             apns: None,
             fcm: None,
+            webpush: None,
             max_in_flight: 1024,
         }
     }
@@ -184,6 +217,30 @@ impl PushSettings {
                 base_url: pick(&args.fcm_base_url, &file.fcm_base_url),
                 ca: args.fcm_ca.clone().or_else(|| file.fcm_ca.clone()),
             });
+        let contact = pick(&args.webpush_contact, &file.webpush_contact);
+        let webpush = match args
+            .webpush_vapid_key
+            .clone()
+            .or_else(|| file.webpush_vapid_key.clone())
+        {
+            None if contact.is_some() => {
+                return Err(ConfigError::Invalid(
+                    "webpush_contact without webpush_vapid_key: give the VAPID key file too".into(),
+                ))
+            }
+            None => None,
+            Some(vapid_key) => Some(WebPushSettings {
+                vapid_key,
+                contact: contact.filter(|c| !c.is_empty()).ok_or_else(|| {
+                    ConfigError::Invalid(
+                        "webpush_vapid_key is set: webpush_contact (mailto: or https:// URI) \
+                         is needed too"
+                            .into(),
+                    )
+                })?,
+                ca: args.webpush_ca.clone().or_else(|| file.webpush_ca.clone()),
+            }),
+        };
         let max_in_flight = args
             .push_max_in_flight
             .or(file.push_max_in_flight)
@@ -196,6 +253,7 @@ impl PushSettings {
         Ok(Self {
             apns,
             fcm,
+            webpush,
             max_in_flight,
         })
     }
@@ -245,5 +303,27 @@ mod tests {
             ..PushArgs::default()
         };
         assert!(PushSettings::resolve(&stray, &PushArgs::default()).is_err());
+    }
+
+    #[test]
+    fn webpush_needs_key_and_contact() {
+        let key_only = PushArgs {
+            webpush_vapid_key: Some("vapid.pem".into()),
+            ..PushArgs::default()
+        };
+        let err = PushSettings::resolve(&key_only, &PushArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("webpush_contact"), "{err}");
+        let contact_only = PushArgs {
+            webpush_contact: Some("mailto:ops@example.com".into()),
+            ..PushArgs::default()
+        };
+        assert!(PushSettings::resolve(&contact_only, &PushArgs::default()).is_err());
+        let both = PushSettings::resolve(&key_only, &contact_only).unwrap();
+        let w = both.webpush.unwrap();
+        assert_eq!(w.contact, "mailto:ops@example.com");
+        assert_eq!(w.vapid_key, std::path::PathBuf::from("vapid.pem"));
+        assert!(both.apns.is_none() && both.fcm.is_none());
     }
 }

@@ -5,7 +5,8 @@
 use assent_protocol::api::{
     PushTokenApplied, Removed, UnenrollList, UnenrollRequested, UnenrollStatus,
 };
-use assent_protocol::{DeviceId, PushTokenUpdate, UnenrollConfirmation, UnenrollRequest};
+use assent_protocol::webpush::WebPushSubscription;
+use assent_protocol::{DeviceId, Platform, PushTokenUpdate, UnenrollConfirmation, UnenrollRequest};
 
 use super::challenges::unknown_device;
 use super::Exchange;
@@ -108,6 +109,7 @@ impl Exchange {
     ) -> AppResult<PushTokenApplied> {
         let seq = i64::try_from(update.seq)
             .map_err(|_| AppError::new(ErrorCode::InvalidBody, "seq is too large"))?;
+        self.check_push_target(update.platform, &update.push_token)?;
         let applied = self
             .store
             .update_push_token(
@@ -121,6 +123,27 @@ impl Exchange {
             )
             .await?;
         Ok(PushTokenApplied { applied })
+    }
+
+    /// A Web Push token's endpoint is a URL of the phone's choosing that the relay will
+    /// POST to: it must pass the relay's outbound address rules (the webhook rules:
+    /// https, public addresses or the operator's `--webhook-allow-network`s), here at
+    /// registration and push-token update, and again at every send (names are checked
+    /// when resolved). Other platforms' tokens pass.
+    pub fn check_push_target(&self, platform: Platform, push_token: &str) -> AppResult<()> {
+        if platform != Platform::WebPush {
+            return Ok(());
+        }
+        let subscription = WebPushSubscription::from_push_token(push_token)
+            .map_err(|e| AppError::new(ErrorCode::InvalidBody, e.to_string()))?;
+        let destinations =
+            crate::webhook::Destinations::with_networks(&self.config.webhook_allow_networks);
+        crate::webhook::check_url(subscription.endpoint(), &destinations).map_err(|e| {
+            AppError::new(
+                ErrorCode::InvalidBody,
+                format!("Web Push endpoint refused by the relay's outbound address rules ({e})"),
+            )
+        })
     }
 
     /// The device asks its RP to remove it; idempotent. The RP hears of it through

@@ -275,6 +275,7 @@ impl Exchange {
     /// wins; the same one again changes nothing.
     pub async fn register(&self, registration: &Registration) -> AppResult<(Registered, Stored)> {
         let eid = registration.eid.to_string();
+        self.check_push_target(registration.platform, &registration.push_token)?;
         let record = self
             .store
             .enrollment(&eid)

@@ -5,7 +5,7 @@
 //! Delivery is best effort: phones can always poll.
 //!
 //! [`PollOnly`] is the zero-config provider; [`providers::Providers`] sends
-//! through APNs and FCM with the `assent-push-providers` crate, configured by
+//! through APNs, FCM and Web Push with the `assent-push-providers` crate, configured by
 //! [`crate::config::push::PushSettings`], and counts into the relay's Prometheus
 //! registry ([`metrics::PushProm`]).
 
@@ -71,6 +71,11 @@ pub trait PushProvider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Whether any push is delivered at all.
     fn enabled(&self) -> bool;
+    /// The VAPID public key (base64url) Web Push subscriptions must use, when Web Push
+    /// is on.
+    fn vapid_public_key(&self) -> Option<&str> {
+        None
+    }
     /// Whether pushes to devices of `platform` go anywhere.
     fn serves(&self, platform: &str) -> bool {
         let _ = platform;

@@ -1,6 +1,8 @@
-//! APNs and FCM through `assent-push-providers`: the [`Dispatcher`] picks the provider
-//! by the device's platform; each client retries transient errors until the
-//! challenge's deadline and reports dead tokens.
+//! APNs, FCM and Web Push through `assent-push-providers`: the [`Dispatcher`] picks the
+//! provider by the device's platform; each client retries transient errors until the
+//! challenge's deadline and reports dead tokens. Web Push endpoints are chosen by the
+//! phone, so they follow the relay's outbound address rules ([`Destinations`], the
+//! webhook rules: public addresses and the operator's allowed networks).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use assent_push_providers::apns::{ApnsClient, ApnsConfig, ApnsEndpoint, ApnsKey};
 use assent_push_providers::fcm::{FcmClient, FcmConfig, ServiceAccount};
 use assent_push_providers::metrics::PushMetrics;
+use assent_push_providers::webpush::{AddressPolicy, VapidKey, WebPushClient, WebPushConfig};
 use assent_push_providers::{
     DeviceToken, Dispatcher, DispatcherConfig, Failure, Outcome, Platform, PushPayload,
 };
@@ -16,6 +19,14 @@ use async_trait::async_trait;
 
 use super::{PushOutcome, PushProvider, PushTarget};
 use crate::config::push::{ApnsEnvironment, PushSettings};
+use crate::webhook::Destinations;
+
+/// Web Push requests connect only where webhooks may.
+impl AddressPolicy for Destinations {
+    fn allows(&self, ip: std::net::IpAddr) -> bool {
+        Destinations::allows(self, ip)
+    }
+}
 
 /// A push provider could not be set up (bad credentials file, URL or CA).
 /// The text names files and settings, never their secret contents.
@@ -29,10 +40,12 @@ fn read(path: &Path, what: &str) -> Result<zeroize::Zeroizing<String>, PushSetup
         .map_err(|e| PushSetupError(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-/// APNs and/or FCM behind one [`Dispatcher`].
+/// APNs, FCM and/or Web Push behind one [`Dispatcher`].
 pub struct Providers {
     dispatcher: Dispatcher,
     name: &'static str,
+    vapid_public_key: Option<String>,
+    metrics: Arc<dyn PushMetrics>,
 }
 
 impl std::fmt::Debug for Providers {
@@ -45,9 +58,10 @@ impl std::fmt::Debug for Providers {
 
 impl Providers {
     /// The providers `settings` configure (`None`: none, poll-only), their
-    /// events counted in `metrics`.
+    /// events counted in `metrics`; Web Push connects only where `destinations` allow.
     pub fn from_settings(
         settings: &PushSettings,
+        destinations: &Destinations,
         metrics: Arc<dyn PushMetrics>,
     ) -> Result<Option<Self>, PushSetupError> {
         let apns = match &settings.apns {
@@ -98,10 +112,32 @@ impl Providers {
                 Some(config)
             }
         };
-        if apns.is_none() && fcm.is_none() {
+        let webpush = match &settings.webpush {
+            None => None,
+            Some(w) => {
+                let text = read(&w.vapid_key, "VAPID key")?;
+                let key = VapidKey::from_text(&text).map_err(|e| {
+                    PushSetupError(format!("VAPID key {}: {e}", w.vapid_key.display()))
+                })?;
+                tracing::info!(
+                    vapid_public_key = key.public_key(),
+                    contact = %w.contact,
+                    "Web Push (UnifiedPush) is on"
+                );
+                let mut config =
+                    WebPushConfig::new(key, w.contact.clone(), Arc::new(destinations.clone()));
+                if let Some(ca) = &w.ca {
+                    config.extra_ca_pem = Some(read(ca, "Web Push CA")?.to_string());
+                }
+                Some(config)
+            }
+        };
+        if apns.is_none() && fcm.is_none() && webpush.is_none() {
             return Ok(None);
         }
-        Self::new(apns, fcm, settings.max_in_flight, metrics).map(Some)
+        Self::new(apns, fcm, settings.max_in_flight, metrics)?
+            .with_webpush(webpush)
+            .map(Some)
     }
 
     /// Providers from client configurations (tests point them at the mocks).
@@ -117,6 +153,7 @@ impl Providers {
             (false, true) => "fcm",
             (false, false) => "poll-only",
         };
+        let metrics_for_webpush = metrics.clone();
         let rng = || Box::new(rand_core::OsRng);
         let clock = Arc::new(assent_push_providers::SystemClock);
         let apns = apns
@@ -137,7 +174,36 @@ impl Providers {
             fcm,
             metrics,
         );
-        Ok(Self { dispatcher, name })
+        Ok(Self {
+            dispatcher,
+            name,
+            vapid_public_key: None,
+            metrics: metrics_for_webpush,
+        })
+    }
+
+    /// These providers with Web Push from `config` too (`None`: unchanged).
+    pub fn with_webpush(mut self, config: Option<WebPushConfig>) -> Result<Self, PushSetupError> {
+        let Some(config) = config else {
+            return Ok(self);
+        };
+        let client = WebPushClient::with_parts(
+            config,
+            Arc::new(assent_push_providers::SystemClock),
+            Box::new(rand_core::OsRng),
+            Box::new(rand_core::OsRng),
+            self.metrics.clone(),
+        )
+        .map_err(|e| PushSetupError(format!("Web Push client: {e}")))?;
+        self.vapid_public_key = Some(client.vapid_public_key().to_owned());
+        self.dispatcher = self.dispatcher.with_webpush(Arc::new(client));
+        self.name = match self.name {
+            "apns+fcm" => "apns+fcm+webpush",
+            "apns" => "apns+webpush",
+            "fcm" => "fcm+webpush",
+            _ => "webpush",
+        };
+        Ok(self)
     }
 }
 
@@ -153,6 +219,10 @@ impl PushProvider for Providers {
 
     fn enabled(&self) -> bool {
         !self.dispatcher.is_poll_only()
+    }
+
+    fn vapid_public_key(&self) -> Option<&str> {
+        self.vapid_public_key.as_deref()
     }
 
     fn serves(&self, platform: &str) -> bool {

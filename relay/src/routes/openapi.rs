@@ -4,7 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
-use crate::routes::device::{challenges as device_challenges, enrollment, lifecycle};
+use crate::routes::device::{
+    challenges as device_challenges, enrollment, lifecycle, webpush as device_webpush,
+};
 use crate::routes::managed::{
     challenges as managed_challenges, codes, devices as managed_devices,
     enrollments as managed_enrollments,
@@ -70,6 +72,7 @@ impl Modify for ApiKeyScheme {
         lifecycle::push_token,
         lifecycle::unenroll,
         lifecycle::unenroll_status,
+        device_webpush::webpush,
         webhook::set,
         webhook::get,
         webhook::clear,

@@ -19,3 +19,4 @@ mod store;
 mod tls;
 mod webhook_outbox;
 mod webhooks;
+mod webpush_e2e;

@@ -31,7 +31,7 @@ use assent_core::{
     VaultEnv, VaultKey,
 };
 use assent_protocol::{ApprovalKind, LoginContext, Platform, RelayUrl, RpId};
-use assent_push_providers::mock::{apns_reason, fcm_error, MockApns, MockFcm};
+use assent_push_providers::mock::{apns_reason, fcm_error, MockApns, MockFcm, MockWebPush};
 use assent_rp::relay_http::HttpRelay;
 use assent_rp::testing::FastHasher;
 use assent_rp::{
@@ -46,17 +46,17 @@ use tokio::net::TcpListener;
 // Clock, hasher, context
 
 #[derive(Debug, Clone)]
-struct TestClock(Arc<AtomicU64>);
+pub(super) struct TestClock(Arc<AtomicU64>);
 
 impl TestClock {
-    fn wall() -> Self {
+    pub(super) fn wall() -> Self {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs();
         Self(Arc::new(AtomicU64::new(now)))
     }
-    fn now(&self) -> u64 {
+    pub(super) fn now(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
     }
 }
@@ -68,12 +68,12 @@ impl crate::clock::Clock for TestClock {
     }
 }
 
-const RP_NAME: &str = "Example Bank";
-const ACCOUNT: &str = "alice";
-const BROWSER: &str = "Firefox 126 on Windows";
-const PLACE: &str = "Bern, CH";
+pub(super) const RP_NAME: &str = "Example Bank";
+pub(super) const ACCOUNT: &str = "alice";
+pub(super) const BROWSER: &str = "Firefox 126 on Windows";
+pub(super) const PLACE: &str = "Bern, CH";
 
-fn context(time: u64) -> LoginContext {
+pub(super) fn context(time: u64) -> LoginContext {
     LoginContext::new(
         BROWSER,
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)),
@@ -85,11 +85,11 @@ fn context(time: u64) -> LoginContext {
 // ---------------------------------------------------------------------------
 // The relay over TLS with push to the mocks
 
-struct Relay {
-    origin: RelayUrl,
-    ca_pem: String,
-    state: AppState,
-    api_key: String,
+pub(super) struct Relay {
+    pub(super) origin: RelayUrl,
+    pub(super) ca_pem: String,
+    pub(super) state: AppState,
+    pub(super) api_key: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -103,12 +103,25 @@ impl Drop for Relay {
 }
 
 async fn relay(clock: &TestClock, apns: Option<&MockApns>, fcm: Option<&MockFcm>) -> Relay {
+    relay_with(clock, apns, fcm, None).await
+}
+
+/// The relay over TLS with push to the mocks given; Web Push endpoints on loopback are
+/// allowed the way an operator opens a network (`--webhook-allow-network 127.0.0.0/8`).
+pub(super) async fn relay_with(
+    clock: &TestClock,
+    apns: Option<&MockApns>,
+    fcm: Option<&MockFcm>,
+    webpush: Option<&MockWebPush>,
+) -> Relay {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let origin = format!("https://127.0.0.1:{port}");
+    let loopback: Vec<crate::config::Network> = vec!["127.0.0.0/8".parse().unwrap()];
     let config = Config::resolve(&ConfigArgs {
         public_origin: Some(origin.clone()),
+        webhook_allow_networks: loopback.clone(),
         ..ConfigArgs::default()
     })
     .unwrap();
@@ -143,6 +156,12 @@ async fn relay(clock: &TestClock, apns: Option<&MockApns>, fcm: Option<&MockFcm>
         64,
         metrics,
     )
+    .unwrap()
+    .with_webpush(webpush.map(|m| {
+        let mut c = m.config().unwrap();
+        c.addresses = Arc::new(crate::webhook::Destinations::with_networks(&loopback));
+        c
+    }))
     .unwrap();
     let state = state.with_push(Arc::new(providers));
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -162,15 +181,15 @@ async fn relay(clock: &TestClock, apns: Option<&MockApns>, fcm: Option<&MockFcm>
 // ---------------------------------------------------------------------------
 // RP and phone
 
-struct Site {
-    rp: Rp,
+pub(super) struct Site {
+    pub(super) rp: Rp,
     http: Arc<HttpRelay>,
-    rng: ChaCha20Rng,
+    pub(super) rng: ChaCha20Rng,
     clock: TestClock,
     _dir: tempfile::TempDir,
 }
 
-async fn site(relay: &Relay, clock: &TestClock) -> Site {
+pub(super) async fn site(relay: &Relay, clock: &TestClock) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let store = assent_rp::SqliteStore::open(dir.path().join("rp.sqlite"))
         .await
@@ -197,7 +216,12 @@ async fn site(relay: &Relay, clock: &TestClock) -> Site {
     }
 }
 
-fn phone(relay: &Relay, clock: &TestClock, platform: Platform, token: &str) -> PushClient {
+pub(super) fn phone(
+    relay: &Relay,
+    clock: &TestClock,
+    platform: Platform,
+    token: &str,
+) -> PushClient {
     let transport: Arc<dyn RelayTransport> =
         Arc::new(HttpsTransport::with_extra_ca(relay.ca_pem.as_bytes()).unwrap());
     let keys = Arc::new(SoftwareKeyStore::new(Arc::new(MemoryStorage::new())));
@@ -220,7 +244,7 @@ fn phone(relay: &Relay, clock: &TestClock, platform: Platform, token: &str) -> P
 }
 
 /// Offer → phone registers → RP completes → phone activates → policy Number.
-async fn enroll(site: &mut Site, relay: &Relay, phone: &mut PushClient) {
+pub(super) async fn enroll(site: &mut Site, relay: &Relay, phone: &mut PushClient) {
     let mut request = OfferRequest::new(RP_NAME, &format!("{ACCOUNT}@bank.example"));
     request.min = ApprovalKind::Number;
     let offer = site
@@ -264,7 +288,7 @@ async fn enroll(site: &mut Site, relay: &Relay, phone: &mut PushClient) {
 }
 
 /// Waits (at most 10 s) until `f` returns something.
-async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub(super) async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -277,7 +301,7 @@ async fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 
 /// The RP-side view of a challenge's push: the `Assent-Push` header of the
 /// answer read (204 while unanswered).
-async fn push_state(site: &Site, relay: &Relay, challenge_id: &str) -> Option<String> {
+pub(super) async fn push_state(site: &Site, relay: &Relay, challenge_id: &str) -> Option<String> {
     let url = format!(
         "{}/v1/rp/challenges/{challenge_id}/answer",
         relay.origin.as_str()
@@ -300,11 +324,11 @@ async fn push_state(site: &Site, relay: &Relay, challenge_id: &str) -> Option<St
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
-async fn metrics(relay: &Relay) -> String {
+pub(super) async fn metrics(relay: &Relay) -> String {
     relay.state.metrics.render().unwrap()
 }
 
-fn assert_no_context(payload: &str) {
+pub(super) fn assert_no_context(payload: &str) {
     for secret in [
         RP_NAME,
         "bank.example",

@@ -1,6 +1,6 @@
 //! The phone side of push approval: enrollment from an offer, challenges
-//! from a push or a poll, answers, push-token updates and removal, all
-//! through [`PushClient`].
+//! from a push (APNs, FCM, or a decrypted Web Push message) or a poll, answers,
+//! push-token updates and removal, all through [`PushClient`].
 //!
 //! [`PushClient`] owns the [`Vault`] (push accounts live there, with their
 //! channel keys encrypted), reaches the relay through a [`RelayTransport`]
@@ -20,6 +20,7 @@ mod relay;
 mod rng;
 mod token;
 mod unenroll;
+mod webpush;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use assent_protocol::{DevicePublicKey, Platform};
 pub use challenge::{ChallengeView, Entry, PendingChallenges, Refused};
 pub use clock::ClockStatus;
 pub use enroll::PendingEnrollment;
+pub use webpush::{WebPushReceiver, WEBPUSH_KEYS_BLOB};
 
 use crate::error::{Error, Result};
 use crate::keys::{KeyStore, KeyStoreSigner};
@@ -37,12 +39,13 @@ use crate::vault::{AccountId, AccountKind, PushEnrollment, Vault};
 /// What this phone tells the relay and the RP about itself at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
-    /// How the relay reaches the phone (APNs, FCM, or poll only).
+    /// How the relay reaches the phone (APNs, FCM, Web Push, or poll only).
     pub platform: Platform,
     /// What the login page shows about the phone, e.g. "Alice's iPhone"
     /// (1–64 bytes, no control characters).
     pub name: String,
-    /// The APNs/FCM token; empty for [`Platform::Poll`].
+    /// The APNs/FCM token, or for [`Platform::WebPush`] the subscription's push token
+    /// ([`WebPushReceiver::push_token`]); empty for [`Platform::Poll`].
     pub push_token: String,
 }
 

@@ -75,3 +75,14 @@ pub enum UnenrollStatus {
     /// Forwarded to the RP.
     Requested,
 }
+
+/// `GET /v1/webpush`: the relay's Web Push (UnifiedPush) settings, unauthenticated. The
+/// app subscribes at its UnifiedPush distributor with `vapid_public_key` (the VAPID key,
+/// RFC 8292) and then registers the subscription as a `webpush` push token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebPushInfo {
+    /// The relay's VAPID public key (uncompressed P-256 point, base64url), or `null`
+    /// when this relay sends no Web Push (the phone then polls).
+    pub vapid_public_key: Option<String>,
+}

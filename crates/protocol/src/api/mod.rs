@@ -17,7 +17,7 @@ mod rp;
 
 pub use device::{
     AnswerReceipt, AnswerState, PendingList, PushTokenApplied, Registered, RegisteredStatus,
-    UnenrollRequested, UnenrollStatus,
+    UnenrollRequested, UnenrollStatus, WebPushInfo,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 #[cfg(feature = "openapi")]

@@ -32,6 +32,10 @@ pub const PUSH_TOKEN: &str = "/v1/push-token";
 /// [`crate::UnenrollConfirmation`] once the RP has answered (404 until then).
 pub const UNENROLL: &str = "/v1/unenroll";
 
+/// Device API: unauthenticated `GET` of the relay's Web Push settings
+/// ([`super::WebPushInfo`]: the VAPID public key the app subscribes with).
+pub const WEBPUSH: &str = "/v1/webpush";
+
 /// Template of [`enrollment_answer`].
 pub const ENROLLMENT_ANSWER: &str = "/v1/enrollments/{eid}/answer";
 /// Device API: `GET` the sealed [`crate::EnrollmentAnswer`] for `eid` (404 until the RP

@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use assent_push_providers::apns::{ApnsClient, ApnsConfig};
 use assent_push_providers::fcm::{FcmClient, FcmConfig};
 use assent_push_providers::metrics::PushCounters;
-use assent_push_providers::mock::{MockApns, MockFcm};
+use assent_push_providers::mock::{MockApns, MockFcm, MockWebPush};
+use assent_push_providers::webpush::{WebPushClient, WebPushConfig};
 use assent_push_providers::{
     Clock, DeviceToken, ManualClock, PushId, PushPayload, PushTarget, RouteTag,
 };
@@ -93,4 +94,34 @@ pub async fn fcm_with(clock: Arc<dyn Clock>, edit: impl FnOnce(&mut FcmConfig)) 
 
 pub async fn fcm(clock: Arc<dyn Clock>) -> Fcm {
     fcm_with(clock, |_| {}).await
+}
+
+pub struct WebPush {
+    pub mock: MockWebPush,
+    pub client: Arc<WebPushClient>,
+    pub metrics: Arc<PushCounters>,
+}
+
+pub async fn webpush_with(clock: Arc<dyn Clock>, edit: impl FnOnce(&mut WebPushConfig)) -> WebPush {
+    let mock = MockWebPush::start(clock.clone()).await.unwrap();
+    let mut config = mock.config().unwrap();
+    edit(&mut config);
+    let metrics = Arc::new(PushCounters::new());
+    let client = WebPushClient::with_parts(
+        config,
+        clock,
+        Box::new(ChaCha20Rng::seed_from_u64(3)),
+        Box::new(ChaCha20Rng::seed_from_u64(4)),
+        metrics.clone(),
+    )
+    .unwrap();
+    WebPush {
+        mock,
+        client: Arc::new(client),
+        metrics,
+    }
+}
+
+pub async fn webpush(clock: Arc<dyn Clock>) -> WebPush {
+    webpush_with(clock, |_| {}).await
 }

@@ -6,6 +6,7 @@
 pub mod challenges;
 pub mod enrollment;
 pub mod lifecycle;
+pub mod webpush;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::signed::SignedRequest;
@@ -17,7 +18,8 @@ use super::Routes;
 pub(crate) fn routes(routes: Routes) -> Routes {
     let routes = enrollment::routes(routes);
     let routes = challenges::routes(routes);
-    lifecycle::routes(routes)
+    let routes = lifecycle::routes(routes);
+    webpush::routes(routes)
 }
 
 /// Looks up the signing device (known id) and verifies the signature.
