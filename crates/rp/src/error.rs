@@ -39,6 +39,9 @@ pub enum Error {
     /// The application password name is empty, too long or has control characters.
     #[error("invalid application password name")]
     InvalidName,
+    /// The organization name is empty, too long or has control characters.
+    #[error("invalid organization name")]
+    InvalidOrganization,
     /// An OTP parameter was refused by `assent-otp` (secret length, digits, period).
     #[error("otp: {0}")]
     Otp(#[from] assent_otp::OtpError),

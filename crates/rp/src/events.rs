@@ -61,6 +61,16 @@ pub enum Event {
         /// When (RP clock).
         at: u64,
     },
+    /// An admin of the account's organization, which requires two-step verification,
+    /// asks its user to turn it on: send the reminder (mail, message).
+    TwoStepReminder {
+        /// The account.
+        account: String,
+        /// The organization.
+        organization: String,
+        /// When (RP clock).
+        at: u64,
+    },
 }
 
 /// The application's hook for [`Event`]s.

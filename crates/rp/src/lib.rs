@@ -12,6 +12,10 @@
 //!   (≈ 49.5 bits each), stored as salted argon2id hashes.
 //! - **Application passwords** ([`Rp::create_app_password`] and friends):
 //!   named, listed, revocable, ≈ 129-bit, stored as salted argon2id hashes.
+//! - **Organizations** ([`Rp::set_org_policy`], [`Rp::must_enroll`],
+//!   [`Rp::members_without_two_step`], [`Rp::send_two_step_reminder`]): an organization
+//!   can require two-step verification of its members; a member without it must turn
+//!   it on before anything else, and admins remind those who have not.
 //! - **Trusted browsers** ([`Rp::trust_browser`], [`Rp::check_trusted_browser`]):
 //!   a 256-bit token per browser, bound to one account and stored as its SHA-256,
 //!   that skips the second step until it expires (30 days by default) or is revoked
@@ -74,6 +78,9 @@ mod error;
 mod events;
 mod from_source;
 mod limiter;
+mod orgs;
+#[cfg(test)]
+mod orgs_tests;
 mod proof;
 mod push_policy;
 pub mod qr;
@@ -108,6 +115,7 @@ pub use error::{Error, Result};
 pub use events::{Event, EventSink, LogEvents};
 pub use from_source::FromSource;
 pub use limiter::{Admission, BudgetPolicy, LimiterPolicy};
+pub use orgs::{OrgMember, Reminder, ORG_NAME_MAX, REMINDER_INTERVAL};
 pub use proof::{EnrollmentAuthorization, ProofResult, ProvenBy, SecondFactorProof};
 pub use push_policy::{AccountPolicy, PushPolicy, PushSetup};
 pub use qr::Qr;
@@ -119,8 +127,9 @@ pub use secret_hash::{Argon2idHasher, SecretHasher, SALT_LEN};
 pub use store::PgStore;
 pub use store::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeState, DeviceState,
-    EnrollmentState, Guess, LimiterKey, LimiterState, MemoryStore, RpStore, Source, SqliteStore,
-    TotpParams, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
+    EnrollmentState, Guess, LimiterKey, LimiterState, MemberAdded, MemoryStore, OrgMemberRecord,
+    OrgPolicy, RpStore, Source, SqliteStore, TotpParams, TotpRecord, TrustedBrowserInfo,
+    TrustedBrowserRecord,
 };
 pub use totp_verify::{make_totp_secret, match_step, otpauth_uri, TOTP_SECRET_LEN, TOTP_WINDOW};
 pub use trusted_browsers::{

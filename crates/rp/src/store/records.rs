@@ -187,6 +187,37 @@ pub struct TrustedBrowserRecord {
     pub token_hash: [u8; 32],
 }
 
+/// What an organization asks of its members.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrgPolicy {
+    /// Every member must have two-step verification on: a member without it can do
+    /// nothing but turn it on.
+    pub require_two_step: bool,
+}
+
+/// One account's membership of an organization, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgMemberRecord {
+    /// The member's account.
+    pub account: String,
+    /// Unix seconds when it joined.
+    pub joined_at: u64,
+    /// Unix seconds of the last security reminder sent to it, if any.
+    pub reminded_at: Option<u64>,
+}
+
+/// What [`RpStore::add_org_member`](super::RpStore::add_org_member) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberAdded {
+    /// The account is now a member.
+    Added,
+    /// It already was a member of this organization.
+    AlreadyMember,
+    /// It is a member of another organization (an account belongs to one at most);
+    /// nothing changed.
+    InOther(String),
+}
+
 macro_rules! state_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$meta])*

@@ -7,6 +7,7 @@ mod challenges;
 mod codes;
 mod devices;
 mod enrollments;
+mod orgs;
 mod throttle;
 mod totp;
 mod trusted_browsers;
@@ -19,7 +20,8 @@ use async_trait::async_trait;
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, RpStore, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
+    EnrollmentState, MemberAdded, OrgMemberRecord, OrgPolicy, RpStore, TotpRecord,
+    TrustedBrowserInfo, TrustedBrowserRecord,
 };
 use crate::error::Result;
 use crate::push_policy::AccountPolicy;
@@ -32,6 +34,7 @@ struct Tables {
     codes: codes::CodeTable,
     app_passwords: app_passwords::AppPasswordTable,
     trusted_browsers: trusted_browsers::TrustedBrowserTable,
+    orgs: orgs::OrgTable,
     enrollments: enrollments::EnrollmentTable,
     devices: devices::DeviceTable,
     challenges: challenges::ChallengeTable,
@@ -196,6 +199,44 @@ impl RpStore for MemoryStore {
         Ok(self.lock().trusted_browsers.revoke(account, None, now))
     }
 
+    async fn set_org_policy(&self, org: &str, policy: &OrgPolicy) -> Result<()> {
+        self.lock().orgs.set_policy(org, policy);
+        Ok(())
+    }
+
+    async fn org_policy(&self, org: &str) -> Result<Option<OrgPolicy>> {
+        Ok(self.lock().orgs.policy(org))
+    }
+
+    async fn add_org_member(&self, org: &str, account: &str, now: u64) -> Result<MemberAdded> {
+        Ok(self.lock().orgs.add_member(org, account, now))
+    }
+
+    async fn remove_org_member(&self, org: &str, account: &str) -> Result<bool> {
+        Ok(self.lock().orgs.remove_member(org, account))
+    }
+
+    async fn org_of(&self, account: &str) -> Result<Option<String>> {
+        Ok(self.lock().orgs.org_of(account))
+    }
+
+    async fn org_members(&self, org: &str) -> Result<Vec<OrgMemberRecord>> {
+        Ok(self.lock().orgs.members(org))
+    }
+
+    async fn stamp_org_reminder(
+        &self,
+        org: &str,
+        account: &str,
+        now: u64,
+        not_after: u64,
+    ) -> Result<bool> {
+        Ok(self
+            .lock()
+            .orgs
+            .stamp_reminder(org, account, now, not_after))
+    }
+
     async fn delete_account(&self, account: &str) -> Result<()> {
         let mut t = self.lock();
         t.totp.delete(account);
@@ -203,6 +244,7 @@ impl RpStore for MemoryStore {
         t.codes.delete_account(account);
         t.app_passwords.delete_account(account);
         t.trusted_browsers.delete_account(account);
+        t.orgs.delete_account(account);
         t.enrollments.delete_account(account);
         t.devices.delete_account(account);
         t.challenges.delete_account(account);

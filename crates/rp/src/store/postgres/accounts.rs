@@ -8,12 +8,13 @@ use crate::error::Result;
 use crate::push_policy::AccountPolicy;
 
 /// Every table keyed by account, for [`delete_everything`].
-const ACCOUNT_TABLES: [&str; 9] = [
+const ACCOUNT_TABLES: [&str; 10] = [
     "rp_totp",
     "rp_limiter",
     "rp_backup_codes",
     "rp_app_passwords",
     "rp_trusted_browsers",
+    "rp_org_members",
     "rp_enrollments",
     "rp_devices",
     "rp_challenges",

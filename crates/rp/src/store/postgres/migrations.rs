@@ -128,6 +128,21 @@ CREATE TABLE rp_trusted_browsers (
     PRIMARY KEY (account, id)
 );
 "#,
+    // 3: organizations: their policy and their members (one organization per account).
+    r#"
+CREATE TABLE rp_org_policies (
+    org              TEXT PRIMARY KEY,
+    require_two_step BOOLEAN NOT NULL
+);
+CREATE TABLE rp_org_members (
+    account     TEXT PRIMARY KEY,
+    org         TEXT NOT NULL,
+    joined_at   BIGINT NOT NULL,
+    reminded_at BIGINT,
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX rp_org_members_org ON rp_org_members (org, joined_at);
+"#,
 ];
 
 /// First key of the advisory lock that serialises migrations ("ASR" and 0; see

@@ -22,6 +22,7 @@ mod codes;
 mod devices;
 mod enrollments;
 mod migrations;
+mod orgs;
 #[cfg(test)]
 mod tests;
 mod throttle;
@@ -37,7 +38,8 @@ use sqlx::{PgConnection, PgPool};
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
+    EnrollmentState, MemberAdded, OrgMemberRecord, OrgPolicy, TotpRecord, TrustedBrowserInfo,
+    TrustedBrowserRecord,
 };
 // The column conversions, shared with the SQLite backend; the family files take them
 // from here.

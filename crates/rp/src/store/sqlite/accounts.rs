@@ -8,12 +8,13 @@ use crate::error::Result;
 use crate::push_policy::AccountPolicy;
 
 /// Every table keyed by account, for [`delete_everything`].
-const ACCOUNT_TABLES: [&str; 9] = [
+const ACCOUNT_TABLES: [&str; 10] = [
     "totp",
     "limiter",
     "backup_codes",
     "app_passwords",
     "trusted_browsers",
+    "org_members",
     "enrollments",
     "devices",
     "challenges",

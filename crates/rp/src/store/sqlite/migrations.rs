@@ -138,6 +138,20 @@ CREATE TABLE trusted_browsers (
     PRIMARY KEY (account, id)
 ) STRICT;
 "#,
+    // 5: organizations: their policy and their members (one organization per account).
+    r#"
+CREATE TABLE org_policies (
+    org              TEXT PRIMARY KEY NOT NULL,
+    require_two_step INTEGER NOT NULL
+) STRICT;
+CREATE TABLE org_members (
+    account     TEXT PRIMARY KEY NOT NULL,
+    org         TEXT NOT NULL,
+    joined_at   INTEGER NOT NULL,
+    reminded_at INTEGER
+) STRICT;
+CREATE INDEX org_members_org ON org_members (org, joined_at);
+"#,
 ];
 
 /// Migration 1, to build a file as an older version of this library left it.

@@ -15,6 +15,7 @@ mod codes;
 mod devices;
 mod enrollments;
 mod migrations;
+mod orgs;
 #[cfg(test)]
 mod tests;
 mod throttle;
@@ -31,7 +32,8 @@ use sqlx::SqlitePool;
 use super::{
     AppPasswordInfo, AppPasswordRecord, BackupCodeRecord, ChallengeAdmission, ChallengeLimits,
     ChallengeRecord, ChallengeState, ClaimedOffer, DeviceRecord, DeviceState, EnrollmentRecord,
-    EnrollmentState, TotpRecord, TrustedBrowserInfo, TrustedBrowserRecord,
+    EnrollmentState, MemberAdded, OrgMemberRecord, OrgPolicy, TotpRecord, TrustedBrowserInfo,
+    TrustedBrowserRecord,
 };
 // The column conversions, shared with the PostgreSQL backend; the family files take
 // them from here.

@@ -9,6 +9,7 @@ mod challenges;
 mod codes;
 mod devices;
 mod enrollments;
+mod orgs;
 mod throttle;
 mod totp;
 mod trusted_browsers;
