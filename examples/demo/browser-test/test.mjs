@@ -3,7 +3,9 @@
 // the page), push login approved and denied on the phone, backup-code login
 // (the used code refused the second time), TOTP login and an application
 // password (one revoked, then all), trusted browsers (trusted at the login, the
-// second step skipped, revoked; the password change revoking them). The demo runs as `cargo run -p assent-demo` does: the real relay
+// second step skipped, revoked; the password change revoking them) and an
+// organization (bob held until he turns two-step verification on, the admin's
+// filtered list, a reminder in the outbox). The demo runs as `cargo run -p assent-demo` does: the real relay
 // in process over TLS (test port 0), and the simulated phone at /phone — the
 // core an app embeds, over HTTPS to that relay — in a second tab.
 //
@@ -304,6 +306,77 @@ try {
   assert.match(await site.textContent('#flash'), /2 application password\(s\) revoked/);
   for (const p of made) {
     assert.equal((await fetch(`${base}/api/whoami`, { headers: auth(p) })).status, 401);
+  }
+
+  step('organization: alice creates one and adds bob, who has no second factor');
+  await site.click('header a:has-text("Organization")');
+  await site.fill('#name', 'Acme');
+  await site.click('button:has-text("Create organization")');
+  assert.match(await site.textContent('#flash'), /Acme created/);
+  const bobContext = await chromium.launchPersistentContext(join(tmp, 'profile-bob'), {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  try {
+    bobContext.setDefaultTimeout(20000);
+    const bob = await bobContext.newPage();
+    await bob.goto(`${base}/signup`);
+    await bob.fill('#username', 'bob');
+    await bob.fill('#password', 'bobs horse battery');
+    await bob.click('text=Sign up >> nth=-1');
+    await bob.waitForURL(/\/security$/);
+    await site.fill('#username', 'bob');
+    await site.click('button:has-text("Add member")');
+    assert.match(await site.textContent('#flash'), /bob is now a member/);
+
+    step('alice requires two-step verification; bob is held at his next step');
+    await site.click('button:has-text("Require two-step verification")');
+    assert.match(await site.textContent('#org-policy'), /required.*1 member/s);
+    assert.match(await site.textContent('#members'), /bob.*without two-step/s);
+    await bob.click('header a:has-text("Organization")');
+    await bob.waitForURL(/\/security$/);
+    assert.match(await bob.textContent('#org-required'), /Acme.*requires two-step/s);
+    assert.equal(await bob.locator('#app-passwords, #change-password').count(), 0, 'nothing else offered');
+    const held = await bob.request.post(`${base}/security/app-passwords`, { form: { name: 'x' }, maxRedirects: 0 });
+    assert.equal(held.status(), 303, 'a held member is sent to the security page, even for a form post');
+
+    step('the admin filters the members and sends bob a reminder, once an hour');
+    await site.fill('#q', 'bo');
+    await site.check('#without');
+    await site.click('#member-filter button');
+    assert.deepEqual(await site.locator('#members tr.member').evaluateAll((r) => r.map((e) => e.dataset.name)), ['bob']);
+    await site.fill('#q', 'ali');
+    await site.click('#member-filter button');
+    assert.equal(await site.locator('#members tr.member').count(), 0, 'alice has two-step verification');
+    await site.goto(`${base}/org`);
+    await site.click('tr[data-name=bob] button:has-text("Send a reminder")');
+    assert.match(await site.textContent('#flash'), /reminder was sent to bob/);
+    await site.click('tr[data-name=bob] button:has-text("Send a reminder")');
+    assert.match(await site.textContent('#flash'), /reminded recently/);
+    await bob.click('header a:has-text("Mail")');
+    assert.match(await bob.textContent('#outbox'), /Turn on two-step verification.*Acme requires/s);
+
+    step('bob turns it on with the phone and is free again');
+    await bob.goto(`${base}/security`);
+    await bob.click('text=Enable two-step verification');
+    const bobOffer = (await bob.textContent('#offer-uri')).trim();
+    await phone.goto(`${base}/phone`);
+    await phone.fill('#offer', bobOffer);
+    await phone.click('text=Scan');
+    const bobActivation = (await phone.textContent('#activation-code')).trim();
+    await bob.waitForSelector('#enroll-state:has-text("is connected")');
+    await bob.fill('#code', bobActivation);
+    await bob.click('text=Activate');
+    await bob.click('#codes-saved');
+    await bob.click('header a:has-text("Organization")');
+    await bob.waitForURL(/\/org$/);
+    assert.match(await bob.textContent('#member-of'), /Acme/);
+    await site.goto(`${base}/org`);
+    assert.match(await site.textContent('#members'), /bob.*two-step verification on/s);
+    assert.match(await site.textContent('#org-policy'), /0 member/);
+  } finally {
+    await bobContext.close().catch(() => {});
   }
 
   step('all passed');

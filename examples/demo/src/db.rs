@@ -1,5 +1,6 @@
 //! The site's own SQLite database: users, server-side sessions and the notices
-//! shown on the security page. (The RP library keeps its state in its own
+//! shown on the security page (organization admins and the mail outbox:
+//! `org_db.rs`). (The RP library keeps its state in its own
 //! `SqliteStore`, a separate file.)
 
 use std::path::Path;
@@ -32,6 +33,18 @@ CREATE TABLE IF NOT EXISTS sessions (
     trust           INTEGER NOT NULL DEFAULT 0,
     created_at      INTEGER NOT NULL,
     expires_at      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS org_admins (
+    org     TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (org, user_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id      INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    at      INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS notices (
     id      INTEGER PRIMARY KEY,
@@ -133,7 +146,7 @@ impl Db {
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 

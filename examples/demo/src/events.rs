@@ -1,6 +1,7 @@
 //! The RP library's events, turned into notices on the user's security page:
 //! every new phone (DESIGN.md §9: the user is told), every removal, every
-//! "this wasn't me", and two-step verification turned off.
+//! "this wasn't me", and two-step verification turned off; and an organization's
+//! security reminders, written to the outbox as mail.
 
 use std::sync::Arc;
 
@@ -68,6 +69,24 @@ pub fn notice(event: &Event) -> Option<(&str, String, u64)> {
 
 impl EventSink for NoticeSink {
     fn deliver(&self, event: &Event) {
+        if let Event::TwoStepReminder {
+            account,
+            organization,
+            at,
+        } = event
+        {
+            let at = i64::try_from(*at).unwrap_or(i64::MAX);
+            let body = format!(
+                "{organization} requires two-step verification. Log in and turn it on: after your password, you approve each login on your phone."
+            );
+            if let Err(e) = self
+                .db
+                .send_mail(account, "Turn on two-step verification", &body, at)
+            {
+                tracing::error!(error = %e, "could not store a reminder mail");
+            }
+            return;
+        }
         let Some((account, text, at)) = notice(event) else {
             return;
         };

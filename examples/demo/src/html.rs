@@ -52,7 +52,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .4
 pub fn page(title: &str, user: Option<(&str, &str)>, body: &str) -> Html<String> {
     let nav = match user {
         Some((name, csrf)) => format!(
-            r#"<span>{} · <a href="/security">Security</a> · <form method="post" action="/logout">{}<button type="submit">Log out</button></form></span>"#,
+            r#"<span>{} · <a href="/security">Security</a> · <a href="/org">Organization</a> · <a href="/outbox">Mail</a> · <form method="post" action="/logout">{}<button type="submit">Log out</button></form></span>"#,
             esc(name),
             csrf_field(csrf)
         ),

@@ -13,8 +13,9 @@
 //! running relay is used.
 //!
 //! Layout: [`routes`] (one file per page group), [`session`] and [`csrf`]
-//! (cookies, tokens), [`db`] (users, sessions, notices), [`html`] (escaping and
-//! layout), [`events`] (RP events → notices), [`state`], [`config`].
+//! (cookies, tokens), [`db`] (users, sessions, notices), [`org_db`] (organization
+//! admins, the mail outbox), [`html`] (escaping and layout), [`events`] (RP events →
+//! notices and mail), [`state`], [`config`].
 
 pub mod config;
 pub mod csrf;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod gate;
 pub mod html;
+pub mod org_db;
 pub mod routes;
 pub mod session;
 pub mod sim;

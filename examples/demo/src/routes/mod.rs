@@ -11,10 +11,15 @@
 //! - `trusted_browsers`: "trust this browser" at the second step, skipping it at the
 //!   next login, and the security page's list (revoke one or all).
 //! - `password`: changing the password (ends other sessions, revokes trusted browsers).
+//! - `org`: organizations (members, the two-step requirement, reminders) and the
+//!   demo's mail outbox; `org_gate`: holds a member who must turn two-step
+//!   verification on.
 
 pub mod app_passwords;
 mod connect_phone;
 pub mod login;
+mod org;
+mod org_gate;
 mod password;
 pub mod second_step;
 pub mod security;
@@ -48,6 +53,12 @@ pub fn app(state: AppState) -> Router {
         .merge(app_passwords::routes())
         .merge(password::routes())
         .merge(trusted_browsers::routes())
+        .merge(org::routes())
+        // Inside the session layer: it reads the session that layer loaded.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            org_gate::hold,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::layer,

@@ -149,6 +149,20 @@ pub async fn render(
         r#"<p class="muted">You get 10 backup codes when you turn on two-step verification.</p>"#
             .to_owned()
     };
+    if state.rp.must_enroll(&account).await? {
+        let org = state
+            .rp
+            .organization_of(&account)
+            .await?
+            .unwrap_or_default();
+        let body = format!(
+            r#"<h1>Security</h1>{}{}<p class="error" id="org-required">Your organization, <b>{}</b>, requires two-step verification. Turn it on to continue.</p>{tsv}"#,
+            html::flash(flash),
+            html::error(error),
+            esc(&org),
+        );
+        return Ok(user_page("Security", user, session, &body));
+    }
     let body = format!(
         r#"<h1>Security</h1>{}{}{notices}<h2>Two-step verification</h2>{tsv}<h2>Backup codes</h2>{backup}{}<h2>Application passwords</h2>{}<h2>Password</h2>{}"#,
         html::flash(flash),
