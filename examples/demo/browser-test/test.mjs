@@ -379,6 +379,29 @@ try {
     await bobContext.close().catch(() => {});
   }
 
+  step('replace my phone: a backup code proves it; once the new one is active the old one is gone');
+  await site.goto(`${base}/security`);
+  const oldId = await site.getAttribute('#devices tr.device', 'data-id');
+  await site.click('#devices tr.device details.replace summary');
+  await site.fill('#devices tr.device details.replace input[name=proof]', codes[1]);
+  await site.click('button:has-text("Replace with a new phone")');
+  const newOffer = (await site.textContent('#offer-uri')).trim();
+  await phone.goto(`${base}/phone`);
+  await phone.fill('#offer', newOffer);
+  await phone.click('text=Scan');
+  const newActivation = (await phone.textContent('#activation-code')).trim();
+  await site.waitForSelector('#enroll-state:has-text("is connected")');
+  await site.fill('#code', newActivation);
+  await site.click('text=Activate');
+  await site.waitForURL(/\/security$/);
+  assert.match(await site.textContent('#flash'), /replaced your old phone/);
+  const ids = await site.locator('#devices tr.device').evaluateAll((r) => r.map((e) => e.dataset.id));
+  assert.equal(ids.length, 1);
+  assert.notEqual(ids[0], oldId);
+  await logout();
+  await login();
+  await approvePush();
+
   step('all passed');
 } finally {
   if (context) await context.close().catch(() => {});

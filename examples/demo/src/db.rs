@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     enroll_eid      TEXT,
     flash           TEXT,
     trust           INTEGER NOT NULL DEFAULT 0,
+    replace_device  TEXT,
     created_at      INTEGER NOT NULL,
     expires_at      INTEGER NOT NULL
 );
@@ -93,6 +94,8 @@ pub struct SessionRow {
     pub enroll_eid: Option<String>,
     /// A one-time message for the next page.
     pub flash: Option<String>,
+    /// The phone the enrollment in progress replaces once activated.
+    pub replace_device: Option<String>,
     /// The user asked at the password step to trust this browser once the second step
     /// is passed ("ask every time" when false).
     pub trust: bool,
@@ -132,14 +135,25 @@ impl Db {
 
     fn init(conn: Connection) -> Result<Self> {
         conn.execute_batch(SCHEMA)?;
-        // Files made before sessions had the `trust` column.
-        let has_trust: bool = conn.query_row(
-            "SELECT COUNT(*) > 0 FROM pragma_table_info('sessions') WHERE name = 'trust'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_trust {
-            conn.execute_batch("ALTER TABLE sessions ADD COLUMN trust INTEGER NOT NULL DEFAULT 0")?;
+        // Files made before sessions had these columns.
+        for (column, ddl) in [
+            (
+                "trust",
+                "ALTER TABLE sessions ADD COLUMN trust INTEGER NOT NULL DEFAULT 0",
+            ),
+            (
+                "replace_device",
+                "ALTER TABLE sessions ADD COLUMN replace_device TEXT",
+            ),
+        ] {
+            let present: bool = conn.query_row(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('sessions') WHERE name = ?1",
+                [column],
+                |r| r.get(0),
+            )?;
+            if !present {
+                conn.execute_batch(ddl)?;
+            }
         }
         Ok(Self {
             conn: Mutex::new(conn),
@@ -241,7 +255,8 @@ impl Db {
             .conn()
             .query_row(
                 "SELECT csrf, user_id, pending_user_id, push_handle, push_display, push_device,
-                        push_expires, enroll_eid, flash, created_at, expires_at, trust
+                        push_expires, enroll_eid, flash, created_at, expires_at, trust,
+                        replace_device
                  FROM sessions WHERE id_hash = ?1 AND expires_at > ?2",
                 params![id_hash, now],
                 |r| {
@@ -258,6 +273,7 @@ impl Db {
                         created_at: r.get(9)?,
                         expires_at: r.get(10)?,
                         trust: r.get(11)?,
+                        replace_device: r.get(12)?,
                     })
                 },
             )
@@ -269,7 +285,7 @@ impl Db {
         let n = self.conn().execute(
             "UPDATE sessions SET csrf = ?2, user_id = ?3, pending_user_id = ?4, push_handle = ?5,
                  push_display = ?6, push_device = ?7, push_expires = ?8, enroll_eid = ?9,
-                 flash = ?10, expires_at = ?11, trust = ?12
+                 flash = ?10, expires_at = ?11, trust = ?12, replace_device = ?13
              WHERE id_hash = ?1",
             params![
                 id_hash,
@@ -283,7 +299,8 @@ impl Db {
                 row.enroll_eid,
                 row.flash,
                 row.expires_at,
-                row.trust
+                row.trust,
+                row.replace_device
             ],
         )?;
         if n == 0 {

@@ -60,7 +60,7 @@ pub fn notice(event: &Event) -> Option<(&str, String, u64)> {
         )),
         Event::TwoStepTurnedOff { account, at } => Some((
             account,
-            "Two-step verification was turned off: your phones, backup codes and application passwords no longer work. If this wasn't you, change your password and turn it on again.".to_owned(),
+            "Two-step verification was turned off: your phones, backup codes and application passwords no longer work, and no browser is trusted any more. If this wasn't you, change your password and turn it on again.".to_owned(),
             *at,
         )),
         _ => None,

@@ -1,13 +1,14 @@
 //! Connecting a phone from the security page: the offer (QR code and in-app link),
-//! with proof of the existing second factor for another phone; the page's wait for
-//! the phone's registration; the activation code the app shows.
+//! with proof of the existing second factor for another phone or a replacement (the old
+//! one removed once the new one is activated); the page's wait for the phone's
+//! registration; the activation code the app shows.
 
 use std::time::{Duration, Instant};
 
-use assent_protocol::EnrollmentId;
+use assent_protocol::{DeviceId, EnrollmentId};
 use assent_rp::{
-    AccountPolicy, ActivationResult, EnrollmentAuthorization, Error as RpError, OfferRequest,
-    ProofResult, RegistrationStatus,
+    AccountPolicy, ActivationResult, DeviceState, EnrollmentAuthorization, Error as RpError,
+    OfferRequest, ProofResult, RegistrationStatus,
 };
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -47,16 +48,56 @@ pub(super) async fn prove(state: &AppState, account: &str, typed: &str) -> Resul
 
 pub(super) async fn enroll(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<ProofForm>,
+    Posted(session, form): Posted<ProofForm>,
+) -> Result<Response> {
+    start(state, session, form.proof, None).await
+}
+
+/// "Replace this phone": the form names the phone and carries a proof.
+#[derive(Deserialize)]
+pub(super) struct ReplaceForm {
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    proof: SecretField,
+}
+
+/// Replacing a phone (lost, broken, or a new one): prove the existing second factor
+/// (a code from the app, or a backup code when the old phone is gone), connect the new
+/// phone; once it is activated the old one is removed (and told, through the relay).
+pub(super) async fn replace(
+    State(state): State<AppState>,
+    Posted(session, form): Posted<ReplaceForm>,
+) -> Result<Response> {
+    let user = require_user(&state, &session)?;
+    let old = DeviceId::parse(&form.device).map_err(|_| AppError::BadRequest("device id"))?;
+    let active = state
+        .rp
+        .devices(&user.account())
+        .await?
+        .iter()
+        .any(|d| d.device_id == old && d.state == DeviceState::Active);
+    if !active {
+        return Err(AppError::BadRequest("no such phone"));
+    }
+    start(state, session, form.proof, Some(old)).await
+}
+
+/// The offer page for a new phone (replacing `replaces` once activated).
+async fn start(
+    state: AppState,
+    mut session: Session,
+    proof: SecretField,
+    replaces: Option<DeviceId>,
 ) -> Result<Response> {
     let user = require_user(&state, &session)?;
     let account = user.account();
     let auth = if state.rp.has_second_factor(&account).await? {
-        match prove(&state, &account, form.proof.expose()).await? {
+        match prove(&state, &account, proof.expose()).await? {
             Ok(proof) => EnrollmentAuthorization::Proven(proof),
             Err(verdict) => {
                 let message = refusal(verdict).unwrap_or_default();
-                let message = format!("To add a phone, first prove it is you. {message}");
+                let message = format!("To connect a phone, first prove it is you. {message}");
                 return Ok(render(&state, &session, &user, None, Some(&message))
                     .await?
                     .into_response());
@@ -89,6 +130,7 @@ pub(super) async fn enroll(
         Err(e) => return Err(e.into()),
     };
     session.row.enroll_eid = Some(offer.offer.eid.to_string());
+    session.row.replace_device = replaces.map(|d| d.to_string());
     session.save(&state)?;
     let qr = offer.qr()?.svg();
     let csrf = &session.row.csrf;
@@ -255,6 +297,7 @@ pub(super) async fn activate(
         })
         .await?;
     session.row.enroll_eid = None;
+    let replaces = session.row.replace_device.take();
     let message = match result {
         Ok(ActivationResult::Activated(activated)) => {
             state.rp.set_account_policy(
@@ -264,12 +307,21 @@ pub(super) async fn activate(
                     uv: false,
                 },
             ).await?;
+            let mut flash = format!("{} was added.", activated.device.name);
+            if let Some(old) = replaces.as_deref().and_then(|d| DeviceId::parse(d).ok()) {
+                if state.rp.remove_device(&account, &old, &mut rng()?).await? {
+                    flash = format!(
+                        "{} replaced your old phone, which can no longer approve logins.",
+                        activated.device.name
+                    );
+                }
+            }
             session.save(&state)?;
-            tracing::info!(user = user.id, "phone activated");
+            tracing::info!(user = user.id, replaced = replaces.is_some(), "phone activated");
             return Ok(match activated.backup_codes {
                 Some(codes) => codes_page(&user, &session, &codes, true).into_response(),
                 None => {
-                    session.row.flash = Some(format!("{} was added.", activated.device.name));
+                    session.row.flash = Some(flash);
                     session.save(&state)?;
                     Redirect::to("/security").into_response()
                 }

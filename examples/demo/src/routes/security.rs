@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/security/activate", post(connect_phone::activate))
         .route("/security/backup-codes", post(regenerate))
         .route("/security/devices/remove", post(remove_device))
+        .route("/security/devices/replace", post(connect_phone::replace))
         .route("/security/notices/dismiss", post(dismiss))
         .route("/security/turn-off", post(turn_off))
 }
@@ -93,11 +94,25 @@ pub async fn render(
                     r#"<input type="hidden" name="device" value="{}">"#,
                     esc(&d.device_id.to_string())
                 );
+                let proof = html::input(
+                    "proof",
+                    "Code from this phone, or a backup code if it is gone",
+                    "text",
+                    r#"autocomplete="one-time-code" required"#,
+                );
                 format!(
-                    r#"<tr class="device"><td>{}</td><td class="muted">added {}</td><td>{}</td></tr>"#,
+                    r#"<tr class="device" data-id="{id}"><td>{}</td><td class="muted">added {}</td><td>{}<details class="replace"><summary>Replace</summary>{}</details></td></tr>"#,
                     esc(&d.name),
                     html::date(d.activated_at.map_or(d.created_at, |a| a).try_into().unwrap_or(0)),
-                    html::form("/security/devices/remove", csrf, &field, "Remove", "danger inline")
+                    html::form("/security/devices/remove", csrf, &field, "Remove", "danger inline"),
+                    html::form(
+                        "/security/devices/replace",
+                        csrf,
+                        &format!("{field}{proof}"),
+                        "Replace with a new phone",
+                        "secondary"
+                    ),
+                    id = esc(&d.device_id.to_string()),
                 )
             })
             .collect();
@@ -111,7 +126,7 @@ pub async fn render(
             r#"<p id="tsv-status">Two-step verification is <b>on</b>. Phones that can approve your logins:</p>
 <table id="devices">{rows}</table>
 <details><summary>Add another phone</summary>{}</details>
-<details id="turn-off"><summary>Turn off two-step verification</summary><p class="muted">Your phones, your backup codes and your application passwords stop working; after that your password alone logs you in.</p>{}</details>"#,
+<details id="turn-off"><summary>Turn off two-step verification</summary><p class="muted">Your phones, your backup codes and your application passwords stop working, and trusted browsers are forgotten; after that your password alone logs you in.</p>{}</details>"#,
             html::form("/security/enroll", csrf, &proof, "Add a phone", "secondary"),
             html::form(
                 "/security/turn-off",
