@@ -326,6 +326,10 @@ try {
     await bob.fill('#password', 'bobs horse battery');
     await bob.click('text=Sign up >> nth=-1');
     await bob.waitForURL(/\/security$/);
+    await bob.fill('#name', 'Mail client');
+    await bob.click('button:has-text("Create")');
+    const bobAppPassword = (await bob.textContent('#new-app-password')).trim();
+    await bob.click('text=Done');
     await site.fill('#username', 'bob');
     await site.click('button:has-text("Add member")');
     assert.match(await site.textContent('#flash'), /bob is now a member/);
@@ -340,6 +344,9 @@ try {
     assert.equal(await bob.locator('#app-passwords, #change-password').count(), 0, 'nothing else offered');
     const held = await bob.request.post(`${base}/security/app-passwords`, { form: { name: 'x' }, maxRedirects: 0 });
     assert.equal(held.status(), 303, 'a held member is sent to the security page, even for a form post');
+    const bobAuth = { Authorization: `Basic ${Buffer.from(`bob:${bobAppPassword}`).toString('base64')}` };
+    const tool = await fetch(`${base}/api/whoami`, { headers: bobAuth });
+    assert.equal(tool.status, 200, 'application passwords keep working for tools');
 
     step('the admin filters the members and sends bob a reminder, once an hour');
     await site.fill('#q', 'bo');
