@@ -30,9 +30,7 @@ fn pamtester(service: &PamService, user: &str, input: &str) -> Proc {
 }
 
 async fn number_shown(login: &mut Proc) -> String {
-    login
-        .wait_for(Duration::from_secs(20), shown_number)
-        .await
+    login.wait_for(Duration::from_secs(20), shown_number).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,7 +80,10 @@ async fn pamtester_push_approve_deny_wrong_number_and_timeout() {
     let mut login = pamtester(&short_service, "alice", "\n");
     number_shown(&mut login).await;
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(!ok && out.contains("no answer from the phone in time"), "{out}");
+    assert!(
+        !ok && out.contains("no answer from the phone in time"),
+        "{out}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "the wait is bounded by the timeout: {:?}",
@@ -105,17 +106,26 @@ async fn pamtester_this_wasnt_me_then_totp_and_backup_code_fallback() {
     let view = pending_on(&mut phone, &mut seen).await;
     answer(&mut phone, &view, Decision::Fraud, "").await;
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(!ok && out.contains("reported on the phone as not you"), "{out}");
+    assert!(
+        !ok && out.contains("reported on the phone as not you"),
+        "{out}"
+    );
 
     // Muted: no push, but the TOTP code works (once).
     let code = fx.next_totp("bob").await;
     let login = pamtester(&service, "bob", &format!("{code}\n"));
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
     assert!(ok, "{out}");
-    assert!(out.contains("paused"), "the user is told why there is no push: {out}");
+    assert!(
+        out.contains("paused"),
+        "the user is told why there is no push: {out}"
+    );
     let login = pamtester(&service, "bob", &format!("{code}\n"));
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(!ok && out.contains("wrong code"), "a replayed TOTP code fails: {out}");
+    assert!(
+        !ok && out.contains("wrong code"),
+        "a replayed TOTP code fails: {out}"
+    );
 
     // A backup code works once.
     let login = pamtester(&service, "bob", &format!("{}\n", backup[0]));
@@ -143,7 +153,10 @@ async fn pamtester_totp_typed_instead_of_approving_withdraws_the_push() {
     let code = fx.next_totp("erin").await;
     let login = pamtester(&service, "erin", &format!("{code}\n"));
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(ok && shown_number(&out).is_some(), "push offered, code taken: {out}");
+    assert!(
+        ok && shown_number(&out).is_some(),
+        "push offered, code taken: {out}"
+    );
 
     // The next login pushes at once (the first challenge was withdrawn, so it is not
     // pending), and is approved; the phone may still list the withdrawn one.
@@ -173,7 +186,10 @@ async fn pamtester_relay_unreachable_fails_closed_or_open_and_unlisted_users_are
 
     let login = pamtester(&closed_service, "carol", "\n");
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(!ok && out.contains("cannot be reached"), "fail-closed: {out}");
+    assert!(
+        !ok && out.contains("cannot be reached"),
+        "fail-closed: {out}"
+    );
 
     let login = pamtester(&open_service, "carol", "\n");
     let (ok, out) = login.finish(Duration::from_secs(30)).await;

@@ -134,8 +134,11 @@ impl Sshd {
             ),
         )
         .unwrap();
-        std::fs::set_permissions(dir.join("askpass.sh"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+        std::fs::set_permissions(
+            dir.join("askpass.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         Self {
             proc,
             port,
@@ -253,5 +256,9 @@ async fn ssh_login_on_loopback_is_approved_denied_or_takes_a_totp_code() {
         "ssh: {out}\nsshd: {}",
         sshd.proc.output()
     );
-    assert!(shown_number(&sshd.prompts()).is_some(), "{}", sshd.prompts());
+    assert!(
+        shown_number(&sshd.prompts()).is_some(),
+        "{}",
+        sshd.prompts()
+    );
 }

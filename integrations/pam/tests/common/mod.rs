@@ -165,7 +165,9 @@ impl Fixture {
         );
         let out = admin
             .wait_for(Duration::from_secs(30), |o| {
-                o.lines().find(|l| l.starts_with("assent://enroll?")).map(str::to_owned)
+                o.lines()
+                    .find(|l| l.starts_with("assent://enroll?"))
+                    .map(str::to_owned)
             })
             .await;
         let pending = phone.client.enroll_uri(out.trim()).await.unwrap();
@@ -174,19 +176,23 @@ impl Fixture {
             if let Some(id) = phone.client.finish_enrollment(&pending).await.unwrap() {
                 break id;
             }
-            assert!(start.elapsed() < Duration::from_secs(30), "no enrollment answer");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no enrollment answer"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         admin
             .wait_for(Duration::from_secs(30), |o| {
-                o.contains("activation code shown on the phone").then_some(())
+                o.contains("activation code shown on the phone")
+                    .then_some(())
             })
             .await;
         let code = phone.client.activation_code(&id).unwrap().code.to_string();
         admin.write_stdin(&format!("{code}\n"));
         let (ok, out) = admin.finish(Duration::from_secs(30)).await;
         assert!(ok, "assent-pam-admin enroll failed: {out}");
-        assert!(out.contains(&format!("activated")), "{out}");
+        assert!(out.contains("activated"), "{out}");
         let codes: Vec<String> = out
             .lines()
             .skip_while(|l| !l.starts_with("backup codes for"))
@@ -266,7 +272,10 @@ impl Proc {
         let output = Arc::new(Mutex::new(String::new()));
         let stdout = child.stdout.take().unwrap();
         let stderr = child.stderr.take().unwrap();
-        for mut stream in [Box::new(stdout) as Box<dyn std::io::Read + Send>, Box::new(stderr)] {
+        for mut stream in [
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Box::new(stderr),
+        ] {
             let output = output.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 4096];
@@ -301,11 +310,7 @@ impl Proc {
     }
 
     /// Waits until `check` finds something in the output.
-    pub async fn wait_for<T>(
-        &mut self,
-        limit: Duration,
-        check: impl Fn(&str) -> Option<T>,
-    ) -> T {
+    pub async fn wait_for<T>(&mut self, limit: Duration, check: impl Fn(&str) -> Option<T>) -> T {
         let start = Instant::now();
         loop {
             if let Some(found) = check(&self.output()) {
@@ -377,17 +382,24 @@ pub async fn pending_on(phone: &mut RealPhone, seen: &mut HashSet<String>) -> Ch
             seen.insert(view.challenge_id.to_string());
             return view;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no challenge reached the phone");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no challenge reached the phone"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// The phone answers `view` with `decision` and `entered`.
-pub async fn answer(phone: &mut RealPhone, view: &ChallengeView, decision: Decision, entered: &str) {
+pub async fn answer(
+    phone: &mut RealPhone,
+    view: &ChallengeView,
+    decision: Decision,
+    entered: &str,
+) {
     phone
         .client
         .answer(view, decision, entered, false)
         .await
         .unwrap();
 }
-
