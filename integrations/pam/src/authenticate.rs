@@ -137,10 +137,11 @@ pub async fn authenticate(
                 "challenge {} sent to {user}'s phone {}",
                 s.challenge_id, s.device_id
             ));
-            conversation.info(&format!(
+            // Messages are best effort: the prompt alone carries what the user needs.
+            let _ = conversation.info(&format!(
                 "Assent: a login request was sent to \"{}\".",
                 s.device_name
-            ))?;
+            ));
             match s.kind {
                 ApprovalKind::Number => format!(
                     "Approve on your phone (type {} there) and press Enter, or enter a code: ",
@@ -161,7 +162,7 @@ pub async fn authenticate(
                 NoPush::RelayDown => "Assent: your phone cannot be reached now.".to_owned(),
                 NoPush::NotNow(reason) => format!("Assent: {reason}."),
             };
-            conversation.info(&text)?;
+            let _ = conversation.info(&text);
             "Enter a one-time code or a backup code: ".to_owned()
         }
     };
@@ -202,17 +203,18 @@ async fn check_code(
 ) -> Result<Verdict> {
     let user = login.user.as_str();
     let totp = typed.bytes().all(|b| b.is_ascii_digit());
-    let (kind, verification) = match (login.remote_ip(), totp) {
-        (Some(ip), true) => (
-            "TOTP code",
-            rp.from_source(ip).verify_totp(user, typed).await?,
-        ),
-        (Some(ip), false) => (
-            "backup code",
-            rp.from_source(ip).verify_backup_code(user, typed).await?,
-        ),
-        (None, true) => ("TOTP code", rp.verify_totp(user, typed).await?),
-        (None, false) => ("backup code", rp.verify_backup_code(user, typed).await?),
+    let kind = if totp { "TOTP code" } else { "backup code" };
+    let checked = match (login.remote_ip(), totp) {
+        (Some(ip), true) => rp.from_source(ip).verify_totp(user, typed).await,
+        (Some(ip), false) => rp.from_source(ip).verify_backup_code(user, typed).await,
+        (None, true) => rp.verify_totp(user, typed).await,
+        (None, false) => rp.verify_backup_code(user, typed).await,
+    };
+    let verification = match checked {
+        Ok(v) => v,
+        // No TOTP secret (no phone): just a wrong code.
+        Err(RpError::NotEnrolled(_)) => Verification::Rejected,
+        Err(e) => return Err(e.into()),
     };
     match verification {
         Verification::Accepted => {
@@ -221,15 +223,15 @@ async fn check_code(
         }
         Verification::Rejected => {
             log(&format!("{kind} rejected for {user}"));
-            conversation.error("Assent: wrong code.")?;
+            let _ = conversation.error("Assent: wrong code.");
             Ok(Verdict::Failure)
         }
         Verification::Throttled { retry_after } => {
             log(&format!("{kind} throttled for {user}"));
-            conversation.error(&format!(
+            let _ = conversation.error(&format!(
                 "Assent: too many wrong codes; try again in {} s.",
                 retry_after.as_secs().max(1)
-            ))?;
+            ));
             Ok(Verdict::Throttled)
         }
     }
@@ -300,7 +302,7 @@ async fn wait_for_phone(
         started.challenge_id
     ));
     if let Some(text) = text {
-        conversation.error(text)?;
+        let _ = conversation.error(text);
     }
     Ok(verdict)
 }

@@ -25,11 +25,14 @@ pub unsafe extern "C" fn pam_sm_authenticate(
     argc: c_int,
     argv: *const *const c_char,
 ) -> c_int {
-    // SAFETY: libpam's argv: `argc` NUL-terminated strings.
-    let args = unsafe { arguments(argc, argv) };
-    // SAFETY: the live handle of this call, used on this thread during it.
-    let pam = unsafe { Pam::new(pamh, flags) };
-    catch_unwind(AssertUnwindSafe(|| run(pam, &args))).unwrap_or(ffi::PAM_SYSTEM_ERR)
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: libpam's argv: `argc` NUL-terminated strings.
+        let args = unsafe { arguments(argc, argv) };
+        // SAFETY: the live handle of this call, used on this thread during it.
+        let pam = unsafe { Pam::new(pamh, flags) };
+        run(pam, &args)
+    }))
+    .unwrap_or(ffi::PAM_SYSTEM_ERR)
 }
 
 /// `auth` credentials step: nothing to set.

@@ -14,7 +14,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use assent_protocol::Decision;
-use common::{answer, pending_on, shown_number, Fixture, PamService, Proc};
+use common::{
+    answer, pending_on, random_suffix, shown_number, Fixture, LocalGroup, LocalUser, PamService,
+    Proc,
+};
 
 const RHOST: &str = "203.0.113.9";
 
@@ -204,10 +207,25 @@ async fn pamtester_relay_unreachable_fails_closed_or_open_and_unlisted_users_are
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
     assert!(ok, "TOTP works with the relay down: {out}");
 
-    // Users outside `users` are ignored by the module: the next line of the stack decides.
-    let listed = fx.config("listed", "users = [\"carol\"]");
-    let ignored = PamService::new(&listed, "auth required pam_permit.so\n");
-    let login = pamtester(&ignored, "mallory", "");
+    // Users outside `users` and `groups` are ignored by the module: the next line of the
+    // stack decides.
+    let suffix = random_suffix();
+    let group = LocalGroup::create(&format!("assent-g-{suffix}"));
+    let member = LocalUser::create(&format!("assent-m-{suffix}"), &[group.0.as_str()]);
+    let outsider = LocalUser::create(&format!("assent-o-{suffix}"), &[]);
+    let listed = fx.config(
+        "listed",
+        &format!("users = [\"carol\"]\ngroups = [\"{}\"]", group.0),
+    );
+    let service = PamService::new(&listed, "auth required pam_permit.so\n");
+    for user in ["mallory", outsider.0.as_str()] {
+        let login = pamtester(&service, user, "");
+        let (ok, out) = login.finish(Duration::from_secs(30)).await;
+        assert!(ok && !out.contains("Assent"), "{user}: {out}");
+    }
+    // The group's member must approve, and has no phone: refused.
+    let login = pamtester(&service, &member.0, "\n");
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
-    assert!(ok && !out.contains("Assent"), "{out}");
+    assert!(!ok && out.contains("no phone is enrolled"), "{out}");
+    drop((member, outsider));
 }

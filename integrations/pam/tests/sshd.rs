@@ -23,29 +23,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use assent_protocol::Decision;
-use common::{answer, pending_on, random_suffix, shown_number, Fixture, PamService, Proc};
+use common::{
+    answer, pending_on, random_suffix, shown_number, Fixture, LocalUser, PamService, Proc,
+};
 
 const SSHD: &str = "/usr/sbin/sshd";
-
-/// A local user for the test, removed (with its home) when dropped.
-struct LocalUser(String);
-
-impl LocalUser {
-    fn create(name: &str) -> Self {
-        let status = Command::new("useradd")
-            .args(["--create-home", "--shell", "/bin/sh", name])
-            .status()
-            .unwrap();
-        assert!(status.success(), "useradd {name} failed");
-        Self(name.to_owned())
-    }
-}
-
-impl Drop for LocalUser {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").args(["--remove", &self.0]).output();
-    }
-}
 
 fn run(command: &mut Command) {
     let out = command.output().unwrap();
@@ -208,7 +190,7 @@ async fn ssh_login_on_loopback_is_approved_denied_or_takes_a_totp_code() {
     let fx = Fixture::start().await;
     assert!(Path::new(SSHD).exists(), "openssh-server is not installed");
     let suffix = random_suffix();
-    let user = LocalUser::create(&format!("assent-{suffix}"));
+    let user = LocalUser::create(&format!("assent-{suffix}"), &[]);
     let main = fx.config("main", "timeout = 20");
     let mut phone = fx.phone(5);
     fx.enroll(&main, &user.0, &mut phone).await;

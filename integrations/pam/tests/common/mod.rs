@@ -403,3 +403,43 @@ pub async fn answer(
         .await
         .unwrap();
 }
+
+/// A local user for a test (useradd, with a home, in `groups`), removed with its home
+/// when dropped.
+pub struct LocalUser(pub String);
+
+impl LocalUser {
+    pub fn create(name: &str, groups: &[&str]) -> Self {
+        let mut command = Command::new("useradd");
+        command.args(["--create-home", "--shell", "/bin/sh"]);
+        if !groups.is_empty() {
+            command.arg("--groups").arg(groups.join(","));
+        }
+        let status = command.arg(name).status().unwrap();
+        assert!(status.success(), "useradd {name} failed");
+        Self(name.to_owned())
+    }
+}
+
+impl Drop for LocalUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").args(["--remove", &self.0]).output();
+    }
+}
+
+/// A local group for a test, removed when dropped (after its members: drop it last).
+pub struct LocalGroup(pub String);
+
+impl LocalGroup {
+    pub fn create(name: &str) -> Self {
+        let status = Command::new("groupadd").arg(name).status().unwrap();
+        assert!(status.success(), "groupadd {name} failed");
+        Self(name.to_owned())
+    }
+}
+
+impl Drop for LocalGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("groupdel").arg(&self.0).output();
+    }
+}
