@@ -320,3 +320,35 @@ async fn withdraw(rp: &Rp, started: &StartedChallenge) {
         )
         .await;
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn login(rhost: Option<&str>) -> Login {
+        Login {
+            user: "alice".into(),
+            service: "sshd".into(),
+            rhost: rhost.map(str::to_owned),
+            hostname: "web1".into(),
+        }
+    }
+
+    #[test]
+    fn the_context_names_service_user_host_and_remote_address() {
+        let c = login(Some("198.51.100.4")).context(7);
+        assert_eq!(c.client(), "sshd: alice@web1");
+        assert_eq!(c.ip().to_string(), "198.51.100.4");
+        assert_eq!(c.location(), "");
+        assert_eq!(c.time(), 7);
+        let c = login(Some("2001:db8::1")).context(7);
+        assert_eq!(c.ip().to_string(), "2001:db8::1");
+        let c = login(Some("client.example.net")).context(7);
+        assert!(c.ip().is_unspecified());
+        assert_eq!(c.location(), "from client.example.net");
+        let c = login(None).context(7);
+        assert!(c.ip().is_loopback());
+        assert_eq!(c.location(), "local login");
+    }
+}
