@@ -62,6 +62,39 @@ async fn admin_lists_reissues_backup_codes_and_removes_a_phone() {
     let (ok, out) = pam_login(&service, "frank", &format!("{}\n", new_codes[0])).await;
     assert!(ok, "the new set works: {out}");
 
+    // A second phone needs the account's existing factor: a wrong code is refused, a
+    // backup code lets the new phone in.
+    let (ok, out) = Proc::spawn(
+        Command::new(admin_path())
+            .arg("--config")
+            .arg(&config)
+            .args(["enroll", "frank"]),
+        Some("abcde-fghjk\n"),
+    )
+    .finish(Duration::from_secs(30))
+    .await;
+    assert!(!ok && out.contains("not accepted"), "{out}");
+    let mut second = fx.phone(8);
+    fx.enroll_proven(&config, "frank", &mut second, Some(new_codes[1]))
+        .await;
+    let (ok, out) = admin(&config, &["list", "frank"]).await;
+    assert_eq!(
+        out.lines().filter(|l| l.contains("active")).count(),
+        2,
+        "{out}"
+    );
+    assert!(ok);
+    let second_device = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (ok, out) = admin(&config, &["remove", "frank", &second_device]).await;
+    assert!(ok && out.contains("removed"), "{out}");
+
     let (ok, out) = admin(&config, &["remove", "frank", &device]).await;
     assert!(ok && out.contains("removed"), "{out}");
     let (ok, out) = admin(&config, &["list", "frank"]).await;

@@ -156,6 +156,18 @@ impl Fixture {
         user: &str,
         phone: &mut RealPhone,
     ) -> (AccountId, Vec<String>) {
+        self.enroll_proven(config, user, phone, None).await
+    }
+
+    /// [`Fixture::enroll`] for a user who has a second factor already: `proof` (a current
+    /// TOTP code or a backup code) is typed first, when the command asks for it.
+    pub async fn enroll_proven(
+        &self,
+        config: &Path,
+        user: &str,
+        phone: &mut RealPhone,
+        proof: Option<&str>,
+    ) -> (AccountId, Vec<String>) {
         let mut admin = Proc::spawn(
             Command::new(admin_path())
                 .arg("--config")
@@ -163,6 +175,14 @@ impl Fixture {
                 .args(["enroll", user]),
             None,
         );
+        if let Some(proof) = proof {
+            admin
+                .wait_for(Duration::from_secs(30), |o| {
+                    o.contains("already has a second factor").then_some(())
+                })
+                .await;
+            admin.write_stdin(&format!("{proof}\n"));
+        }
         let out = admin
             .wait_for(Duration::from_secs(30), |o| {
                 o.lines()
@@ -193,6 +213,10 @@ impl Fixture {
         let (ok, out) = admin.finish(Duration::from_secs(30)).await;
         assert!(ok, "assent-pam-admin enroll failed: {out}");
         assert!(out.contains("activated"), "{out}");
+        if proof.is_some() {
+            // The account had backup codes: no new set.
+            return (id, Vec::new());
+        }
         let codes: Vec<String> = out
             .lines()
             .skip_while(|l| !l.starts_with("backup codes for"))
