@@ -131,14 +131,21 @@ impl Pam {
             let answer = if resp.is_null() {
                 None
             } else {
-                // SAFETY: a malloc'd NUL-terminated string; we copy it, wipe and free it.
-                unsafe {
+                // SAFETY: a malloc'd NUL-terminated string; copied here, then wiped and freed.
+                let (copy, len) = unsafe {
                     let bytes = CStr::from_ptr(resp).to_bytes();
-                    let copy = Zeroizing::new(String::from_utf8_lossy(bytes).into_owned());
-                    ptr::write_bytes(resp, 0, bytes.len());
+                    (
+                        Zeroizing::new(String::from_utf8_lossy(bytes).into_owned()),
+                        bytes.len(),
+                    )
+                };
+                // SAFETY: `len` bytes of the same allocation, no longer borrowed; then the
+                // allocation is freed once.
+                unsafe {
+                    ptr::write_bytes(resp, 0, len);
                     ffi::free(resp.cast());
-                    Some(copy)
                 }
+                Some(copy)
             };
             // SAFETY: the malloc'd array.
             unsafe { ffi::free(response.cast()) };
