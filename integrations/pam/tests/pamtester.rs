@@ -37,7 +37,7 @@ async fn number_shown(login: &mut Proc) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pamtester_push_approve_deny_wrong_number_and_timeout() {
+async fn pamtester_push_approve_deny_wrong_number_no_prompt_answer_and_timeout() {
     let fx = Fixture::start().await;
     let main = fx.config("main", "timeout = 20");
     let short = fx.config("short", "timeout = 3");
@@ -76,6 +76,15 @@ async fn pamtester_push_approve_deny_wrong_number_and_timeout() {
     answer(&mut phone, &view, Decision::Approve, wrong).await;
     let (ok, out) = login.finish(Duration::from_secs(30)).await;
     assert!(!ok && out.contains("Authentication failure"), "{out}");
+
+    // A client that cannot answer the prompt (stdin closed: the conversation fails) still
+    // gets the push, and the phone's approval logs it in.
+    let mut login = pamtester(&service, "alice", "");
+    let number = number_shown(&mut login).await;
+    let view = pending_on(&mut phone, &mut seen).await;
+    answer(&mut phone, &view, Decision::Approve, &number).await;
+    let (ok, out) = login.finish(Duration::from_secs(30)).await;
+    assert!(ok && out.contains("successfully authenticated"), "{out}");
 
     // No answer: the 3-second timeout fails the login.
     let short_service = PamService::new(&short, "");
