@@ -202,7 +202,8 @@ async fn check_code(
     log: &mut dyn FnMut(&str),
 ) -> Result<Verdict> {
     let user = login.user.as_str();
-    let totp = typed.bytes().all(|b| b.is_ascii_digit());
+    // TOTP codes are 6–8 digits; backup codes are 10 characters (`xxxxx-xxxxx`).
+    let totp = typed.len() <= 8 && typed.bytes().all(|b| b.is_ascii_digit());
     let kind = if totp { "TOTP code" } else { "backup code" };
     let checked = match (login.remote_ip(), totp) {
         (Some(ip), true) => rp.from_source(ip).verify_totp(user, typed).await,
