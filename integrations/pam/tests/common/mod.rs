@@ -43,19 +43,18 @@ pub fn random_suffix() -> String {
     bytes.iter().map(|b| char::from(b'a' + b % 26)).collect()
 }
 
-/// The built module, `libpam_assent.so` (cargo builds the cdylib with the test's rlib).
+/// The built module: `<target>/<profile>/deps/libpam_assent.so`, which cargo builds with the
+/// rlib the test links (the copy in `<target>/<profile>/` is refreshed only by `cargo
+/// build`, so it may be stale).
 pub fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    for candidate in [
-        deps.parent().unwrap().join("libpam_assent.so"),
-        deps.join("libpam_assent.so"),
-    ] {
-        if candidate.exists() {
-            return candidate;
-        }
-    }
-    panic!("libpam_assent.so not found next to {}", exe.display());
+    let module = exe.parent().unwrap().join("libpam_assent.so");
+    assert!(
+        module.exists(),
+        "libpam_assent.so not found next to {}",
+        exe.display()
+    );
+    module
 }
 
 /// The admin command.
