@@ -148,3 +148,34 @@ async fn a_sudo_login_shows_its_context_and_logs_no_secret() {
         assert_no_secret(&lines, &[typed, &typed.replace('-', ""), key]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_kind_shows_six_digits_to_type_on_the_phone() {
+    let fx = Fixture::start().await;
+    let config = fx.config("code", "timeout = 20\nkind = \"code\"");
+    let mut phone = fx.phone(9);
+    fx.enroll(&config, "hank", &mut phone).await;
+    let mut seen = HashSet::new();
+
+    let (messages, done) = login(&config, "hank", "");
+    let code = tokio::task::spawn_blocking(move || loop {
+        let m = messages.recv_timeout(Duration::from_secs(20)).unwrap();
+        if let Some(rest) = m.split("(type the code ").nth(1) {
+            break rest.chars().take(6).collect::<String>();
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{code}"
+    );
+    let view = pending_on(&mut phone, &mut seen).await;
+    assert_eq!(view.kind, assent_protocol::ApprovalKind::Code);
+    answer(&mut phone, &view, Decision::Approve, &code).await;
+    let (verdict, lines) = tokio::task::spawn_blocking(move || done.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(verdict, Verdict::Success, "{lines:?}");
+    assert_no_secret(&lines, &[&code]);
+}
