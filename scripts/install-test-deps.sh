@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine (once; later runs find it all
-# present and do nothing): oathtool, PostgreSQL, Maven with a JDK, pytest, python3-venv, Chromium,
-# the demo's npm packages. scripts/test.sh runs it first, so the README's test command works from a
-# fresh clone; it asks for sudo only when a package is missing and you are not root.
+# present and do nothing): oathtool, PostgreSQL, libpam0g-dev, pamtester and openssh-server,
+# Maven with a JDK, pytest, python3-venv, Chromium, the demo's npm packages. scripts/test.sh runs
+# it first, so the README's test command works from a fresh clone; it asks for sudo only when a
+# package is missing and you are not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,12 @@ apt_install oathtool
 # server (crates/pg-testkit: initdb in a temporary directory, a free loopback port);
 # the package's own cluster service is not used.
 apt_install postgresql
+
+# The PAM module (integrations/pam) links to libpam (libpam0g-dev); its tests drive it with
+# pamtester and through a real sshd on a loopback port (openssh-server; the client comes with
+# it). The package's own sshd service is not used: the test starts its own with a temporary
+# configuration.
+apt_install libpam0g-dev pamtester openssh-server openssh-client
 
 # Maven (with a JDK) runs the Kotlin binding tests; pytest the Python ones.
 apt_install maven
