@@ -3,7 +3,8 @@
 //! Three backends, each split by record family (TOTP, throttle, backup codes,
 //! application passwords, trusted browsers, enrollment offers, devices, challenges, per-account push
 //! settings) in the same file names, the SQL ones sharing their column conversions
-//! (`columns.rs`):
+//! (`columns.rs`); the newer families (trusted browsers, organizations) share their
+//! statements too, as macros in `shared_sql/` that each backend expands:
 //!
 //! - [`SqliteStore`] (`sqlite/`): SQLite through sqlx (a connection pool, WAL,
 //!   `synchronous=FULL`), migrated by `PRAGMA user_version` from the one ordered list
@@ -37,6 +38,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod records;
+mod shared_sql;
 mod sqlite;
 #[cfg(test)]
 mod suite;

@@ -134,4 +134,10 @@ pub(super) async fn lock_account(tx: &mut PgConnection, account: &str) -> Result
     Ok(())
 }
 
+/// A transaction (PostgreSQL's row locks and conditional statements decide; no
+/// up-front lock is needed).
+async fn begin_write(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    Ok(pool.begin().await?)
+}
+
 super::forward_rp_store!(PgStore);

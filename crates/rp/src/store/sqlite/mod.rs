@@ -110,4 +110,9 @@ impl SqliteStore {
     }
 }
 
+/// A transaction that takes the write lock before its first statement.
+async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 super::forward_rp_store!(SqliteStore);
