@@ -126,3 +126,105 @@ async fn send(pool: &PgPool, instance: &str, keys: &[String]) -> Result<(), sqlx
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::postgres::{PgListener, PgPoolOptions};
+
+    use super::*;
+
+    async fn database() -> String {
+        assent_pg_testkit::Server::shared()
+            .unwrap()
+            .database()
+            .await
+            .unwrap()
+    }
+
+    /// The keys of the next notifications on the wake channel, until `until` is among
+    /// them (each payload is "<instance> <millis> <key>").
+    async fn keys_until(listener: &mut PgListener, until: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        while !keys.iter().any(|k| k == until) {
+            let n = tokio::time::timeout(Duration::from_secs(10), listener.recv())
+                .await
+                .expect("a notification within 10 s")
+                .unwrap();
+            let mut parts = n.payload().splitn(3, ' ');
+            assert_eq!(parts.next(), Some("me"), "{}", n.payload());
+            parts.next().unwrap().parse::<i64>().unwrap();
+            keys.push(parts.next().unwrap().to_owned());
+        }
+        keys
+    }
+
+    #[tokio::test]
+    async fn queued_keys_reach_the_listeners() {
+        let url = database().await;
+        let mut listener = PgListener::connect(&url).await.unwrap();
+        listener.listen(WAKE_CHANNEL).await.unwrap();
+        let pool = PgPoolOptions::new().connect(&url).await.unwrap();
+        let sender = WakeSender::spawn(pool, "me".into());
+        sender.wake("challenge:a".into());
+        sender.wake("challenge:b".into());
+        let keys = keys_until(&mut listener, "challenge:b").await;
+        assert!(keys.contains(&"challenge:a".to_owned()), "{keys:?}");
+    }
+
+    /// More keys than the queue holds, faster than the task can take them: the
+    /// overflow becomes one wake-all rather than lost wake-ups.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_full_queue_becomes_a_wake_all() {
+        let url = database().await;
+        let mut listener = PgListener::connect(&url).await.unwrap();
+        listener.listen(WAKE_CHANNEL).await.unwrap();
+        let pool = PgPoolOptions::new().connect(&url).await.unwrap();
+        let sender = WakeSender::spawn(pool, "me".into());
+        // No await in between: on this one-thread runtime the sending task cannot run,
+        // so the queue fills up.
+        for i in 0..(MAX_BATCH + 10) {
+            sender.wake(format!("challenge:{i}"));
+        }
+        assert!(sender.overflow.load(Ordering::Acquire));
+        let keys = keys_until(&mut listener, WAKE_ALL).await;
+        assert_eq!(
+            keys,
+            [WAKE_ALL],
+            "the queued keys are replaced by one wake-all"
+        );
+    }
+
+    /// A batch that cannot be sent (here: the pool's one connection is held elsewhere)
+    /// is not dropped silently: the next batch wakes every waiter.
+    #[tokio::test]
+    async fn a_batch_that_fails_becomes_a_wake_all_for_the_next() {
+        let url = database().await;
+        let mut listener = PgListener::connect(&url).await.unwrap();
+        listener.listen(WAKE_CHANNEL).await.unwrap();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_millis(100))
+            .connect(&url)
+            .await
+            .unwrap();
+        let held = pool.acquire().await.unwrap();
+        let sender = WakeSender::spawn(pool.clone(), "me".into());
+        sender.wake("challenge:lost".into());
+        // Three attempts fail (100 ms each, pauses of 50 and 200 ms), then the sender
+        // owes a wake-all.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !sender.overflow.load(Ordering::Acquire) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the failure was noticed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(held);
+        sender.wake("challenge:next".into());
+        let keys = keys_until(&mut listener, WAKE_ALL).await;
+        assert_eq!(keys, [WAKE_ALL]);
+    }
+}
