@@ -200,6 +200,37 @@ impl Server {
         run("pg_ctl stop", &mut stop)
     }
 
+    /// Turns TLS on (`ssl = on` with this certificate chain and key, both PEM) and
+    /// restarts the server. Clients that ask for TLS get it; the loopback trust rules
+    /// still accept plain connections too, so a test checks `pg_stat_ssl`.
+    pub fn enable_tls(&self, cert_chain_pem: &str, key_pem: &str) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let write = |name: &str, text: &str, mode: u32| -> Result<()> {
+            let path = self.data.join(name);
+            std::fs::write(&path, text).map_err(|e| setup("writing a TLS file", e))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| setup("setting a TLS file's mode", e))?;
+            if self.as_postgres {
+                run(
+                    "handing a TLS file to postgres",
+                    Command::new("chown").arg("postgres:postgres").arg(&path),
+                )?;
+            }
+            Ok(())
+        };
+        write("server.crt", cert_chain_pem, 0o644)?;
+        write("server.key", key_pem, 0o600)?;
+        let conf = self.data.join("postgresql.conf");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&conf)
+            .map_err(|e| setup("opening postgresql.conf", e))?;
+        file.write_all(b"\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+            .map_err(|e| setup("writing postgresql.conf", e))?;
+        self.pause()?;
+        self.resume()
+    }
+
     /// Starts a [`Server::pause`]d server again.
     pub fn resume(&self) -> Result<()> {
         let dir = self.data.parent().unwrap_or(&self.data);

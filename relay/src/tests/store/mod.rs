@@ -9,6 +9,7 @@
 mod contract;
 mod outbox;
 mod postgres;
+mod postgres_tls;
 mod wake;
 
 use std::sync::Arc;
