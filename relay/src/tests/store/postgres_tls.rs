@@ -79,9 +79,9 @@ async fn the_store_talks_tls_and_checks_the_servers_certificate() {
         options(),
     )
     .await;
-    let err = refused
-        .err()
-        .expect("a certificate from another CA is refused");
+    let Err(err) = refused else {
+        panic!("a certificate from another CA is refused");
+    };
     assert!(
         !err.to_string().contains("BEGIN CERTIFICATE"),
         "the error names the problem, not the files: {err}"
