@@ -29,6 +29,7 @@ main{max-width:34rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border
 h1{font-size:1.5rem;margin-top:0}
 h2{font-size:1.15rem;margin-top:1.8rem;border-top:1px solid #e3e5ea;padding-top:1.2rem}
 label{display:block;margin:.6rem 0 .2rem;font-weight:600}
+label.check{font-weight:400}label.check input{margin-right:.4rem}
 input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem;border:1px solid #b9bec9;border-radius:6px}
 button{background:#2456d3;color:#fff;border:0;border-radius:6px;padding:.55rem 1.1rem;font-size:1rem;margin-top:.8rem;cursor:pointer}
 button.secondary{background:#e6e9f0;color:#1d2330}

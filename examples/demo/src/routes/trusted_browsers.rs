@@ -34,7 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// The login form's checkbox.
 pub fn checkbox() -> &'static str {
-    r#"<label class="check"><input type="checkbox" name="trust" id="trust" value="1"> Trust this browser: no second step here for 30 days. Unticked, we ask every time and forget this login when the browser closes.</label>"#
+    r#"<label class="check"><input type="checkbox" name="trust" id="trust" value="1"> <b>Trust this browser</b>: no second step here for 30 days. <span class="muted">Unticked, we ask every time and forget this login when the browser closes.</span></label>"#
 }
 
 /// The trusted browser this request comes from, for `user`, if its cookie is still
