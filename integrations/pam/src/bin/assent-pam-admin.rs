@@ -47,7 +47,8 @@ enum Command {
     Remove {
         /// The local user.
         user: String,
-        /// The device id (from `list`).
+        /// The device id (from `list`). Ids are base64url, so one may start with `-`.
+        #[arg(allow_hyphen_values = true)]
         device: String,
     },
     /// Issue USER a new set of 10 backup codes (the old set stops working); prints them once.
@@ -205,5 +206,23 @@ async fn enroll(
         ActivationResult::Rejected => Err(Error::Admin(
             "wrong activation code: the enrollment is void; run enroll again".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::{Cli, Command};
+
+    /// Device ids are base64url: about one in 64 starts with `-` (a fresh-clone CI run
+    /// met one), which must still be taken as the id, not as an option.
+    #[test]
+    fn a_device_id_that_starts_with_a_dash_is_an_id() {
+        let cli = Cli::try_parse_from(["assent-pam-admin", "remove", "frank", "-kXb3_q9"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Remove { ref user, ref device } if user == "frank" && device == "-kXb3_q9"
+        ));
     }
 }
