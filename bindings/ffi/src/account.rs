@@ -43,7 +43,7 @@ pub struct PushEnrollment {
 impl From<&assent_core::Account> for Account {
     fn from(a: &assent_core::Account) -> Self {
         let push = match a.kind() {
-            AccountKind::Otp => None,
+            AccountKind::Otp | AccountKind::Steam => None,
             AccountKind::Push(p) => Some(PushEnrollment {
                 rp_id: p.rp_id().as_str().to_owned(),
                 relay_url: p.relay_url().as_str().to_owned(),
@@ -123,32 +123,7 @@ pub(crate) fn code_view(
     account: &assent_core::Account,
     unix: u64,
 ) -> Result<CodeView, AssentError> {
-    let otp = account.otp();
-    let timing = match otp.kind {
-        OtpKind::Totp { .. } => {
-            let totp = otp.totp().map_err(assent_core::Error::from)?;
-            let step = totp.step_at(unix);
-            let code = totp.code_for_step(step);
-            (
-                code,
-                CodeTiming::Totp {
-                    seconds_left: totp.seconds_left(unix),
-                    period: totp.period(),
-                    next_code: totp.code_for_step(step.saturating_add(1)),
-                },
-            )
-        }
-        OtpKind::Hotp { counter } => (
-            otp.hotp().map_err(assent_core::Error::from)?.code(counter),
-            CodeTiming::Hotp { counter },
-        ),
-    };
-    Ok(assent_core::CodeView {
-        id: account.id().clone(),
-        name: account.name().to_owned(),
-        issuer: account.issuer().map(str::to_owned),
-        code: timing.0,
-        timing: timing.1,
-    }
+    Ok(assent_core::CodeView::of(account, unix)
+        .map_err(AssentError::from)?
     .into())
 }

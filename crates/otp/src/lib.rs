@@ -63,6 +63,6 @@ pub use error::{OtpError, UnknownAlgorithm, UriError};
 pub use hotp::{Hotp, DIGITS};
 pub use otpauth::{OtpAuth, OtpKind, Warning, LONG_PERIOD};
 pub use secret::{Secret, MIN_SECRET_BYTES};
-pub use steam::{Steam, SteamCode, STEAM_ALPHABET, STEAM_CHARS, STEAM_PERIOD};
+pub use steam::{Steam, STEAM_ALPHABET, STEAM_PERIOD};
 pub use totp::Totp;
 pub use zeroize::Zeroizing;

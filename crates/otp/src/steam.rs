@@ -7,9 +7,8 @@
 
 use core::fmt;
 
-use subtle::ConstantTimeEq;
-
 use crate::algorithm::Algorithm;
+use crate::code::Code;
 use crate::mac::MacKey;
 use crate::secret::Secret;
 
@@ -19,8 +18,6 @@ pub const STEAM_ALPHABET: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
 /// Steam's step length in seconds.
 pub const STEAM_PERIOD: u64 = 30;
 
-/// Characters in a Steam code.
-pub const STEAM_CHARS: usize = 5;
 
 /// A Steam Guard code generator. `Debug` shows nothing of the key.
 #[derive(Clone)]
@@ -37,27 +34,25 @@ impl Steam {
     }
 
     /// The code at Unix time `unix`.
-    pub fn code_at(&self, unix: u64) -> SteamCode {
+    pub fn code_at(&self, unix: u64) -> Code {
         self.code_for_step(unix / STEAM_PERIOD)
     }
 
     /// The code of time step `step`.
-    pub fn code_for_step(&self, step: u64) -> SteamCode {
+    pub fn code_for_step(&self, step: u64) -> Code {
         let (tag, len) = self.key.sign_counter(step);
         let mac = tag.get(..len).unwrap_or(&[]);
         let offset = mac.last().map_or(0, |b| usize::from(b & 0x0f));
-        let mut value = mac
+        let value = mac
             .get(offset..offset + 4)
             .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            .map_or(0, u32::from_be_bytes)
-            & 0x7fff_ffff;
-        let mut chars = [0u8; STEAM_CHARS];
-        for slot in chars.iter_mut() {
-            let i = (value % 26) as usize;
-            *slot = STEAM_ALPHABET.get(i).copied().unwrap_or(b'2');
-            value /= 26;
-        }
-        SteamCode(chars)
+            .map_or(0, u32::from_be_bytes);
+        Code::steam(value)
+    }
+
+    /// The step of Unix time `unix`.
+    pub fn step_at(&self, unix: u64) -> u64 {
+        unix / STEAM_PERIOD
     }
 
     /// Seconds until the code changes, 1..=30.
@@ -71,47 +66,6 @@ impl fmt::Debug for Steam {
         f.debug_struct("Steam").finish_non_exhaustive()
     }
 }
-
-/// A five-character Steam Guard code. `Debug` hides it; `Display` shows it;
-/// `==` and [`SteamCode::matches`] are constant time.
-#[derive(Clone, Copy)]
-pub struct SteamCode([u8; STEAM_CHARS]);
-
-impl SteamCode {
-    /// Whether `typed` is this code (case-insensitive, spaces ignored).
-    pub fn matches(&self, typed: &str) -> bool {
-        let mut got = [0u8; STEAM_CHARS];
-        let mut len = 0usize;
-        for c in typed.bytes().filter(|c| *c != b' ') {
-            if let Some(slot) = got.get_mut(len) {
-                *slot = c.to_ascii_uppercase();
-            }
-            len += 1;
-        }
-        len == STEAM_CHARS && bool::from(got.ct_eq(&self.0))
-    }
-}
-
-impl fmt::Display for SteamCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The bytes come from STEAM_ALPHABET, so they are ASCII.
-        f.write_str(core::str::from_utf8(&self.0).map_err(|_| fmt::Error)?)
-    }
-}
-
-impl fmt::Debug for SteamCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SteamCode(..)")
-    }
-}
-
-impl PartialEq for SteamCode {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
-    }
-}
-
-impl Eq for SteamCode {}
 
 #[cfg(test)]
 mod tests {
@@ -149,5 +103,8 @@ mod tests {
         assert!(!c.matches("PV9M44"));
         assert!(!c.matches("PV9M5"));
         assert!(!format!("{c:?}{rfc:?}").contains("PV9M4"));
+        assert!(c.is_steam());
+        assert_eq!(c, rfc.code_for_step(1));
+        assert_ne!(c, rfc.code_at(60));
     }
 }

@@ -1,0 +1,143 @@
+//! Aegis JSON export (vault file version 1), plain or password-encrypted.
+//!
+//! Encrypted files: each password slot (`type` 1) holds the master key
+//! sealed with AES-256-GCM under scrypt(password, salt, N, r, p); the
+//! `db` is the base64 of the vault JSON sealed under the master key with
+//! `header.params` (nonce and tag, hex). Biometric slots (`type` 2) are
+//! skipped: they need the phone's keystore.
+
+use base64::Engine;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::crypto;
+use super::entry::{Fields, OtpType, Parsed, ParsedEntry, SecretIn};
+use super::error::{ImportError, ImportResult};
+use super::json::{array, str_of, u64_of};
+use super::report::{ImportFormat, SkipReason};
+
+const FORMAT: ImportFormat = ImportFormat::Aegis;
+
+fn malformed(what: &'static str) -> ImportError {
+    ImportError::Malformed {
+        format: FORMAT,
+        what,
+    }
+}
+
+/// Whether a JSON document looks like an Aegis export.
+pub(crate) fn matches(v: &Value) -> bool {
+    v.get("header").is_some_and(Value::is_object) && v.get("db").is_some()
+}
+
+/// Parses an Aegis export; `password` opens encrypted ones.
+pub(crate) fn parse(v: &Value, password: Option<&str>) -> ImportResult<Parsed> {
+    if u64_of(v, "version") != Some(1) {
+        return Err(ImportError::Unsupported {
+            format: FORMAT,
+            what: "vault file version",
+        });
+    }
+    let header = v.get("header").ok_or(malformed("no header"))?;
+    let db = v.get("db").ok_or(malformed("no db"))?;
+    match db {
+        Value::Object(_) => entries(db),
+        Value::String(sealed) => {
+            let password = password.ok_or(ImportError::PasswordRequired(FORMAT))?;
+            let plain = decrypt(header, sealed, password)?;
+            let db: Value = serde_json::from_slice(&plain).map_err(|_| malformed("bad db"))?;
+            entries(&db)
+        }
+        _ => Err(malformed("db is neither an object nor a string")),
+    }
+}
+
+fn hex_of(v: &Value, key: &str) -> ImportResult<Zeroizing<Vec<u8>>> {
+    let text = str_of(v, key).ok_or(malformed("missing hex field"))?;
+    hex::decode(text)
+        .map(Zeroizing::new)
+        .map_err(|_| malformed("bad hex field"))
+}
+
+/// Finds the master key through the first password slot that opens, then
+/// opens the db.
+fn decrypt(header: &Value, sealed_db: &str, password: &str) -> ImportResult<Zeroizing<Vec<u8>>> {
+    let slots = array(header, Some("slots"), FORMAT, "no key slots")?;
+    let params = header.get("params").ok_or(malformed("no params"))?;
+    let mut saw_password_slot = false;
+    let mut master = None;
+    for slot in slots {
+        if u64_of(slot, "type") != Some(1) {
+            continue;
+        }
+        saw_password_slot = true;
+        let n = u64_of(slot, "n").ok_or(malformed("slot without n"))?;
+        let r = u64_of(slot, "r").and_then(|r| u32::try_from(r).ok());
+        let p = u64_of(slot, "p").and_then(|p| u32::try_from(p).ok());
+        let (Some(r), Some(p)) = (r, p) else {
+            return Err(malformed("slot without r or p"));
+        };
+        let salt = hex_of(slot, "salt")?;
+        let key_params = slot.get("key_params").ok_or(malformed("no key_params"))?;
+        let mut sealed_key = hex_of(slot, "key")?;
+        sealed_key.extend_from_slice(&hex_of(key_params, "tag")?);
+        let nonce = hex_of(key_params, "nonce")?;
+        let derived = crypto::scrypt(password.as_bytes(), &salt, n, r, p).ok_or(
+            ImportError::Unsupported {
+                format: FORMAT,
+                what: "scrypt parameters out of range",
+            },
+        )?;
+        if let Some(key) = crypto::open(derived.as_ref(), &nonce, &sealed_key) {
+            master = Some(key);
+            break;
+        }
+    }
+    if !saw_password_slot {
+        return Err(ImportError::Unsupported {
+            format: FORMAT,
+            what: "no password slot",
+        });
+    }
+    let master = master.ok_or(ImportError::WrongPassword(FORMAT))?;
+    let mut sealed = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(sealed_db.replace("\\/", "/").trim())
+            .map_err(|_| malformed("db is not base64"))?,
+    );
+    sealed.extend_from_slice(&hex_of(params, "tag")?);
+    let nonce = hex_of(params, "nonce")?;
+    crypto::open(&master, &nonce, &sealed).ok_or(ImportError::WrongPassword(FORMAT))
+}
+
+fn entries(db: &Value) -> ImportResult<Parsed> {
+    if u64_of(db, "version").is_some_and(|v| v > 3) {
+        return Err(ImportError::Unsupported {
+            format: FORMAT,
+            what: "db version newer than 3",
+        });
+    }
+    let list = array(db, Some("entries"), FORMAT, "no entries")?;
+    Ok(Parsed::new(FORMAT, list.iter().map(entry).collect()))
+}
+
+fn entry(e: &Value) -> ParsedEntry {
+    let mut f = Fields::new(str_of(e, "issuer"), str_of(e, "name"));
+    let name = f.name();
+    let Some(info) = e.get("info") else {
+        return ParsedEntry {
+            name,
+            result: Err(SkipReason::Malformed("no info")),
+        };
+    };
+    f.otp_type = OtpType::from_name(str_of(e, "type").unwrap_or(""));
+    f.secret = str_of(info, "secret").map(SecretIn::Base32);
+    f.algorithm = str_of(info, "algo");
+    f.digits = u64_of(info, "digits");
+    f.period = u64_of(info, "period");
+    f.counter = u64_of(info, "counter");
+    ParsedEntry {
+        name,
+        result: f.build(),
+    }
+}
