@@ -62,7 +62,13 @@ fn decrypt_old(bytes: &[u8], password: &str) -> Option<zeroize::Zeroizing<Vec<u8
 }
 
 fn entry(e: &Value) -> ParsedEntry {
-    let mut f = Fields::new(str_of(e, "issuer"), str_of(e, "label"));
+    let label = str_of(e, "label");
+    // Old andOTP had no issuer field and wrote "Issuer - name" labels.
+    let (issuer, account) = match (str_of(e, "issuer"), label.and_then(|l| l.split_once(" - "))) {
+        (None, Some((issuer, account))) => (Some(issuer), Some(account)),
+        (issuer, _) => (issuer, label),
+    };
+    let mut f = Fields::new(issuer, account);
     let name = f.name();
     f.secret = str_of(e, "secret").map(SecretIn::Base32);
     f.algorithm = str_of(e, "algorithm");
