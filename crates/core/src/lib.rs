@@ -43,6 +43,7 @@ pub mod clock;
 mod error;
 #[cfg(feature = "https")]
 pub mod https;
+pub mod export;
 pub mod import;
 pub mod keys;
 pub mod push_client;
@@ -58,6 +59,7 @@ pub use push_client::{
     ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
     PushClient, Refused, WebPushReceiver, WEBPUSH_KEYS_BLOB,
 };
+pub use export::{ExportFormat, Exported};
 pub use import::{ImportError, ImportFormat, ImportReport};
 pub use random::RandomSource;
 pub use storage::{
