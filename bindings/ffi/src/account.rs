@@ -1,6 +1,5 @@
 //! What the account list and the code screen show.
 
-use assent_core::otp::OtpKind;
 use assent_core::{AccountKind, CodeTiming};
 
 use crate::error::AssentError;
@@ -17,6 +16,8 @@ pub struct Account {
     pub issuer: Option<String>,
     /// The user's name at the service.
     pub account_name: String,
+    /// A Steam Guard account: its codes are five letters and digits.
+    pub steam: bool,
     /// The push enrollment, for accounts that receive push approvals.
     pub push: Option<PushEnrollment>,
 }
@@ -59,6 +60,7 @@ impl From<&assent_core::Account> for Account {
             name: a.name().to_owned(),
             issuer: a.issuer().map(str::to_owned),
             account_name: a.account_name().to_owned(),
+            steam: a.is_steam(),
             push,
         }
     }
@@ -73,7 +75,8 @@ pub struct CodeView {
     pub name: String,
     /// The issuer, if known.
     pub issuer: Option<String>,
-    /// The current code, zero-padded (e.g. "094287").
+    /// The current code, zero-padded (e.g. "094287"; five characters such
+    /// as "747JR" for Steam accounts).
     pub code: String,
     /// Time-based accounts: seconds until the code changes (1..=period).
     pub seconds_left: Option<u32>,
