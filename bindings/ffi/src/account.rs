@@ -128,5 +128,5 @@ pub(crate) fn code_view(
 ) -> Result<CodeView, AssentError> {
     Ok(assent_core::CodeView::of(account, unix)
         .map_err(AssentError::from)?
-    .into())
+        .into())
 }

@@ -80,8 +80,11 @@ fn count(n: usize) -> u32 {
 
 impl From<CoreReport> for ImportReport {
     fn from(r: CoreReport) -> Self {
-        let (imported, already_present, skipped) =
-            (count(r.imported()), count(r.already_present()), count(r.skipped()));
+        let (imported, already_present, skipped) = (
+            count(r.imported()),
+            count(r.already_present()),
+            count(r.skipped()),
+        );
         Self {
             format: r.format.to_string(),
             imported,

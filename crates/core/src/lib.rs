@@ -41,9 +41,9 @@
 
 pub mod clock;
 mod error;
+pub mod export;
 #[cfg(feature = "https")]
 pub mod https;
-pub mod export;
 pub mod import;
 pub mod keys;
 pub mod push_client;
@@ -54,13 +54,13 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use export::{ExportFormat, Exported};
+pub use import::{ImportError, ImportFormat, ImportReport};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use push_client::{
     ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
     PushClient, Refused, WebPushReceiver, WEBPUSH_KEYS_BLOB,
 };
-pub use export::{ExportFormat, Exported};
-pub use import::{ImportError, ImportFormat, ImportReport};
 pub use random::RandomSource;
 pub use storage::{
     FileStorage, KeyFile, MemoryStorage, SecureStorage, StaticKey, StorageError, VaultKey,

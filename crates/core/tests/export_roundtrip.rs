@@ -50,7 +50,12 @@ fn google_round_trip_and_batches() {
     let skipped: Vec<&str> = out.skipped.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         skipped,
-        vec!["SPDX: James", "Airbnb: Elijah", "Air Canada: Benjamin", "Boeing: Sophia"]
+        vec![
+            "SPDX: James",
+            "Airbnb: Elijah",
+            "Air Canada: Benjamin",
+            "Boeing: Sophia"
+        ]
     );
     let mut dst = vault();
     let report = dst.import(out.text.as_bytes(), None).unwrap();
@@ -72,7 +77,9 @@ fn google_splits_into_batches() {
     let mut list = String::new();
     for i in 0..23u8 {
         let secret: String = (0..16).map(|j| char::from(b'A' + (i + j) % 26)).collect();
-        list.push_str(&format!("otpauth://totp/Svc{i}:user{i}?secret={secret}&issuer=Svc{i}\n"));
+        list.push_str(&format!(
+            "otpauth://totp/Svc{i}:user{i}?secret={secret}&issuer=Svc{i}\n"
+        ));
     }
     assert_eq!(src.import(list.as_bytes(), None).unwrap().imported(), 23);
     let out = src.export(ExportFormat::GoogleMigration, None).unwrap();
@@ -83,10 +90,19 @@ fn google_splits_into_batches() {
     let r = dst.import(lines[1].as_bytes(), None).unwrap();
     assert_eq!((r.imported(), r.batches), (10, Some((1, 3))));
     let r = dst.import(out.text.as_bytes(), None).unwrap();
-    assert_eq!((r.imported(), r.already_present(), r.batches), (13, 10, Some((3, 3))));
-    let src_otps: Vec<_> = src.accounts().iter().map(|a| a.otp().issuer.clone()).collect();
+    assert_eq!(
+        (r.imported(), r.already_present(), r.batches),
+        (13, 10, Some((3, 3)))
+    );
+    let src_otps: Vec<_> = src
+        .accounts()
+        .iter()
+        .map(|a| a.otp().issuer.clone())
+        .collect();
     assert_eq!(dst.accounts().len(), 23);
-    assert!(src_otps.iter().all(|i| dst.accounts().iter().any(|a| &a.otp().issuer == i)));
+    assert!(src_otps
+        .iter()
+        .all(|i| dst.accounts().iter().any(|a| &a.otp().issuer == i)));
 }
 
 #[test]
@@ -106,8 +122,18 @@ fn aegis_plain_round_trip_and_structure() {
     assert_eq!(ours["db"]["version"], 3);
     // Aegis's newer entries add note/favorite/groups to the ones in its
     // older test file; every key of the test file's entries is present.
-    for (e, t) in ours["db"]["entries"].as_array().unwrap().iter().zip(theirs["db"]["entries"].as_array().unwrap()) {
-        assert!(keys(t).iter().all(|k| keys(e).contains(k)), "{:?} vs {:?}", keys(e), keys(t));
+    for (e, t) in ours["db"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theirs["db"]["entries"].as_array().unwrap())
+    {
+        assert!(
+            keys(t).iter().all(|k| keys(e).contains(k)),
+            "{:?} vs {:?}",
+            keys(e),
+            keys(t)
+        );
         assert_eq!(keys(&e["info"]), keys(&t["info"]));
         assert_eq!(e["type"], t["type"]);
         let uuid = e["uuid"].as_str().unwrap();
@@ -119,10 +145,14 @@ fn aegis_plain_round_trip_and_structure() {
 #[test]
 fn aegis_encrypted_round_trip_and_structure() {
     let mut src = full_vault();
-    let out = src.export(ExportFormat::Aegis, Some("correct horse")).unwrap();
+    let out = src
+        .export(ExportFormat::Aegis, Some("correct horse"))
+        .unwrap();
     let mut dst = vault();
     assert_eq!(
-        dst.import(out.text.as_bytes(), Some("correct horse")).unwrap().imported(),
+        dst.import(out.text.as_bytes(), Some("correct horse"))
+            .unwrap()
+            .imported(),
         7
     );
     same_accounts(&src, &dst);
@@ -136,7 +166,10 @@ fn aegis_encrypted_round_trip_and_structure() {
     let theirs: Value = serde_json::from_slice(&data("aegis/aegis_encrypted.json")).unwrap();
     assert_eq!(keys(&ours), keys(&theirs));
     assert_eq!(keys(&ours["header"]), keys(&theirs["header"]));
-    assert_eq!(keys(&ours["header"]["params"]), keys(&theirs["header"]["params"]));
+    assert_eq!(
+        keys(&ours["header"]["params"]),
+        keys(&theirs["header"]["params"])
+    );
     let (slot, their_slot) = (&ours["header"]["slots"][0], &theirs["header"]["slots"][0]);
     assert!(keys(their_slot).iter().all(|k| keys(slot).contains(k)));
     assert_eq!(keys(&slot["key_params"]), keys(&their_slot["key_params"]));
@@ -158,7 +191,10 @@ fn password_only_for_aegis() {
 }
 
 fn keys(v: &Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     k.sort();
     k
 }

@@ -62,9 +62,7 @@ fn truncated_and_flipped_files_never_panic() {
 
 #[test]
 fn altered_encrypted_files_are_refused_whole() {
-    for (file, format) in [
-        ("andotp/andotp_encrypted.bin", ImportFormat::AndOtp),
-    ] {
+    for (file, format) in [("andotp/andotp_encrypted.bin", ImportFormat::AndOtp)] {
         let mut bytes = data(file);
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
@@ -83,7 +81,9 @@ fn altered_encrypted_files_are_refused_whole() {
     let mut v = vault();
     assert!(matches!(
         v.import(&b, Some("test")),
-        Err(Error::Import(ImportError::WrongPassword(ImportFormat::Aegis)))
+        Err(Error::Import(ImportError::WrongPassword(
+            ImportFormat::Aegis
+        )))
     ));
     assert!(v.accounts().is_empty());
 }
@@ -102,19 +102,31 @@ fn file_level_errors() {
     ));
     assert!(matches!(
         v.import(b"{\"version\":1,\"header\":{},\"db\":42}", None),
-        Err(Error::Import(ImportError::Malformed { format: ImportFormat::Aegis, .. }))
+        Err(Error::Import(ImportError::Malformed {
+            format: ImportFormat::Aegis,
+            ..
+        }))
     ));
     assert!(matches!(
         v.import(b"otpauth-migration://offline?data=%%%", None),
-        Err(Error::Import(ImportError::Malformed { format: ImportFormat::GoogleMigration, .. }))
+        Err(Error::Import(ImportError::Malformed {
+            format: ImportFormat::GoogleMigration,
+            ..
+        }))
     ));
     assert!(matches!(
         v.import(b"AUTHENTICATORPRO\x00\x01\x02", None),
-        Err(Error::Import(ImportError::Unsupported { format: ImportFormat::AuthenticatorPro, .. }))
+        Err(Error::Import(ImportError::Unsupported {
+            format: ImportFormat::AuthenticatorPro,
+            ..
+        }))
     ));
     assert!(matches!(
         v.import(b"{\"encrypted\":true,\"items\":[]}", None),
-        Err(Error::Import(ImportError::Unsupported { format: ImportFormat::BitwardenJson, .. }))
+        Err(Error::Import(ImportError::Unsupported {
+            format: ImportFormat::BitwardenJson,
+            ..
+        }))
     ));
     let many: String = (0..10_001)
         .map(|i| format!("otpauth://totp/a{i}?secret=JBSWY3DPEHPK3PXP\n"))
@@ -126,7 +138,10 @@ fn file_level_errors() {
     assert!(v.accounts().is_empty());
     // No error message quotes the file.
     let err = v
-        .import(b"{\"version\":1,\"header\":{\"slots\":[]},\"db\":\"SECRETSECRET\"}", Some("pw"))
+        .import(
+            b"{\"version\":1,\"header\":{\"slots\":[]},\"db\":\"SECRETSECRET\"}",
+            Some("pw"),
+        )
         .unwrap_err()
         .to_string();
     assert!(!err.contains("SECRETSECRET"), "{err}");

@@ -102,9 +102,11 @@ fn twofas_schema3_and_4() {
         assert_eq!(report.format, ImportFormat::TwoFas, "{file}");
         check_all(&report, &vault, n, |_| {});
     }
-    refused("2fas/2fas_authenticator_encrypted_v4.2fas", Some("tset"), |e| {
-        matches!(e, ImportError::WrongPassword(ImportFormat::TwoFas))
-    });
+    refused(
+        "2fas/2fas_authenticator_encrypted_v4.2fas",
+        Some("tset"),
+        |e| matches!(e, ImportError::WrongPassword(ImportFormat::TwoFas)),
+    );
 }
 
 #[test]
@@ -156,8 +158,16 @@ fn bitwarden_json_and_csv() {
     // "Test Steam" in the JSON, "Test 4" in the CSV; Bitwarden has no
     // issuer/account for it, so the issuer is Steam and the item names it).
     for (file, format, steam_name) in [
-        ("bitwarden/bitwarden.json", ImportFormat::BitwardenJson, "Test Steam"),
-        ("bitwarden/bitwarden.csv", ImportFormat::BitwardenCsv, "Test 4"),
+        (
+            "bitwarden/bitwarden.json",
+            ImportFormat::BitwardenJson,
+            "Test Steam",
+        ),
+        (
+            "bitwarden/bitwarden.csv",
+            ImportFormat::BitwardenCsv,
+            "Test 4",
+        ),
     ] {
         let (report, vault) = import_file(file, None);
         assert_eq!(report.format, format, "{file}");
@@ -207,12 +217,42 @@ fn google_authenticator_migration() {
     assert_eq!(
         got,
         vec![
-            (Some("Sha"), "512", "SHA512", 6, "Totp { period: 30 }".into()),
-            (Some("Sha"), "256", "SHA256", 6, "Totp { period: 30 }".into()),
-            (Some("Standard"), "Totp", "SHA1", 6, "Totp { period: 30 }".into()),
-            (Some("Standard"), "Hotp", "SHA1", 6, "Hotp { counter: 10 }".into()),
+            (
+                Some("Sha"),
+                "512",
+                "SHA512",
+                6,
+                "Totp { period: 30 }".into()
+            ),
+            (
+                Some("Sha"),
+                "256",
+                "SHA256",
+                6,
+                "Totp { period: 30 }".into()
+            ),
+            (
+                Some("Standard"),
+                "Totp",
+                "SHA1",
+                6,
+                "Totp { period: 30 }".into()
+            ),
+            (
+                Some("Standard"),
+                "Hotp",
+                "SHA1",
+                6,
+                "Hotp { counter: 10 }".into()
+            ),
             (None, "NoIssuer", "SHA1", 6, "Totp { period: 30 }".into()),
-            (Some("Long"), "Period", "SHA1", 6, "Totp { period: 30 }".into()),
+            (
+                Some("Long"),
+                "Period",
+                "SHA1",
+                6,
+                "Totp { period: 30 }".into()
+            ),
         ]
     );
     // The first secret, as the payload's bytes (field 1 of the first entry).

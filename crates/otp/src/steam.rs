@@ -18,7 +18,6 @@ pub const STEAM_ALPHABET: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
 /// Steam's step length in seconds.
 pub const STEAM_PERIOD: u64 = 30;
 
-
 /// A Steam Guard code generator. `Debug` shows nothing of the key.
 #[derive(Clone)]
 pub struct Steam {

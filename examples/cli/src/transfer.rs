@@ -51,9 +51,7 @@ fn print_report(report: &ImportReport, out: &mut impl Write) -> Result<(), CliEr
     for entry in &report.entries {
         match &entry.outcome {
             EntryOutcome::Imported(id) => writeln!(out, "imported\t{id}\t{}", entry.name)?,
-            EntryOutcome::AlreadyPresent(id) => {
-                writeln!(out, "present\t{id}\t{}", entry.name)?
-            }
+            EntryOutcome::AlreadyPresent(id) => writeln!(out, "present\t{id}\t{}", entry.name)?,
             EntryOutcome::Skipped(why) => writeln!(out, "skipped\t{why}\t{}", entry.name)?,
         }
     }

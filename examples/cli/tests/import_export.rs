@@ -11,9 +11,13 @@ use std::process::{Command, Output};
 use common::{accounts, fails, ok};
 
 fn data(file: &str) -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "../../crates/core/tests/data/import", file]
-        .iter()
-        .collect()
+    [
+        env!("CARGO_MANIFEST_DIR"),
+        "../../crates/core/tests/data/import",
+        file,
+    ]
+    .iter()
+    .collect()
 }
 
 fn with_env(home: &Path, args: &[&str], var: &str, value: &str) -> Output {
@@ -34,20 +38,44 @@ fn import_prints_the_report_and_export_round_trips() {
     let file = file.to_str().unwrap();
     let err = fails(accounts(home.path(), &["import", file]));
     assert!(err.contains("password"), "{err}");
-    let err = fails(with_env(home.path(), &["import", file, "--password-env", "PW"], "PW", "bad"));
+    let err = fails(with_env(
+        home.path(),
+        &["import", file, "--password-env", "PW"],
+        "PW",
+        "bad",
+    ));
     assert!(err.contains("wrong password"), "{err}");
 
-    let out = ok(with_env(home.path(), &["import", file, "--password-env", "PW"], "PW", "test"));
+    let out = ok(with_env(
+        home.path(),
+        &["import", file, "--password-env", "PW"],
+        "PW",
+        "test",
+    ));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "format: Aegis");
-    assert!(lines[1].starts_with("imported\t") && lines[1].ends_with("\tDeno: Mason"), "{out}");
-    assert_eq!(lines.last().unwrap(), &"7 imported, 0 already present, 0 skipped");
+    assert!(
+        lines[1].starts_with("imported\t") && lines[1].ends_with("\tDeno: Mason"),
+        "{out}"
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        &"7 imported, 0 already present, 0 skipped"
+    );
     assert!(!out.contains("4SJHB4GSD43FZBAI7C2HLRJGPQ"));
     let list = ok(accounts(home.path(), &["list"]));
     assert!(list.contains("\tsteam\tBoeing: Sophia\n"), "{list}");
 
-    let again = ok(with_env(home.path(), &["import", file, "--password-env", "PW"], "PW", "test"));
-    assert!(again.ends_with("0 imported, 7 already present, 0 skipped\n"), "{again}");
+    let again = ok(with_env(
+        home.path(),
+        &["import", file, "--password-env", "PW"],
+        "PW",
+        "test",
+    ));
+    assert!(
+        again.ends_with("0 imported, 7 already present, 0 skipped\n"),
+        "{again}"
+    );
 
     // otpauth export → import into a second home gives the same list.
     let uris = ok(accounts(home.path(), &["export", "--format", "otpauth"]));
@@ -82,7 +110,10 @@ fn import_prints_the_report_and_export_round_trips() {
         "PW",
         "s3cret",
     ));
-    assert!(out.ends_with("7 imported, 0 already present, 0 skipped\n"), "{out}");
+    assert!(
+        out.ends_with("7 imported, 0 already present, 0 skipped\n"),
+        "{out}"
+    );
 
     // Google: the migration URIs on stdout, left-out accounts on stderr.
     let google = accounts(home.path(), &["export", "--format", "google"]);
@@ -100,12 +131,27 @@ fn import_reports_skipped_entries_and_refuses_unknown_files() {
     let file = data("authpro/backup.unencrypted.authpro");
     let out = ok(accounts(home.path(), &["import", file.to_str().unwrap()]));
     assert!(out.starts_with("format: Authenticator Pro\n"));
-    assert!(out.contains("skipped\tbad secret\tAmazon: john@example.com\n"), "{out}");
+    assert!(
+        out.contains("skipped\tbad secret\tAmazon: john@example.com\n"),
+        "{out}"
+    );
 
     let junk = home.path().join("junk.txt");
     std::fs::write(&junk, "not an export").unwrap();
     let err = fails(accounts(home.path(), &["import", junk.to_str().unwrap()]));
-    assert!(err.contains("not a supported authenticator export"), "{err}");
-    let err = fails(accounts(home.path(), &["export", "--format", "otpauth", "--password-env", "NOPE_UNSET"]));
+    assert!(
+        err.contains("not a supported authenticator export"),
+        "{err}"
+    );
+    let err = fails(accounts(
+        home.path(),
+        &[
+            "export",
+            "--format",
+            "otpauth",
+            "--password-env",
+            "NOPE_UNSET",
+        ],
+    ));
     assert!(err.contains("not set"), "{err}");
 }

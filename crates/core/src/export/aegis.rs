@@ -113,7 +113,8 @@ fn uuid(rng: &mut dyn RandomSource) -> Result<String> {
 
 fn to_json<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
     let mut out = Zeroizing::new(Vec::with_capacity(64 * 1024));
-    serde_json::to_writer_pretty(&mut *out, value).map_err(|_| Error::Malformed("cannot encode"))?;
+    serde_json::to_writer_pretty(&mut *out, value)
+        .map_err(|_| Error::Malformed("cannot encode"))?;
     Ok(out)
 }
 
@@ -127,8 +128,10 @@ pub(super) fn export(
     password: Option<&str>,
     rng: &mut dyn RandomSource,
 ) -> Result<Exported> {
-    let secrets: Vec<Zeroizing<String>> =
-        accounts.iter().map(|a| a.otp().secret.to_base32()).collect();
+    let secrets: Vec<Zeroizing<String>> = accounts
+        .iter()
+        .map(|a| a.otp().secret.to_base32())
+        .collect();
     let mut entries = Vec::with_capacity(accounts.len());
     for (account, secret) in accounts.iter().zip(&secrets) {
         let otp = account.otp();
@@ -185,7 +188,11 @@ pub(super) fn export(
     })
 }
 
-fn encrypted(plain: &[u8], password: &str, rng: &mut dyn RandomSource) -> Result<Zeroizing<Vec<u8>>> {
+fn encrypted(
+    plain: &[u8],
+    password: &str,
+    rng: &mut dyn RandomSource,
+) -> Result<Zeroizing<Vec<u8>>> {
     let mut master = Zeroizing::new([0u8; 32]);
     rng.fill(master.as_mut())?;
     let mut salt = [0u8; 32];

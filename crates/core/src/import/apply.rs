@@ -18,7 +18,10 @@ fn same(account: &Account, candidate: &Candidate) -> bool {
         _ => false,
     };
     let secret = a.secret == b.secret;
-    secret && kind && a.algorithm == b.algorithm && a.digits == b.digits
+    secret
+        && kind
+        && a.algorithm == b.algorithm
+        && a.digits == b.digits
         && account.is_steam() == candidate.steam
 }
 
@@ -56,9 +59,9 @@ impl Vault {
                                     added.push(account);
                                     EntryOutcome::Imported(id)
                                 }
-                                Err(_) => EntryOutcome::Skipped(
-                                    super::SkipReason::BadParameters("parameters"),
-                                ),
+                                Err(_) => EntryOutcome::Skipped(super::SkipReason::BadParameters(
+                                    "parameters",
+                                )),
                             }
                         }
                     }

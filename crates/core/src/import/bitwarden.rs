@@ -88,7 +88,9 @@ fn totp_entry(totp: &str, item_name: Option<&str>, username: Option<&str>) -> Pa
     let totp = totp.trim();
     let lower = totp.get(..10).map(str::to_ascii_lowercase);
     let fallback = item_name.unwrap_or("(no name)");
-    if lower.as_deref() == Some("otpauth://") || lower.as_deref().is_some_and(|l| l.starts_with("steam://")) {
+    if lower.as_deref() == Some("otpauth://")
+        || lower.as_deref().is_some_and(|l| l.starts_with("steam://"))
+    {
         return from_uri(totp, fallback);
     }
     let mut f = Fields::new(item_name, username);

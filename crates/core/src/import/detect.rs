@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::entry::Parsed;
 use super::error::{ImportError, ImportResult};
 use super::report::ImportFormat;
-use super::{aegis, andotp, authpro, bitwarden, freeotp_plus, google, otpauth_list, proton, twofas};
+use super::{
+    aegis, andotp, authpro, bitwarden, freeotp_plus, google, otpauth_list, proton, twofas,
+};
 
 /// What the content looks like, before any parsing of entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

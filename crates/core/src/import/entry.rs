@@ -284,7 +284,11 @@ fn without_param(uri: &str, name: &str) -> String {
     };
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.split('=').next().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+        .filter(|p| {
+            !p.split('=')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(name))
+        })
         .collect();
     format!("{base}?{}", kept.join("&"))
 }
@@ -326,7 +330,10 @@ mod tests {
         let mut f = Fields::new(Some("A"), Some("b"));
         f.secret = Some(SecretIn::Base32("JRZCL47CMXVOQMNPZR2F7J4RGI"));
         f.algorithm = Some("MD5");
-        assert_eq!(f.build().unwrap_err(), SkipReason::BadParameters("algorithm"));
+        assert_eq!(
+            f.build().unwrap_err(),
+            SkipReason::BadParameters("algorithm")
+        );
         let mut f = Fields::new(Some("A"), Some("b"));
         f.secret = Some(SecretIn::Base32("JRZCL47CMXVOQMNPZR2F7J4RGI"));
         f.digits = Some(300);

@@ -82,10 +82,7 @@ fn payload_of(line: &str) -> ImportResult<Zeroizing<Vec<u8>>> {
         }
     }
     let data = data.ok_or(malformed("no data parameter"))?;
-    let decoded = Zeroizing::new(
-        percent_encoding::percent_decode_str(data)
-            .collect::<Vec<u8>>(),
-    );
+    let decoded = Zeroizing::new(percent_encoding::percent_decode_str(data).collect::<Vec<u8>>());
     // Google writes standard base64 with padding; be lenient about both.
     let trimmed: Zeroizing<Vec<u8>> = Zeroizing::new(
         decoded

@@ -25,8 +25,8 @@ mod freeotp_plus;
 mod google;
 mod json;
 mod otpauth_list;
-mod proton;
 pub(crate) mod protobuf;
+mod proton;
 mod report;
 mod twofas;
 
@@ -54,7 +54,10 @@ pub struct PreviewEntry {
 }
 
 /// Parses a file without touching any vault.
-pub fn preview(bytes: &[u8], password: Option<&str>) -> ImportResult<(ImportFormat, Vec<PreviewEntry>)> {
+pub fn preview(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> ImportResult<(ImportFormat, Vec<PreviewEntry>)> {
     let parsed = parse(bytes, password)?;
     let entries = parsed
         .entries

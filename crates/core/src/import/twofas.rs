@@ -45,7 +45,12 @@ pub(crate) fn parse(v: &Value, password: Option<&str>) -> ImportResult<Parsed> {
             let plain = decrypt(sealed, password)?;
             let list: Value =
                 serde_json::from_slice(&plain).map_err(|_| malformed("bad decrypted services"))?;
-            services(array(&list, None, FORMAT, "decrypted services are no list")?)
+            services(array(
+                &list,
+                None,
+                FORMAT,
+                "decrypted services are no list",
+            )?)
         }
     }
 }
@@ -54,7 +59,9 @@ fn decrypt(sealed: &str, password: &str) -> ImportResult<Zeroizing<Vec<u8>>> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut parts = sealed.split(':');
     let mut next = || -> ImportResult<Vec<u8>> {
-        let part = parts.next().ok_or(malformed("encrypted services need 3 parts"))?;
+        let part = parts
+            .next()
+            .ok_or(malformed("encrypted services need 3 parts"))?;
         b64.decode(part.trim())
             .map_err(|_| malformed("encrypted services are not base64"))
     };

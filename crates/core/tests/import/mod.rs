@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 pub use assent_core::import::{EntryOutcome, ImportError, ImportFormat, ImportReport, SkipReason};
 use assent_core::otp::OtpKind;
-use assent_core::{Account, Error, ManualClock, MemoryStorage, StaticKey, Vault, VaultEnv, VaultKey};
+use assent_core::{
+    Account, Error, ManualClock, MemoryStorage, StaticKey, Vault, VaultEnv, VaultKey,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -43,18 +45,69 @@ pub fn vectors() -> Vec<Vector> {
         kind,
     };
     vec![
-        v("Deno", "Mason", "4SJHB4GSD43FZBAI7C2HLRJGPQ", "SHA1", 6, Kind::Totp(30)),
-        v("SPDX", "James", "5OM4WOOGPLQEF6UGN3CPEOOLWU", "SHA256", 7, Kind::Totp(20)),
-        v("Airbnb", "Elijah", "7ELGJSGXNCCTV3O6LKJWYFV2RA", "SHA512", 8, Kind::Totp(50)),
-        v("Issuu", "James", "YOOMIXWS5GN6RTBPUFFWKTW5M4", "SHA1", 6, Kind::Hotp(1)),
-        v("Air Canada", "Benjamin", "KUVJJOM753IHTNDSZVCNKL7GII", "SHA256", 7, Kind::Hotp(50)),
-        v("WWE", "Mason", "5VAML3X35THCEBVRLV24CGBKOY", "SHA512", 8, Kind::Hotp(10300)),
-        v("Boeing", "Sophia", "JRZCL47CMXVOQMNPZR2F7J4RGI", "SHA1", 5, Kind::Steam),
+        v(
+            "Deno",
+            "Mason",
+            "4SJHB4GSD43FZBAI7C2HLRJGPQ",
+            "SHA1",
+            6,
+            Kind::Totp(30),
+        ),
+        v(
+            "SPDX",
+            "James",
+            "5OM4WOOGPLQEF6UGN3CPEOOLWU",
+            "SHA256",
+            7,
+            Kind::Totp(20),
+        ),
+        v(
+            "Airbnb",
+            "Elijah",
+            "7ELGJSGXNCCTV3O6LKJWYFV2RA",
+            "SHA512",
+            8,
+            Kind::Totp(50),
+        ),
+        v(
+            "Issuu",
+            "James",
+            "YOOMIXWS5GN6RTBPUFFWKTW5M4",
+            "SHA1",
+            6,
+            Kind::Hotp(1),
+        ),
+        v(
+            "Air Canada",
+            "Benjamin",
+            "KUVJJOM753IHTNDSZVCNKL7GII",
+            "SHA256",
+            7,
+            Kind::Hotp(50),
+        ),
+        v(
+            "WWE",
+            "Mason",
+            "5VAML3X35THCEBVRLV24CGBKOY",
+            "SHA512",
+            8,
+            Kind::Hotp(10300),
+        ),
+        v(
+            "Boeing",
+            "Sophia",
+            "JRZCL47CMXVOQMNPZR2F7J4RGI",
+            "SHA1",
+            5,
+            Kind::Steam,
+        ),
     ]
 }
 
 pub fn data(file: &str) -> Vec<u8> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/data/import", file].iter().collect();
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/data/import", file]
+        .iter()
+        .collect();
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
