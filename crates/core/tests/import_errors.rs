@@ -62,7 +62,10 @@ fn truncated_and_flipped_files_never_panic() {
 
 #[test]
 fn altered_encrypted_files_are_refused_whole() {
-    for (file, format) in [("andotp/andotp_encrypted.bin", ImportFormat::AndOtp)] {
+    for (file, format) in [
+        ("andotp/andotp_encrypted.bin", ImportFormat::AndOtp),
+        ("andotp/andotp_encrypted_old.bin", ImportFormat::AndOtp),
+    ] {
         let mut bytes = data(file);
         let last = bytes.len() - 1;
         bytes[last] ^= 1;

@@ -3,6 +3,9 @@
 //! files are real exports kept in crates/core/tests/data/import (see the
 //! README there for their repositories, paths and commits).
 
+// The helper below unwraps too, which clippy.toml's allow-unwrap-in-tests misses.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

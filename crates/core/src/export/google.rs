@@ -36,8 +36,10 @@ fn unsupported(account: &Account) -> Option<&'static str> {
 
 fn encode_otp(account: &Account) -> Zeroizing<Vec<u8>> {
     let otp = account.otp();
-    let mut w = Writer::default();
-    w.out = Vec::with_capacity(otp.secret.as_bytes().len() + 128);
+    // Room for everything up front, so growth leaves no stray copies of the secret.
+    let mut w = Writer {
+        out: Vec::with_capacity(otp.secret.as_bytes().len() + 3 * 256 + 64),
+    };
     w.bytes(1, otp.secret.as_bytes());
     let name = match otp.issuer.as_deref() {
         Some(issuer) if !issuer.is_empty() => format!("{issuer}:{}", otp.account),
@@ -81,9 +83,12 @@ pub(super) fn export(accounts: &[Account], rng: &mut dyn RandomSource) -> Result
     let batch_id = u64::from(u32::from_be_bytes(id) & 0x7fff_ffff);
     let mut text = Zeroizing::new(String::new());
     for (index, batch) in batches.iter().enumerate() {
-        let mut w = Writer::default();
-        for account in batch.iter() {
-            w.bytes(1, &encode_otp(account));
+        let encoded: Vec<Zeroizing<Vec<u8>>> = batch.iter().map(|a| encode_otp(a)).collect();
+        let mut w = Writer {
+            out: Vec::with_capacity(encoded.iter().map(|e| e.len() + 8).sum::<usize>() + 64),
+        };
+        for e in &encoded {
+            w.bytes(1, e);
         }
         w.uint(2, 1);
         w.uint(3, batches.len() as u64);

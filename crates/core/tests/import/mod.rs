@@ -1,6 +1,12 @@
 //! Shared helpers of the import tests: a memory vault, the seven test
 //! accounts of Aegis's importer tests, and field-by-field checks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
