@@ -201,3 +201,29 @@ fn steam_accounts_show_steam_codes() {
     assert_eq!(view.seconds_left(), Some(10));
     assert!(view.code.matches("747jr"));
 }
+
+#[test]
+fn steam_kind_is_stored() {
+    use std::sync::Arc;
+
+    use assent_core::{MemoryStorage, StaticKey, Vault, VaultEnv, VaultKey};
+    let storage = Arc::new(MemoryStorage::new());
+    let env = || {
+        VaultEnv::new(
+            storage.clone(),
+            Arc::new(StaticKey(VaultKey::from_bytes([9; 32]))),
+        )
+    };
+    let mut v = Vault::create(env()).unwrap();
+    let r = v
+        .import(
+            b"steam://JRZCL47CMXVOQMNPZR2F7J4RGI\notpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP",
+            None,
+        )
+        .unwrap();
+    assert_eq!(r.imported(), 2);
+    let again = Vault::open(env()).unwrap();
+    let kinds: Vec<bool> = again.accounts().iter().map(|a| a.is_steam()).collect();
+    assert_eq!(kinds, vec![true, false]);
+    assert_eq!(again.accounts()[0].otp().digits, 5);
+}
