@@ -17,6 +17,9 @@ use super::json::{array, str_of, u64_of};
 use super::report::{ImportFormat, SkipReason};
 
 const FORMAT: ImportFormat = ImportFormat::Aegis;
+/// Password slots tried at most (each costs one scrypt): Aegis writes one,
+/// plus backup-password slots.
+const MAX_PASSWORD_SLOTS: usize = 4;
 
 fn malformed(what: &'static str) -> ImportError {
     ImportError::Malformed {
@@ -66,10 +69,11 @@ fn decrypt(header: &Value, sealed_db: &str, password: &str) -> ImportResult<Zero
     let params = header.get("params").ok_or(malformed("no params"))?;
     let mut saw_password_slot = false;
     let mut master = None;
-    for slot in slots {
-        if u64_of(slot, "type") != Some(1) {
-            continue;
-        }
+    for slot in slots
+        .iter()
+        .filter(|s| u64_of(s, "type") == Some(1))
+        .take(MAX_PASSWORD_SLOTS)
+    {
         saw_password_slot = true;
         let n = u64_of(slot, "n").ok_or(malformed("slot without n"))?;
         let r = u64_of(slot, "r").and_then(|r| u32::try_from(r).ok());
