@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::crypto;
 use super::entry::{Fields, OtpType, Parsed, ParsedEntry, SecretIn};
 use super::error::{ImportError, ImportResult};
-use super::json::{array, str_of, u64_of};
+use super::json::{array, str_of, u64_of, Doc};
 use super::report::{ImportFormat, SkipReason};
 
 const FORMAT: ImportFormat = ImportFormat::Aegis;
@@ -48,7 +48,7 @@ pub(crate) fn parse(v: &Value, password: Option<&str>) -> ImportResult<Parsed> {
         Value::String(sealed) => {
             let password = password.ok_or(ImportError::PasswordRequired(FORMAT))?;
             let plain = decrypt(header, sealed, password)?;
-            let db: Value = serde_json::from_slice(&plain).map_err(|_| malformed("bad db"))?;
+            let db = Doc::parse(&plain).ok_or(malformed("bad db"))?;
             entries(&db)
         }
         _ => Err(malformed("db is neither an object nor a string")),

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::crypto::{self, Prf};
 use super::entry::{Fields, OtpType, Parsed, ParsedEntry, SecretIn};
 use super::error::{ImportError, ImportResult};
-use super::json::{array, str_of, u64_of};
+use super::json::{array, str_of, u64_of, Doc};
 use super::report::{ImportFormat, SkipReason};
 
 const FORMAT: ImportFormat = ImportFormat::AndOtp;
@@ -37,7 +37,7 @@ pub(crate) fn parse_encrypted(bytes: &[u8], password: Option<&str>) -> ImportRes
     let plain = decrypt_new(bytes, password)
         .or_else(|| decrypt_old(bytes, password))
         .ok_or(ImportError::WrongPassword(FORMAT))?;
-    let v: Value = serde_json::from_slice(&plain).map_err(|_| ImportError::Malformed {
+    let v = Doc::parse(&plain).ok_or(ImportError::Malformed {
         format: FORMAT,
         what: "decrypted content is not JSON",
     })?;

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::entry::Parsed;
 use super::error::{ImportError, ImportResult};
+use super::json::Doc;
 use super::report::ImportFormat;
 use super::{
     aegis, andotp, authpro, bitwarden, freeotp_plus, google, otpauth_list, proton, twofas,
@@ -64,7 +65,7 @@ pub(crate) fn parse(bytes: &[u8], password: Option<&str>) -> ImportResult<Parsed
     let (shape, body) = shape(bytes);
     match shape {
         Shape::Json => {
-            let v: Value = serde_json::from_slice(body).map_err(|_| ImportError::UnknownFormat)?;
+            let v = Doc::parse(body).ok_or(ImportError::UnknownFormat)?;
             match json_format(&v).ok_or(ImportError::UnknownFormat)? {
                 ImportFormat::Aegis => aegis::parse(&v, password),
                 ImportFormat::TwoFas => twofas::parse(&v, password),
@@ -113,9 +114,7 @@ pub(crate) fn parse(bytes: &[u8], password: Option<&str>) -> ImportResult<Parsed
 pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     let (shape, body) = shape(bytes);
     match shape {
-        Shape::Json => serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| json_format(&v)),
+        Shape::Json => Doc::parse(body).and_then(|v| json_format(&v)),
         Shape::Text => {
             let text = std::str::from_utf8(body).ok()?;
             let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;

@@ -42,3 +42,38 @@ pub(crate) fn array<'v>(
     }
     Ok(arr)
 }
+
+/// A parsed JSON document whose strings (secrets among them) are zeroized
+/// when it is dropped.
+pub(crate) struct Doc(pub Value);
+
+impl Doc {
+    /// Parses `bytes`; `None` if they are not JSON (serde's message, which
+    /// may quote the input, is dropped).
+    pub(crate) fn parse(bytes: &[u8]) -> Option<Doc> {
+        serde_json::from_slice(bytes).ok().map(Doc)
+    }
+}
+
+impl std::ops::Deref for Doc {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl Drop for Doc {
+    fn drop(&mut self) {
+        scrub(&mut self.0);
+    }
+}
+
+fn scrub(v: &mut Value) {
+    use zeroize::Zeroize;
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(scrub),
+        Value::Object(map) => map.values_mut().for_each(scrub),
+        _ => {}
+    }
+}

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::crypto::{self, Prf};
 use super::entry::{Fields, OtpType, Parsed, ParsedEntry, SecretIn};
 use super::error::{ImportError, ImportResult};
-use super::json::{array, str_of, u64_of};
+use super::json::{array, str_of, u64_of, Doc};
 use super::report::{ImportFormat, SkipReason};
 
 const FORMAT: ImportFormat = ImportFormat::TwoFas;
@@ -43,8 +43,7 @@ pub(crate) fn parse(v: &Value, password: Option<&str>) -> ImportResult<Parsed> {
         Some(sealed) => {
             let password = password.ok_or(ImportError::PasswordRequired(FORMAT))?;
             let plain = decrypt(sealed, password)?;
-            let list: Value =
-                serde_json::from_slice(&plain).map_err(|_| malformed("bad decrypted services"))?;
+            let list = Doc::parse(&plain).ok_or(malformed("bad decrypted services"))?;
             services(array(
                 &list,
                 None,
