@@ -108,6 +108,9 @@ impl<'a> Fields<'a> {
 
     /// Checks the fields and builds the candidate.
     pub(crate) fn build(self) -> Result<Candidate, SkipReason> {
+        if let OtpType::Other(name) = self.otp_type {
+            return Err(SkipReason::UnsupportedType(name));
+        }
         let secret = match self.secret {
             Some(SecretIn::Base32(text)) => Secret::from_base32(text),
             Some(SecretIn::Bytes(bytes)) => Secret::from_bytes(bytes.to_vec()),
