@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok((format, entries)) = preview(data, None) else {
         return;
     };
-    assert_eq!(detect(data), Some(format), "parsed as a format detect() does not name");
+    assert_eq!(
+        detect(data),
+        Some(format),
+        "parsed as a format detect() does not name"
+    );
     for entry in entries {
         let Ok(otp) = entry.result else {
             continue;
@@ -35,6 +39,10 @@ fuzz_target!(|data: &[u8]| {
         };
         assert!(usable, "an entry to import cannot make codes");
         let uri = otp.to_uri();
-        assert_eq!(OtpAuth::parse(&uri).as_ref(), Ok(&otp), "render → parse changed the entry");
+        assert_eq!(
+            OtpAuth::parse(&uri).as_ref(),
+            Ok(&otp),
+            "render → parse changed the entry"
+        );
     }
 });
