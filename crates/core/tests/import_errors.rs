@@ -227,3 +227,33 @@ fn steam_kind_is_stored() {
     assert_eq!(kinds, vec![true, false]);
     assert_eq!(again.accounts()[0].otp().digits, 5);
 }
+
+/// The fuzz target's invariants (fuzz/fuzz_targets/import.rs) on the real
+/// files: detection agrees with parsing, and every entry to import makes
+/// codes and round-trips through an otpauth URI.
+#[test]
+fn fuzz_invariants_hold_on_real_files() {
+    use assent_core::otp::{OtpAuth, OtpKind};
+    for (file, pw) in FILES {
+        let bytes = data(file);
+        let (format, entries) = preview(&bytes, *pw).unwrap();
+        assert_eq!(detect(&bytes), Some(format), "{file}");
+        for e in entries {
+            let Ok(otp) = e.result else { continue };
+            if e.steam {
+                assert_eq!(otp.digits, 5);
+                continue;
+            }
+            match otp.kind {
+                OtpKind::Totp { .. } => assert!(otp.totp().is_ok(), "{file}"),
+                OtpKind::Hotp { .. } => assert!(otp.hotp().is_ok(), "{file}"),
+            }
+            assert_eq!(
+                OtpAuth::parse(&otp.to_uri()).as_ref(),
+                Ok(&otp),
+                "{file}: {}",
+                e.name
+            );
+        }
+    }
+}
