@@ -63,8 +63,8 @@ pub struct ImportReport {
 }
 
 /// An export: its text (which holds the secrets: never log it) and what it
-/// could not carry.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// could not carry. `Debug` leaves the text and lines out.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Export {
     /// The URIs one a line, or the Aegis JSON.
     pub text: String,
@@ -72,6 +72,16 @@ pub struct Export {
     pub lines: Vec<String>,
     /// Accounts left out, as "name: reason".
     pub skipped: Vec<String>,
+}
+
+impl std::fmt::Debug for Export {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Export")
+            .field("text", &"..redacted..")
+            .field("lines", &self.lines.len())
+            .field("skipped", &self.skipped)
+            .finish()
+    }
 }
 
 fn count(n: usize) -> u32 {

@@ -237,3 +237,18 @@ fn google_export_is_byte_for_byte_googles_own_payload() {
     };
     assert_eq!(cut(&ours), cut(&theirs));
 }
+
+#[test]
+fn debug_of_an_export_hides_the_secrets() {
+    let mut src = full_vault();
+    for format in [
+        ExportFormat::Otpauth,
+        ExportFormat::GoogleMigration,
+        ExportFormat::Aegis,
+    ] {
+        let out = src.export(format, None).unwrap();
+        let dbg = format!("{out:?}");
+        assert!(!dbg.contains("4SJHB4GSD43FZBAI7C2HLRJGPQ"), "{dbg}");
+        assert!(!dbg.contains("otpauth"), "{dbg}");
+    }
+}

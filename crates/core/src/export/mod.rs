@@ -31,13 +31,22 @@ pub enum ExportFormat {
     Aegis,
 }
 
-/// An export: the text and the accounts left out.
-#[derive(Debug)]
+/// An export: the text and the accounts left out. `Debug` leaves the text
+/// (which holds the secrets) out.
 pub struct Exported {
     /// URIs one a line, or the Aegis JSON. Holds secrets.
     pub text: Zeroizing<String>,
     /// Names of accounts the format cannot carry, with the reason.
     pub skipped: Vec<(String, &'static str)>,
+}
+
+impl std::fmt::Debug for Exported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exported")
+            .field("text", &"..redacted..")
+            .field("skipped", &self.skipped)
+            .finish()
+    }
 }
 
 impl Exported {
