@@ -160,9 +160,13 @@ fn read_otp(bytes: &[u8]) -> ParsedEntry {
             },
         }
     }
-    // Google puts "Issuer:account" in the name when it has an issuer.
+    // Google puts "Issuer:account" in the name when it has an issuer; a
+    // name with a prefix but no issuer field is read as an otpauth label is.
     let account = match name.split_once(':') {
-        Some((prefix, rest)) if !issuer.is_empty() && prefix.trim() == issuer.trim() => {
+        Some((prefix, rest)) if issuer.is_empty() || prefix.trim() == issuer.trim() => {
+            if issuer.is_empty() {
+                issuer = prefix.trim().to_owned();
+            }
             rest.trim().to_owned()
         }
         _ => name.trim().to_owned(),
@@ -197,5 +201,73 @@ fn read_otp(bytes: &[u8]) -> ParsedEntry {
     ParsedEntry {
         name: entry_name,
         result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::protobuf::Writer;
+
+    fn uri(otp: &[u8], batch: Option<(u64, u64, u64)>) -> String {
+        let mut w = Writer::default();
+        w.bytes(1, otp);
+        w.uint(2, 1);
+        if let Some((size, index, id)) = batch {
+            w.uint(3, size);
+            w.uint(4, index);
+            w.uint(5, id);
+        }
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&w.out);
+        format!(
+            "{MIGRATION_PREFIX}data={}",
+            b64.replace('+', "%2B").replace('/', "%2F")
+        )
+    }
+
+    fn otp(name: &str, issuer: Option<&str>, algorithm: u64, digits: u64, kind: u64) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes(1, b"0123456789abcdef0123");
+        w.bytes(2, name.as_bytes());
+        if let Some(i) = issuer {
+            w.bytes(3, i.as_bytes());
+        }
+        w.uint(4, algorithm);
+        w.uint(5, digits);
+        w.uint(6, kind);
+        w.out
+    }
+
+    #[test]
+    fn enums_names_and_batches() {
+        let text = [
+            uri(&otp("Acme:bob", None, 2, 2, 2), Some((2, 0, 7))),
+            uri(&otp("x", Some("Y"), 4, 1, 2), Some((2, 1, 7))),
+        ]
+        .join("\n");
+        let parsed = parse(&text).unwrap();
+        assert_eq!(parsed.batches, Some((2, 2)));
+        let first = parsed.entries[0].result.as_ref().unwrap();
+        assert_eq!(first.otp.issuer.as_deref(), Some("Acme"));
+        assert_eq!(first.otp.account, "bob");
+        assert_eq!(first.otp.digits, 8);
+        assert_eq!(first.otp.algorithm, assent_otp::Algorithm::Sha256);
+        assert_eq!(
+            parsed.entries[1].result.as_ref().unwrap_err(),
+            &SkipReason::BadParameters("algorithm MD5")
+        );
+        // Two different exports mixed, and an index past the size.
+        let mixed = [
+            uri(&otp("a", None, 1, 1, 2), Some((2, 0, 7))),
+            uri(&otp("b", None, 1, 1, 2), Some((2, 1, 8))),
+        ]
+        .join("\n");
+        assert!(parse(&mixed).is_err());
+        assert!(parse(&uri(&otp("a", None, 1, 1, 2), Some((2, 2, 7)))).is_err());
+        let odd = parse(&uri(&otp("a", None, 1, 3, 2), None)).unwrap();
+        assert_eq!(
+            odd.entries[0].result.as_ref().unwrap_err(),
+            &SkipReason::BadParameters("digits")
+        );
     }
 }
