@@ -86,14 +86,27 @@ fn decrypt(header: &Value, sealed_db: &str, password: &str) -> ImportResult<Zero
         let mut sealed_key = hex_of(slot, "key")?;
         sealed_key.extend_from_slice(&hex_of(key_params, "tag")?);
         let nonce = hex_of(key_params, "nonce")?;
-        let derived = crypto::scrypt(password.as_bytes(), &salt, n, r, p).ok_or(
-            ImportError::Unsupported {
-                format: FORMAT,
-                what: "scrypt parameters out of range",
-            },
-        )?;
-        if let Some(key) = crypto::open(derived.as_ref(), &nonce, &sealed_key) {
-            master = Some(key);
+        let repaired = slot.get("repaired").and_then(Value::as_bool) == Some(true);
+        let legacy = legacy_password_bytes(password);
+        let mut candidates = vec![Zeroizing::new(password.as_bytes().to_vec())];
+        // Aegis before its slots were "repaired" fed scrypt Java's whole
+        // encoder buffer (the UTF-8 bytes plus trailing zeros). Under HMAC
+        // that differs only for keys over 64 bytes, as Aegis itself reasons.
+        if !repaired && legacy.len() > 64 {
+            candidates.push(legacy);
+        }
+        for candidate in candidates {
+            let derived =
+                crypto::scrypt(&candidate, &salt, n, r, p).ok_or(ImportError::Unsupported {
+                    format: FORMAT,
+                    what: "scrypt parameters out of range",
+                })?;
+            if let Some(key) = crypto::open(derived.as_ref(), &nonce, &sealed_key) {
+                master = Some(key);
+                break;
+            }
+        }
+        if master.is_some() {
             break;
         }
     }
@@ -112,6 +125,22 @@ fn decrypt(header: &Value, sealed_db: &str, password: &str) -> ImportResult<Zero
     sealed.extend_from_slice(&hex_of(params, "tag")?);
     let nonce = hex_of(params, "nonce")?;
     crypto::open(&master, &nonce, &sealed).ok_or(ImportError::WrongPassword(FORMAT))
+}
+
+/// The bytes old Aegis versions derived slot keys from: Java's
+/// `Charset.encode` buffer, which starts at ⌊1.1 × UTF-16 length⌋ bytes and
+/// grows to 2n + 1 until the UTF-8 fits, zero-filled after the text.
+fn legacy_password_bytes(password: &str) -> Zeroizing<Vec<u8>> {
+    let units = password.encode_utf16().count();
+    let len = password.len();
+    let mut n = units.saturating_mul(11) / 10;
+    while n < len {
+        n = n.saturating_mul(2).saturating_add(1);
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(n));
+    out.extend_from_slice(password.as_bytes());
+    out.resize(n, 0);
+    out
 }
 
 fn entries(db: &Value) -> ImportResult<Parsed> {
@@ -143,5 +172,19 @@ fn entry(e: &Value) -> ParsedEntry {
     ParsedEntry {
         name,
         result: f.build(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_bytes_follow_javas_encoder_buffer() {
+        assert_eq!(legacy_password_bytes("test").as_slice(), b"test");
+        assert_eq!(legacy_password_bytes("0123456789").len(), 11);
+        assert_eq!(legacy_password_bytes(&"a".repeat(70)).len(), 77);
+        // "é" is one UTF-16 unit and two UTF-8 bytes: 0 → 1 → 3 bytes.
+        assert_eq!(legacy_password_bytes("é").as_slice(), &[0xc3, 0xa9, 0]);
     }
 }
