@@ -187,4 +187,43 @@ mod tests {
         // "é" is one UTF-16 unit and two UTF-8 bytes: 0 → 1 → 3 bytes.
         assert_eq!(legacy_password_bytes("é").as_slice(), &[0xc3, 0xa9, 0]);
     }
+
+    /// An encrypted file whose slot key came from `slot_password` bytes.
+    fn file(slot_password: &[u8], repaired: bool) -> Value {
+        let master = [5u8; 32];
+        let db = br#"{"version":1,"entries":[{"type":"totp","name":"a","issuer":"B","info":{"secret":"JBSWY3DPEHPK3PXP","algo":"SHA1","digits":6,"period":30}}]}"#;
+        let sealed_db = crypto::seal(&master, [1; 12], db).unwrap();
+        let derived = crypto::scrypt(slot_password, &[9; 32], 16, 8, 1).unwrap();
+        let sealed_key = crypto::seal(derived.as_ref(), [2; 12], &master).unwrap();
+        let (key, key_tag) = sealed_key.split_at(32);
+        let (db_ct, db_tag) = sealed_db.split_at(sealed_db.len() - 16);
+        serde_json::json!({
+            "version": 1,
+            "header": {
+                "slots": [{
+                    "type": 1, "uuid": "x", "key": hex::encode(key),
+                    "key_params": {"nonce": hex::encode([2u8; 12]), "tag": hex::encode(key_tag)},
+                    "n": 16, "r": 8, "p": 1, "salt": hex::encode([9u8; 32]),
+                    "repaired": repaired
+                }],
+                "params": {"nonce": hex::encode([1u8; 12]), "tag": hex::encode(db_tag)}
+            },
+            "db": base64::engine::general_purpose::STANDARD.encode(db_ct)
+        })
+    }
+
+    #[test]
+    fn unrepaired_slots_open_with_the_old_password_bytes() {
+        let password = "a long passphrase of more than sixty-four characters, as some use!";
+        let legacy = legacy_password_bytes(password);
+        assert!(legacy.len() > 64);
+        let parsed = parse(&file(&legacy, false), Some(password)).unwrap();
+        assert_eq!(parsed.entries.len(), 1);
+        // A repaired slot is never tried with the old bytes.
+        assert_eq!(
+            parse(&file(&legacy, true), Some(password)).unwrap_err(),
+            ImportError::WrongPassword(FORMAT)
+        );
+        assert!(parse(&file(password.as_bytes(), true), Some(password)).is_ok());
+    }
 }
