@@ -1,6 +1,5 @@
 //! What the account list and the code screen show.
 
-use assent_core::otp::OtpKind;
 use assent_core::{AccountKind, CodeTiming};
 
 use crate::error::AssentError;
@@ -17,6 +16,8 @@ pub struct Account {
     pub issuer: Option<String>,
     /// The user's name at the service.
     pub account_name: String,
+    /// A Steam Guard account: its codes are five letters and digits.
+    pub steam: bool,
     /// The push enrollment, for accounts that receive push approvals.
     pub push: Option<PushEnrollment>,
 }
@@ -43,7 +44,7 @@ pub struct PushEnrollment {
 impl From<&assent_core::Account> for Account {
     fn from(a: &assent_core::Account) -> Self {
         let push = match a.kind() {
-            AccountKind::Otp => None,
+            AccountKind::Otp | AccountKind::Steam => None,
             AccountKind::Push(p) => Some(PushEnrollment {
                 rp_id: p.rp_id().as_str().to_owned(),
                 relay_url: p.relay_url().as_str().to_owned(),
@@ -59,6 +60,7 @@ impl From<&assent_core::Account> for Account {
             name: a.name().to_owned(),
             issuer: a.issuer().map(str::to_owned),
             account_name: a.account_name().to_owned(),
+            steam: a.is_steam(),
             push,
         }
     }
@@ -73,7 +75,8 @@ pub struct CodeView {
     pub name: String,
     /// The issuer, if known.
     pub issuer: Option<String>,
-    /// The current code, zero-padded (e.g. "094287").
+    /// The current code, zero-padded (e.g. "094287"; five characters such
+    /// as "747JR" for Steam accounts).
     pub code: String,
     /// Time-based accounts: seconds until the code changes (1..=period).
     pub seconds_left: Option<u32>,
@@ -123,32 +126,7 @@ pub(crate) fn code_view(
     account: &assent_core::Account,
     unix: u64,
 ) -> Result<CodeView, AssentError> {
-    let otp = account.otp();
-    let timing = match otp.kind {
-        OtpKind::Totp { .. } => {
-            let totp = otp.totp().map_err(assent_core::Error::from)?;
-            let step = totp.step_at(unix);
-            let code = totp.code_for_step(step);
-            (
-                code,
-                CodeTiming::Totp {
-                    seconds_left: totp.seconds_left(unix),
-                    period: totp.period(),
-                    next_code: totp.code_for_step(step.saturating_add(1)),
-                },
-            )
-        }
-        OtpKind::Hotp { counter } => (
-            otp.hotp().map_err(assent_core::Error::from)?.code(counter),
-            CodeTiming::Hotp { counter },
-        ),
-    };
-    Ok(assent_core::CodeView {
-        id: account.id().clone(),
-        name: account.name().to_owned(),
-        issuer: account.issuer().map(str::to_owned),
-        code: timing.0,
-        timing: timing.1,
-    }
-    .into())
+    Ok(assent_core::CodeView::of(account, unix)
+        .map_err(AssentError::from)?
+        .into())
 }

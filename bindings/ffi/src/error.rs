@@ -4,7 +4,7 @@
 //! Variants are few and each says what the app should do. Messages come from
 //! the core's `Display`, which never contains secrets.
 
-use assent_core::{Error as Core, KeyStoreError, StorageError};
+use assent_core::{Error as Core, ImportError, KeyStoreError, StorageError};
 
 /// Everything that can go wrong in an Assent call. Each variant says what
 /// the app should do about it; `reason` is a human-readable explanation for
@@ -65,6 +65,15 @@ pub enum AssentError {
     /// cancelled the prompt.
     #[error("user verification required")]
     UserVerificationRequired,
+    /// The import file is encrypted: ask the user for its password
+    /// (`wrong` = a password was given and does not open it) and call again.
+    #[error("password needed: {reason}")]
+    Password {
+        /// Why.
+        reason: String,
+        /// A password was given and was wrong.
+        wrong: bool,
+    },
     /// The secure storage or key store failed, or the vault cannot be read
     /// (wrong key, corrupted, written by a newer version, changed behind this
     /// process's back). Host implementations of `SecureStorage` and
@@ -113,7 +122,17 @@ impl From<Core> for AssentError {
             | Core::WebPushEndpoint(_)
             | Core::AlreadyEnrolled
             | Core::WrongEntry(_)
-            | Core::UnenrollNotRequested(_) => Self::InvalidInput { reason },
+            | Core::UnenrollNotRequested(_)
+            | Core::ExportPasswordUnsupported => Self::InvalidInput { reason },
+            Core::Import(ImportError::PasswordRequired(_)) => Self::Password {
+                reason,
+                wrong: false,
+            },
+            Core::Import(ImportError::WrongPassword(_)) => Self::Password {
+                reason,
+                wrong: true,
+            },
+            Core::Import(_) => Self::InvalidInput { reason },
             Core::AccountNotFound(_)
             | Core::NotPush(_)
             | Core::NoVault

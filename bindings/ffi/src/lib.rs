@@ -6,7 +6,8 @@
 //!   spread over `accounts.rs` (accounts and codes, synchronous),
 //!   `enrollment.rs` (enrollment and removal, async), `challenge.rs`
 //!   (pushes, polls, answers, async), `device.rs` (push tokens) and
-//!   `webpush.rs` (UnifiedPush: Web Push keys and messages).
+//!   `webpush.rs` (UnifiedPush: Web Push keys and messages) and
+//!   `import_export.rs` (other authenticators' exports, both ways).
 //! - Host capabilities, as traits the app implements: [`SecureStorage`]
 //!   (Keychain / Keystore), [`DeviceKeyStore`] (Secure Enclave /
 //!   StrongBox), [`Clock`] (optional). Software defaults:
@@ -28,6 +29,7 @@ mod clock;
 mod device;
 mod enrollment;
 mod error;
+mod import_export;
 mod key_store;
 mod kinds;
 mod storage;
@@ -40,6 +42,7 @@ pub use clock::{Clock, ClockStatus};
 pub use device::{DeviceInfo, PushTokenFailure};
 pub use enrollment::PendingEnrollment;
 pub use error::AssentError;
+pub use import_export::{Export, ExportFormat, ImportEntry, ImportOutcome, ImportReport};
 pub use key_store::{software_key_store, DeviceKeyStore};
 pub use kinds::{ApprovalKind, Custody, Decision, Entry, Platform};
 pub use storage::{file_storage, memory_storage, SecureStorage};

@@ -71,6 +71,12 @@ pub enum Error {
     /// A reorder request was not a permutation of the vault's account ids.
     #[error("reorder must list every account id exactly once")]
     InvalidOrder,
+    /// An import file as a whole was refused (nothing was written).
+    #[error("import: {0}")]
+    Import(crate::import::ImportError),
+    /// A password was given for an export format without encryption.
+    #[error("this export format cannot be encrypted (only Aegis exports take a password)")]
+    ExportPasswordUnsupported,
     /// The HOTP counter cannot advance further.
     #[error("HOTP counter exhausted")]
     CounterOverflow,

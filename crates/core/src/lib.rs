@@ -17,6 +17,12 @@
 //!   signed answers, push-token updates and removal, and the clock
 //!   corrections (relay time for requests; TOTP display moved only by
 //!   authenticated challenges, at most one step).
+//! - [`import`]: other authenticators' exports (Aegis, 2FAS, andOTP,
+//!   FreeOTP+, Bitwarden, Ente Auth, Authenticator Pro, Proton, Google
+//!   Authenticator migration URIs, otpauth lists) into the vault, with a
+//!   per-entry [`ImportReport`]; [`export`]: otpauth URIs, Google migration
+//!   payloads and Aegis vault files. Steam accounts are
+//!   [`AccountKind::Steam`] with Steam codes.
 //! - [`transport`]: the [`RelayTransport`] trait through which the core
 //!   reaches the relay (the host, or a test, moves the bytes).
 //!
@@ -41,8 +47,10 @@
 
 pub mod clock;
 mod error;
+pub mod export;
 #[cfg(feature = "https")]
 pub mod https;
+pub mod import;
 pub mod keys;
 pub mod push_client;
 mod random;
@@ -52,6 +60,8 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use export::{ExportFormat, Exported};
+pub use import::{ImportError, ImportFormat, ImportReport};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use push_client::{
     ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,

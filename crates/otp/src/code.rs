@@ -4,7 +4,12 @@ use core::fmt;
 
 use subtle::ConstantTimeEq;
 
-/// A one-time code: a value below 10^digits, shown zero-padded.
+/// The `digits` value that marks a Steam code.
+const STEAM_LEN: u8 = 5;
+
+/// A one-time code: a value below 10^digits, shown zero-padded; or a
+/// Steam Guard code ([`Code::is_steam`]), five characters of
+/// [`STEAM_ALPHABET`](crate::STEAM_ALPHABET).
 ///
 /// `Debug` hides the value (codes are short-lived secrets; keep them out of
 /// logs); `Display` shows it. Compare with [`Code::matches`] or `==`, both
@@ -22,12 +27,26 @@ impl Code {
         Code { value, digits }
     }
 
+    /// A Steam code from the 31-bit truncated HMAC value.
+    pub(crate) fn steam(value: u32) -> Code {
+        Code {
+            value: value & 0x7fff_ffff,
+            digits: STEAM_LEN,
+        }
+    }
+
+    /// Whether this is a Steam Guard code (five letters and digits).
+    pub fn is_steam(&self) -> bool {
+        self.digits == STEAM_LEN
+    }
+
     /// The code as a number (leading zeros lost; see `Display`).
     pub fn value(&self) -> u32 {
         self.value
     }
 
-    /// How many digits the code has when displayed (6, 7 or 8).
+    /// How many characters the code has when displayed (6, 7 or 8; 5 for
+    /// Steam codes).
     pub fn digits(&self) -> u8 {
         self.digits
     }
@@ -36,6 +55,16 @@ impl Code {
     fn ascii(&self) -> [u8; 8] {
         let mut out = [b'0'; 8];
         let mut v = self.value;
+        if self.is_steam() {
+            for slot in out[..usize::from(STEAM_LEN)].iter_mut() {
+                *slot = crate::STEAM_ALPHABET
+                    .get((v % 26) as usize)
+                    .copied()
+                    .unwrap_or(b'2');
+                v /= 26;
+            }
+            return out;
+        }
         let n = usize::from(self.digits).min(8);
         for slot in out[..n].iter_mut().rev() {
             *slot = b'0' + (v % 10) as u8;
@@ -52,9 +81,11 @@ impl Code {
         let mut got = [b'0'; 8];
         let mut len = 0usize;
         let mut well_formed = true;
+        let steam = self.is_steam();
         for c in typed.bytes().filter(|c| *c != b' ') {
             match got.get_mut(len) {
                 Some(slot) if c.is_ascii_digit() => *slot = c,
+                Some(slot) if steam && c.is_ascii_alphabetic() => *slot = c.to_ascii_uppercase(),
                 _ => well_formed = false,
             }
             len += 1;

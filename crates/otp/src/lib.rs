@@ -53,6 +53,7 @@ mod hotp;
 mod mac;
 mod otpauth;
 mod secret;
+mod steam;
 mod totp;
 mod uri;
 
@@ -62,5 +63,6 @@ pub use error::{OtpError, UnknownAlgorithm, UriError};
 pub use hotp::{Hotp, DIGITS};
 pub use otpauth::{OtpAuth, OtpKind, Warning, LONG_PERIOD};
 pub use secret::{Secret, MIN_SECRET_BYTES};
+pub use steam::{Steam, STEAM_ALPHABET, STEAM_PERIOD};
 pub use totp::Totp;
 pub use zeroize::Zeroizing;

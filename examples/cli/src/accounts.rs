@@ -11,6 +11,7 @@ use clap::Subcommand;
 use crate::code::read_uri;
 use crate::error::CliError;
 use crate::home;
+use crate::transfer;
 
 /// Subcommands of `assent accounts`.
 #[derive(Debug, Subcommand)]
@@ -43,6 +44,25 @@ pub enum AccountsCommand {
         /// The account's id.
         id: AccountId,
     },
+    /// Import another authenticator's export (Aegis, 2FAS, andOTP,
+    /// FreeOTP+, Bitwarden, Ente Auth, Authenticator Pro, Proton, Google
+    /// Authenticator migration URIs, otpauth lists); prints each entry.
+    Import {
+        /// The export file.
+        file: PathBuf,
+        /// The environment variable holding the file's password.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+    /// Export every account to stdout.
+    Export {
+        /// The format to write.
+        #[arg(long, value_enum)]
+        format: transfer::Format,
+        /// The environment variable holding the password (Aegis only).
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
     /// Show every account's code and the seconds it has left.
     Codes {
         /// Refresh every second until interrupted (Ctrl-C).
@@ -70,6 +90,8 @@ pub fn run(home: Option<PathBuf>, command: AccountsCommand) -> Result<(), CliErr
             for account in vault.accounts() {
                 let kind = if account.counter().is_some() {
                     "hotp"
+                } else if account.is_steam() {
+                    "steam"
                 } else {
                     "totp"
                 };
@@ -85,6 +107,13 @@ pub fn run(home: Option<PathBuf>, command: AccountsCommand) -> Result<(), CliErr
             let view = vault.next_hotp_code(&id)?;
             writeln!(out, "{}", view.code)?;
         }
+        AccountsCommand::Import { file, password_env } => {
+            transfer::import(&mut vault, &file, password_env.as_deref(), &mut out)?
+        }
+        AccountsCommand::Export {
+            format,
+            password_env,
+        } => transfer::export(&mut vault, format, password_env.as_deref(), &mut out)?,
         AccountsCommand::Codes { watch: false } => print_codes(&vault, &mut out)?,
         AccountsCommand::Codes { watch: true } => loop {
             // Clear the screen and home the cursor, then redraw.

@@ -15,6 +15,7 @@ mod code;
 mod error;
 mod home;
 mod phone;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

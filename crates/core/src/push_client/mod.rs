@@ -118,7 +118,7 @@ impl PushClient {
     pub fn push_enrollment(&self, id: &AccountId) -> Result<&PushEnrollment> {
         match self.vault.account(id)?.kind() {
             AccountKind::Push(push) => Ok(push),
-            AccountKind::Otp => Err(Error::NotPush(id.clone())),
+            AccountKind::Otp | AccountKind::Steam => Err(Error::NotPush(id.clone())),
         }
     }
 
@@ -130,7 +130,7 @@ impl PushClient {
             .iter()
             .filter_map(|a| match a.kind() {
                 AccountKind::Push(p) => Some((a.id().clone(), p.as_ref().clone())),
-                AccountKind::Otp => None,
+                AccountKind::Otp | AccountKind::Steam => None,
             })
             .collect()
     }

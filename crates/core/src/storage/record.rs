@@ -55,6 +55,9 @@ pub(super) enum OtpRecord {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub(super) enum KindRecord {
     Otp,
+    /// Steam Guard codes (added with imports; older builds refuse such a
+    /// vault as malformed rather than show wrong codes).
+    Steam,
     Push(Box<PushRecord>),
 }
 
@@ -83,6 +86,7 @@ impl From<&Account> for AccountRecord {
             },
             kind: match &a.kind {
                 AccountKind::Otp => KindRecord::Otp,
+                AccountKind::Steam => KindRecord::Steam,
                 AccountKind::Push(p) => KindRecord::Push(Box::new(p.as_ref().into())),
             },
         }
@@ -107,10 +111,14 @@ impl TryFrom<AccountRecord> for Account {
             algorithm,
             digits: r.digits,
         };
-        let mut account = Account::new(AccountId::new(r.id), otp)?;
+        let mut account = match r.kind {
+            KindRecord::Steam => Account::new_steam(AccountId::new(r.id), otp)?,
+            _ => Account::new(AccountId::new(r.id), otp)?,
+        };
         account.name = r.name;
         account.kind = match r.kind {
             KindRecord::Otp => AccountKind::Otp,
+            KindRecord::Steam => AccountKind::Steam,
             KindRecord::Push(p) => AccountKind::Push(Box::new((*p).into())),
         };
         Ok(account)

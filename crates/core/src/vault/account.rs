@@ -52,6 +52,9 @@ pub enum AccountKind {
     /// A plain OTP account (codes only).
     #[default]
     Otp,
+    /// A Steam Guard account: five-character Steam codes (HMAC-SHA-1, 30 s)
+    /// instead of digits. Its OTP parameters read TOTP, SHA1, 5 digits, 30 s.
+    Steam,
     /// An account enrolled for push approvals (codes as well).
     Push(Box<PushEnrollment>),
 }
@@ -108,6 +111,27 @@ impl Account {
             otp,
             kind: AccountKind::Otp,
         })
+    }
+
+    /// Builds a Steam account (its OTP parameters are set to Steam's).
+    pub(crate) fn new_steam(id: AccountId, mut otp: OtpAuth) -> Result<Self> {
+        otp.kind = OtpKind::Totp { period: 30 };
+        otp.algorithm = Algorithm::Sha1;
+        otp.digits = 5;
+        let name = check_name(&default_name(&otp))
+            .or_else(|_| check_name(&otp.account))
+            .unwrap_or_else(|_| "Steam".to_owned());
+        Ok(Self {
+            id,
+            name,
+            otp,
+            kind: AccountKind::Steam,
+        })
+    }
+
+    /// Whether codes are Steam codes.
+    pub fn is_steam(&self) -> bool {
+        matches!(self.kind, AccountKind::Steam)
     }
 
     /// The stable id.

@@ -1,6 +1,6 @@
 //! What a code screen shows for one account.
 
-use assent_otp::{Code, OtpKind};
+use assent_otp::{Code, OtpKind, Steam, STEAM_PERIOD};
 
 use super::account::{Account, AccountId};
 use crate::error::Result;
@@ -33,7 +33,8 @@ pub struct CodeView {
     pub name: String,
     /// The issuer, if known.
     pub issuer: Option<String>,
-    /// The current code.
+    /// The current code (a Steam code for Steam accounts: see
+    /// [`Code::is_steam`]; `to_string()` gives what to show).
     pub code: Code,
     /// When it changes.
     pub timing: CodeTiming,
@@ -41,8 +42,20 @@ pub struct CodeView {
 
 impl CodeView {
     /// The view of `account` at (corrected) Unix time `unix`.
-    pub(crate) fn of(account: &Account, unix: u64) -> Result<Self> {
+    pub fn of(account: &Account, unix: u64) -> Result<Self> {
         let (code, timing) = match account.otp.kind {
+            OtpKind::Totp { .. } if account.is_steam() => {
+                let steam = Steam::new(&account.otp.secret);
+                let step = steam.step_at(unix);
+                (
+                    steam.code_for_step(step),
+                    CodeTiming::Totp {
+                        seconds_left: steam.seconds_left(unix),
+                        period: STEAM_PERIOD,
+                        next_code: steam.code_for_step(step.saturating_add(1)),
+                    },
+                )
+            }
             OtpKind::Totp { .. } => {
                 let totp = account.otp.totp()?;
                 let step = totp.step_at(unix);
