@@ -8,9 +8,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use assent_core::{
-    KdfParams, MemoryStorage, RestoreOutcome, StaticKey, Vault, VaultEnv, VaultKey,
-};
+use assent_core::{KdfParams, MemoryStorage, RestoreOutcome, StaticKey, Vault, VaultEnv, VaultKey};
 use rand_core::{TryCryptoRng, TryRngCore};
 
 /// Hands out the bytes scripted in the shared queue (the salt and nonce,
@@ -31,7 +29,10 @@ impl TryRngCore for Scripted {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        let mut queue = self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+        let mut queue = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
         if queue.is_empty() {
             for b in dst.iter_mut() {
                 self.1 = self.1.wrapping_add(1);
@@ -113,7 +114,10 @@ fn vector_matches_and_restores() {
     let mut v = vault(Arc::default());
     let report = v.restore(&file, PASSWORD).unwrap();
     assert_eq!(report.restored(), 2);
-    assert!(matches!(report.entries[1].outcome, RestoreOutcome::Restored(_)));
+    assert!(matches!(
+        report.entries[1].outcome,
+        RestoreOutcome::Restored(_)
+    ));
     assert_eq!(v.accounts()[0].name(), "Example: alice@example.com");
     assert_eq!(v.accounts()[1].name(), "Acme VPN");
     assert_eq!(v.accounts()[1].counter(), Some(3));
