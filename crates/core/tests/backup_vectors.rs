@@ -5,6 +5,9 @@
 //! bindings/python/tests/test_backup.py decrypts the same file with
 //! argon2-cffi and cryptography, an independent implementation.
 
+// Helpers outside #[test] fns unwrap too, which clippy.toml's allow-unwrap-in-tests misses.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
