@@ -126,6 +126,13 @@ fn parse_header(file: &[u8]) -> Result<Header, BackupError> {
     })
 }
 
+/// Reads a backup file's header without the password: the cheap checks a
+/// restore makes before any hashing (magic, size, version, length, KDF
+/// bounds), returning the argon2id parameters a restore will use.
+pub fn inspect(file: &[u8]) -> Result<KdfParams, BackupError> {
+    parse_header(file).map(|h| h.params)
+}
+
 fn aead_key(derived: &[u8]) -> Result<LessSafeKey, BackupError> {
     let key = derived.get(..32).ok_or(BackupError::Corrupted)?;
     let key = UnboundKey::new(&AES_256_GCM, key).map_err(|_| BackupError::Corrupted)?;

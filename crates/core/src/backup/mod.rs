@@ -24,7 +24,7 @@ mod restore;
 use serde::{Deserialize, Serialize};
 
 pub use error::BackupError;
-pub use format::{HEADER_LEN, MAGIC, MAX_BACKUP_BYTES, VERSION};
+pub use format::{inspect, HEADER_LEN, MAGIC, MAX_BACKUP_BYTES, VERSION};
 pub use kdf::{KdfParams, MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_PARALLELISM, MIN_MEMORY_KIB};
 pub use payload::MAX_BACKUP_ACCOUNTS;
 pub use restore::{RestoreEntry, RestoreOutcome, RestoreReport};
