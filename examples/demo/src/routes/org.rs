@@ -210,43 +210,74 @@ struct MemberForm {
     username: String,
 }
 
-async fn add_member(
-    State(state): State<AppState>,
-    Posted(mut session, form): Posted<MemberForm>,
-) -> Result<Response> {
+/// An admin's action on the member the form names: runs `act` with the organization,
+/// the username and that user (if there is one), shows its message on `/org`.
+async fn on_member<F, Fut>(
+    state: AppState,
+    mut session: Session,
+    form: MemberForm,
+    act: F,
+) -> Result<Response>
+where
+    F: FnOnce(AppState, String, String, Option<User>) -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
     let user = require_user(&state, &session)?;
     let org = admin_of(&state, &user)?;
     let username = form.username.trim().to_lowercase();
-    session.row.flash = Some(match state.db.user_by_name(&username)? {
-        None => format!("There is no user {username}."),
-        Some((member, _)) => match state.rp.add_org_member(&org, &member.account()).await? {
-            MemberAdded::Added => format!("{username} is now a member."),
-            MemberAdded::AlreadyMember => format!("{username} is a member already."),
-            MemberAdded::InOther(_) => format!("{username} belongs to another organization."),
-        },
-    });
+    let member = state.db.user_by_name(&username)?.map(|(member, _)| member);
+    session.row.flash = Some(act(state.clone(), org, username, member).await?);
     session.save(&state)?;
     Ok(Redirect::to("/org").into_response())
 }
 
+async fn add_member(
+    State(state): State<AppState>,
+    Posted(session, form): Posted<MemberForm>,
+) -> Result<Response> {
+    on_member(
+        state,
+        session,
+        form,
+        |state, org, username, member| async move {
+            let Some(member) = member else {
+                return Ok(format!("There is no user {username}."));
+            };
+            Ok(
+                match state.rp.add_org_member(&org, &member.account()).await? {
+                    MemberAdded::Added => format!("{username} is now a member."),
+                    MemberAdded::AlreadyMember => format!("{username} is a member already."),
+                    MemberAdded::InOther(_) => {
+                        format!("{username} belongs to another organization.")
+                    }
+                },
+            )
+        },
+    )
+    .await
+}
+
 async fn remove_member(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<MemberForm>,
+    Posted(session, form): Posted<MemberForm>,
 ) -> Result<Response> {
-    let user = require_user(&state, &session)?;
-    let org = admin_of(&state, &user)?;
-    let username = form.username.trim().to_lowercase();
-    let removed = match state.db.user_by_name(&username)? {
-        Some((member, _)) => state.rp.remove_org_member(&org, &member.account()).await?,
-        None => false,
-    };
-    session.row.flash = Some(if removed {
-        format!("{username} is no longer a member.")
-    } else {
-        format!("{username} was not a member.")
-    });
-    session.save(&state)?;
-    Ok(Redirect::to("/org").into_response())
+    on_member(
+        state,
+        session,
+        form,
+        |state, org, username, member| async move {
+            let removed = match member {
+                Some(member) => state.rp.remove_org_member(&org, &member.account()).await?,
+                None => false,
+            };
+            Ok(if removed {
+                format!("{username} is no longer a member.")
+            } else {
+                format!("{username} was not a member.")
+            })
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -277,31 +308,34 @@ async fn set_policy(
 
 async fn remind(
     State(state): State<AppState>,
-    Posted(mut session, form): Posted<MemberForm>,
+    Posted(session, form): Posted<MemberForm>,
 ) -> Result<Response> {
-    let user = require_user(&state, &session)?;
-    let org = admin_of(&state, &user)?;
-    let username = form.username.trim().to_lowercase();
-    let outcome = match state.db.user_by_name(&username)? {
-        Some((member, _)) => {
-            state
-                .rp
-                .send_two_step_reminder(&org, &member.account())
-                .await?
-        }
-        None => Reminder::NotMember,
-    };
-    session.row.flash = Some(match outcome {
-        Reminder::Sent => format!("A reminder was sent to {username}."),
-        Reminder::TooSoon { retry_after } => format!(
-            "{username} was reminded recently; you can send another in {}.",
-            wait_text(retry_after)
-        ),
-        Reminder::NotNeeded => format!("{username} has two-step verification on already."),
-        Reminder::NotMember => format!("{username} is not a member."),
-    });
-    session.save(&state)?;
-    Ok(Redirect::to("/org").into_response())
+    on_member(
+        state,
+        session,
+        form,
+        |state, org, username, member| async move {
+            let outcome = match member {
+                Some(member) => {
+                    state
+                        .rp
+                        .send_two_step_reminder(&org, &member.account())
+                        .await?
+                }
+                None => Reminder::NotMember,
+            };
+            Ok(match outcome {
+                Reminder::Sent => format!("A reminder was sent to {username}."),
+                Reminder::TooSoon { retry_after } => format!(
+                    "{username} was reminded recently; you can send another in {}.",
+                    wait_text(retry_after)
+                ),
+                Reminder::NotNeeded => format!("{username} has two-step verification on already."),
+                Reminder::NotMember => format!("{username} is not a member."),
+            })
+        },
+    )
+    .await
 }
 
 async fn outbox(State(state): State<AppState>, session: Session) -> Result<Html<String>> {
