@@ -4,7 +4,7 @@
 //! Variants are few and each says what the app should do. Messages come from
 //! the core's `Display`, which never contains secrets.
 
-use assent_core::{Error as Core, ImportError, KeyStoreError, StorageError};
+use assent_core::{BackupError, Error as Core, ImportError, KeyStoreError, StorageError};
 
 /// Everything that can go wrong in an Assent call. Each variant says what
 /// the app should do about it; `reason` is a human-readable explanation for
@@ -133,6 +133,11 @@ impl From<Core> for AssentError {
                 wrong: true,
             },
             Core::Import(_) => Self::InvalidInput { reason },
+            Core::Backup(BackupError::WrongPassword) => Self::Password {
+                reason,
+                wrong: true,
+            },
+            Core::Backup(_) => Self::InvalidInput { reason },
             Core::AccountNotFound(_)
             | Core::NotPush(_)
             | Core::NoVault

@@ -24,6 +24,7 @@ uniffi::setup_scaffolding!();
 mod account;
 mod accounts;
 mod assent;
+mod backup;
 mod challenge;
 mod clock;
 mod device;
@@ -37,6 +38,7 @@ mod webpush;
 
 pub use account::{Account, CodeView, PushEnrollment};
 pub use assent::Assent;
+pub use backup::{ReactivationItem, RestoreEntry, RestoreOutcome, RestoreReport};
 pub use challenge::{Challenge, ChallengeInfo, PendingChallenges, RefusedChallenge};
 pub use clock::{Clock, ClockStatus};
 pub use device::{DeviceInfo, PushTokenFailure};

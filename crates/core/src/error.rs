@@ -74,6 +74,10 @@ pub enum Error {
     /// An import file as a whole was refused (nothing was written).
     #[error("import: {0}")]
     Import(crate::import::ImportError),
+    /// A backup file was refused as a whole, or could not be made (nothing
+    /// was written).
+    #[error("backup: {0}")]
+    Backup(crate::backup::BackupError),
     /// A password was given for an export format without encryption.
     #[error("this export format cannot be encrypted (only Aegis exports take a password)")]
     ExportPasswordUnsupported,

@@ -23,6 +23,9 @@
 //!   per-entry [`ImportReport`]; [`export`]: otpauth URIs, Google migration
 //!   payloads and Aegis vault files. Steam accounts are
 //!   [`AccountKind::Steam`] with Steam codes.
+//! - [`backup`]: password-encrypted backup files of the whole vault
+//!   (argon2id, AES-256-GCM; docs/backup.md) and their restore, push
+//!   accounts coming back as [`ReactivationItem`]s to enroll again.
 //! - [`transport`]: the [`RelayTransport`] trait through which the core
 //!   reaches the relay (the host, or a test, moves the bytes).
 //!
@@ -45,6 +48,7 @@
 //! # Ok::<(), assent_core::Error>(())
 //! ```
 
+pub mod backup;
 pub mod clock;
 mod error;
 pub mod export;
@@ -58,6 +62,9 @@ pub mod storage;
 pub mod transport;
 pub mod vault;
 
+pub use backup::{
+    BackupError, KdfParams, ReactivationItem, RestoreEntry, RestoreOutcome, RestoreReport,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use export::{ExportFormat, Exported};

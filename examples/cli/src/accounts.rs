@@ -63,6 +63,24 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
     },
+    /// Write an encrypted backup of every account to FILE (argon2id +
+    /// AES-256-GCM; docs/backup.md). Push accounts are saved without keys.
+    Backup {
+        /// The backup file to write (replaced if it exists).
+        file: PathBuf,
+        /// The environment variable holding the backup password.
+        #[arg(long, value_name = "VAR")]
+        password_env: String,
+    },
+    /// Restore a backup FILE: OTP accounts are added after the existing
+    /// ones, push accounts listed as needing re-activation.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The environment variable holding the backup password.
+        #[arg(long, value_name = "VAR")]
+        password_env: String,
+    },
     /// Show every account's code and the seconds it has left.
     Codes {
         /// Refresh every second until interrupted (Ctrl-C).
@@ -114,6 +132,12 @@ pub fn run(home: Option<PathBuf>, command: AccountsCommand) -> Result<(), CliErr
             format,
             password_env,
         } => transfer::export(&mut vault, format, password_env.as_deref(), &mut out)?,
+        AccountsCommand::Backup { file, password_env } => {
+            transfer::backup(&mut vault, &file, &password_env, &mut out)?
+        }
+        AccountsCommand::Restore { file, password_env } => {
+            transfer::restore(&mut vault, &file, &password_env, &mut out)?
+        }
         AccountsCommand::Codes { watch: false } => print_codes(&vault, &mut out)?,
         AccountsCommand::Codes { watch: true } => loop {
             // Clear the screen and home the cursor, then redraw.

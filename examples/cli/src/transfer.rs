@@ -1,10 +1,12 @@
 //! `assent accounts import FILE` and `assent accounts export --format …`:
 //! other authenticators' exports, both ways. Passwords come from an
 //! environment variable (`--password-env VAR`), never from the command line.
+//! `assent accounts backup FILE` / `restore FILE`: encrypted backups.
 
 use std::io::Write;
 use std::path::Path;
 
+use assent_core::backup::RestoreOutcome;
 use assent_core::import::{EntryOutcome, ImportReport};
 use assent_core::{ExportFormat, Vault};
 use clap::ValueEnum;
@@ -89,5 +91,57 @@ pub fn export(
     for (name, why) in &exported.skipped {
         eprintln!("not exported: {name}: {why}");
     }
+    Ok(())
+}
+
+fn required_password(var: &str) -> Result<Zeroizing<String>, CliError> {
+    password(Some(var))?.ok_or(CliError::Usage("the --password-env variable is not set"))
+}
+
+/// Writes an encrypted backup of every account to `file`.
+pub fn backup(
+    vault: &mut Vault,
+    file: &Path,
+    password_env: &str,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let password = required_password(password_env)?;
+    let bytes = vault.backup(&password)?;
+    std::fs::write(file, &bytes)?;
+    writeln!(
+        out,
+        "backed up {} accounts to {}",
+        vault.accounts().len() + vault.reactivation_needed().len(),
+        file.display()
+    )?;
+    Ok(())
+}
+
+/// Restores the backup `file` and prints one line per account, then a summary.
+pub fn restore(
+    vault: &mut Vault,
+    file: &Path,
+    password_env: &str,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let password = required_password(password_env)?;
+    let bytes = std::fs::read(file)?;
+    let report = vault.restore(&bytes, &password)?;
+    for entry in &report.entries {
+        match &entry.outcome {
+            RestoreOutcome::Restored(id) => writeln!(out, "restored\t{id}\t{}", entry.name)?,
+            RestoreOutcome::AlreadyPresent(id) => writeln!(out, "present\t{id}\t{}", entry.name)?,
+            RestoreOutcome::NeedsReactivation(id) => {
+                writeln!(out, "reactivate\t{id}\t{}", entry.name)?
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{} restored, {} already present, {} need re-activation",
+        report.restored(),
+        report.already_present(),
+        report.needs_reactivation()
+    )?;
     Ok(())
 }

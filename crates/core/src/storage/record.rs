@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use super::push_record::{PushRecord, PushStateRecord};
+use crate::backup::ReactivationItem;
 use crate::error::{Error, Result};
 use crate::vault::{Account, AccountId, AccountKind, PushState};
 
@@ -19,6 +20,8 @@ pub(crate) struct VaultData {
     pub accounts: Vec<Account>,
     pub totp_offset: i64,
     pub push: PushState,
+    /// Push accounts restored from a backup, waiting for re-enrollment.
+    pub reactivation: Vec<ReactivationItem>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -28,6 +31,10 @@ pub(super) struct VaultRecord {
     pub totp_offset: i64,
     #[serde(default)]
     pub push: PushStateRecord,
+    /// Absent in vaults that never restored a push account (so older builds
+    /// read those unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactivation: Vec<ReactivationItem>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -46,7 +53,7 @@ pub(super) struct AccountRecord {
 
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub(super) enum OtpRecord {
+pub(crate) enum OtpRecord {
     Totp { period: u64 },
     Hotp { counter: u64 },
 }
@@ -61,11 +68,14 @@ pub(super) enum KindRecord {
     Push(Box<PushRecord>),
 }
 
-fn ser_secret<S: Serializer>(secret: &Secret, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn ser_secret<S: Serializer>(
+    secret: &Secret,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&secret.to_base32())
 }
 
-fn de_secret<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+pub(crate) fn de_secret<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
     let text = Zeroizing::new(String::deserialize(d)?);
     Secret::from_base32(&text).map_err(|_| serde::de::Error::custom("bad secret"))
 }
@@ -131,6 +141,7 @@ pub(crate) fn encode(data: &VaultData) -> Result<Zeroizing<Vec<u8>>> {
         accounts: data.accounts.iter().map(AccountRecord::from).collect(),
         totp_offset: data.totp_offset,
         push: (&data.push).into(),
+        reactivation: data.reactivation.clone(),
     };
     // One large allocation up front, so growth leaves no stray copies.
     let mut out = Zeroizing::new(Vec::with_capacity(1024 + 512 * data.accounts.len()));
@@ -155,6 +166,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<VaultData> {
         accounts,
         totp_offset: record.totp_offset,
         push: record.push.into(),
+        reactivation: record.reactivation,
     })
 }
 
@@ -183,6 +195,7 @@ mod tests {
                     answered: true,
                 }],
             },
+            reactivation: Vec::new(),
         };
         let bytes = encode(&data).unwrap();
         assert_eq!(decode(&bytes).unwrap(), data);

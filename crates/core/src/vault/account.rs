@@ -10,7 +10,10 @@ use crate::random::{hex, RandomSource};
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// A stable, random account identifier (32 lowercase hex characters).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct AccountId(String);
 
 impl AccountId {

@@ -12,7 +12,7 @@ mod tests;
 #[allow(clippy::module_inception)]
 mod vault;
 
-pub(crate) use account::default_name;
+pub(crate) use account::{check_name, default_name};
 pub use account::{Account, AccountFields, AccountId, AccountKind, MAX_NAME_CHARS};
 pub use codes::{CodeTiming, CodeView};
 pub use env::{VaultEnv, DEFAULT_VAULT_NAME};
