@@ -16,8 +16,8 @@
 //!
 //! The binaries are looked up in `ASSENT_PG_BIN` (a directory), then in
 //! `/usr/lib/postgresql/<newest>/bin` (Debian's layout), then on `PATH`. A
-//! machine without them fails with a message that says how to get them; a
-//! test never passes by skipping.
+//! machine without them fails with a message that says how to get them
+//! (`Error::NotInstalled`): a test without a server is a failed test.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;

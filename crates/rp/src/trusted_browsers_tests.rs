@@ -14,8 +14,12 @@ const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 
 const HOME: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7));
 const CAFE: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
 
-fn fixture(s: Arc<dyn RpStore>) -> PushFixture {
-    push_fixture(s)
+/// Whether `token` is trusted for `account` now (records the use when it is).
+async fn trusted(f: &PushFixture, account: &str, token: &str) -> bool {
+    f.rp.check_trusted_browser(account, token, None)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 async fn trust(f: &PushFixture, account: &str, seed: u64) -> String {
@@ -27,7 +31,7 @@ async fn trust(f: &PushFixture, account: &str, seed: u64) -> String {
 }
 
 async fn a_trusted_browser_is_trusted_for_its_account_only(s: Arc<dyn RpStore>) {
-    let f = fixture(s);
+    let f = push_fixture(s);
     let token = trust(&f, "alice", 1).await;
     let info =
         f.rp.check_trusted_browser("alice", &token, Some(CAFE))
@@ -71,25 +75,15 @@ async fn a_trusted_browser_is_trusted_for_its_account_only(s: Arc<dyn RpStore>) 
 }
 
 async fn trust_ends_when_the_lifetime_is_over(s: Arc<dyn RpStore>) {
-    let mut f = fixture(s);
+    let mut f = push_fixture(s);
     f.rp =
         f.rp.clone()
             .with_trusted_browser_policy(TrustedBrowserPolicy { lifetime: 3600 });
     let token = trust(&f, "alice", 1).await;
     f.clock.advance(3599);
-    assert!(f
-        .rp
-        .check_trusted_browser("alice", &token, None)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(trusted(&f, "alice", &token).await);
     f.clock.advance(1);
-    assert!(f
-        .rp
-        .check_trusted_browser("alice", &token, None)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!trusted(&f, "alice", &token).await);
     assert!(f
         .rp
         .list_trusted_browsers("alice")
@@ -99,7 +93,7 @@ async fn trust_ends_when_the_lifetime_is_over(s: Arc<dyn RpStore>) {
 }
 
 async fn revoking_one_leaves_the_others(s: Arc<dyn RpStore>) {
-    let f = fixture(s);
+    let f = push_fixture(s);
     let laptop = trust(&f, "alice", 1).await;
     let desktop = trust(&f, "alice", 2).await;
     let bobs = trust(&f, "bob", 3).await;
@@ -123,46 +117,35 @@ async fn revoking_one_leaves_the_others(s: Arc<dyn RpStore>) {
         .revoke_trusted_browser("alice", &list[0].id)
         .await
         .unwrap());
-    let check = |t: String, account: &'static str| {
-        let rp = f.rp.clone();
-        async move {
-            rp.check_trusted_browser(account, &t, None)
-                .await
-                .unwrap()
-                .is_some()
-        }
-    };
-    assert!(!check(laptop.clone(), "alice").await);
-    assert!(check(desktop.clone(), "alice").await);
+    assert!(!trusted(&f, "alice", &laptop).await);
+    assert!(trusted(&f, "alice", &desktop).await);
 
     assert_eq!(f.rp.revoke_all_trusted_browsers("alice").await.unwrap(), 1);
-    assert!(!check(desktop, "alice").await);
+    assert!(!trusted(&f, "alice", &desktop).await);
     assert!(f
         .rp
         .list_trusted_browsers("alice")
         .await
         .unwrap()
         .is_empty());
-    assert!(check(bobs, "bob").await, "other accounts keep theirs");
+    assert!(
+        trusted(&f, "bob", &bobs).await,
+        "other accounts keep theirs"
+    );
 }
 
 async fn changing_the_password_revokes_them_all(s: Arc<dyn RpStore>) {
-    let f = fixture(s);
+    let f = push_fixture(s);
     let a = trust(&f, "alice", 1).await;
     let b = trust(&f, "alice", 2).await;
     assert_eq!(f.rp.password_changed("alice").await.unwrap(), 2);
     for t in [a, b] {
-        assert!(f
-            .rp
-            .check_trusted_browser("alice", &t, None)
-            .await
-            .unwrap()
-            .is_none());
+        assert!(!trusted(&f, "alice", &t).await);
     }
 }
 
 async fn turning_two_step_off_revokes_them_all(s: Arc<dyn RpStore>) {
-    let mut f = fixture(s);
+    let mut f = push_fixture(s);
     f.enroll("alice", ApprovalKind::Number, 11).await;
     let codes =
         f.rp.generate_backup_codes("alice", &mut rng(2))
@@ -176,18 +159,13 @@ async fn turning_two_step_off_revokes_them_all(s: Arc<dyn RpStore>) {
             .unwrap();
     let done = f.rp.turn_off_two_step(proof, &mut rng(6)).await.unwrap();
     assert_eq!(done.trusted_browsers_revoked, 1);
-    assert!(f
-        .rp
-        .check_trusted_browser("alice", &token, None)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!trusted(&f, "alice", &token).await);
 }
 
 /// "This wasn't me": someone has the password, so no browser may skip the second step
 /// any more, the one they may have trusted earlier included.
 async fn this_wasnt_me_revokes_them_all(s: Arc<dyn RpStore>) {
-    let mut f = fixture(s);
+    let mut f = push_fixture(s);
     let phone = f.enroll("alice", ApprovalKind::Number, 11).await;
     let token = trust(&f, "alice", 1).await;
     let started =
@@ -201,17 +179,12 @@ async fn this_wasnt_me_revokes_them_all(s: Arc<dyn RpStore>) {
         f.rp.check(&started.handle).await.unwrap(),
         ChallengeStatus::FraudReported
     );
-    assert!(f
-        .rp
-        .check_trusted_browser("alice", &token, None)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(!trusted(&f, "alice", &token).await);
 }
 
 #[test]
 fn the_token_never_shows_in_debug_output() {
-    let f = fixture(Arc::new(crate::MemoryStore::new()));
+    let f = push_fixture(Arc::new(crate::MemoryStore::new()));
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -8,8 +8,9 @@
 //!   activation code).
 //! - `app_passwords`: create / list / revoke (one or all), and `/api/whoami` that
 //!   accepts them.
-//! - `trusted_browsers`: "trust this browser" at the second step, skipping it at the
-//!   next login, and the security page's list (revoke one or all).
+//! - `trusted_browsers`: "trust this browser" on the login form (no second step on
+//!   that browser at its next logins), and the security page's list (revoke one or
+//!   all).
 //! - `password`: changing the password (ends other sessions, revokes trusted browsers).
 //! - `org`: organizations (members, the two-step requirement, reminders) and the
 //!   demo's mail outbox; `org_gate`: holds a member who must turn two-step
@@ -143,7 +144,8 @@ pub fn complete_login_with(
 pub struct ClientInfo {
     /// A short browser description ("Chrome on Linux").
     pub agent: String,
-    /// The `User-Agent` header as sent (at most 512 bytes).
+    /// The `User-Agent` header as sent (hyper bounds its size; `browser_name` reads
+    /// its first 512 bytes).
     pub user_agent: String,
     /// The peer address.
     pub ip: IpAddr,
@@ -178,13 +180,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        let mut end = agent.len().min(512);
-        while !agent.is_char_boundary(end) {
-            end -= 1;
-        }
         Ok(Self {
             agent: assent_rp::browser_name(agent),
-            user_agent: agent[..end].to_owned(),
+            user_agent: agent.to_owned(),
             ip,
         })
     }
