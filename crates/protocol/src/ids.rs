@@ -70,6 +70,19 @@ id_type!(
     PushId,
     "push_id"
 );
+id_type!(
+    /// One phone-to-phone handover mailbox (`hid`) at a relay, chosen by the new
+    /// phone and shown in its handover QR. The relay sees it; it opens nothing.
+    HandoverId,
+    "hid"
+);
+id_type!(
+    /// One device-key replacement (`rid`), chosen by the new phone for each push
+    /// account it takes over; signed into the handover statement. The RP's sealed
+    /// confirmation is fetched by it.
+    ReplacementId,
+    "rid"
+);
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,8 @@
 //!   expiry estimate, authenticity; keep [`ChallengeId`]s until `expires_at` to refuse
 //!   repeats) → [`Answer::make`].
 //! - [`PushTokenUpdate`], [`UnenrollRequest::make`] and [`UnenrollConfirmation::open`].
+//! - Moving to a new phone: [`handover`] (the QR, the session keys and confirmation
+//!   code, the sealed mailbox messages, the signed [`handover::HandoverStatement`]).
 //! - Web Push (UnifiedPush): [`webpush::WebPushKeys`] makes the subscription keys, its
 //!   [`webpush::WebPushSubscription`] is the `webpush` push token, and
 //!   [`webpush::WebPushKeys::decrypt`] opens a message into the [`PushPayload`] JSON.
@@ -30,6 +32,8 @@
 //! - [`Challenge::make`] (store the [`Challenge`]) → [`verify_answer`] →
 //!   [`VerifiedAnswer::outcome`] (constant-time `entered` comparison, `uv` rule).
 //! - [`UnenrollRequest::verify`] → [`UnenrollConfirmation::seal`].
+//! - [`handover::HandoverRequest::verify`] (against the pinned key, by the RP's clock)
+//!   → swap the key → [`handover::HandoverConfirmation::seal`].
 //!
 //! # Relay
 //!
@@ -50,6 +54,7 @@ mod context;
 mod encoding;
 mod enrollment;
 mod error;
+pub mod handover;
 mod ids;
 mod keys;
 mod kinds;
@@ -85,7 +90,7 @@ pub use enrollment::{
     enrolled_aad, Activation, Enrolled, EnrollmentAnswer, TotpParams, MAX_TOTP_SECRET,
 };
 pub use error::{Error, Result, SignError};
-pub use ids::{ChallengeId, DeviceId, EnrollmentId, PushId};
+pub use ids::{ChallengeId, DeviceId, EnrollmentId, HandoverId, PushId, ReplacementId};
 pub use keys::{
     ChannelKey, DevicePublicKey, EnrollmentSecret, RpKeyPair, RpPublicKey, MAX_DER_SIGNATURE,
 };

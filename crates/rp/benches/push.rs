@@ -65,6 +65,17 @@ impl RelayApi for Relay {
     async fn confirm_unenroll(&self, _: &UnenrollConfirmation) -> Result<(), RelayError> {
         Ok(())
     }
+    async fn handover_requests(
+        &self,
+    ) -> Result<Vec<assent_protocol::handover::HandoverRequest>, RelayError> {
+        Ok(Vec::new())
+    }
+    async fn confirm_handover(
+        &self,
+        _: &assent_protocol::handover::HandoverConfirmation,
+    ) -> Result<(), RelayError> {
+        Ok(())
+    }
 }
 
 fn answer_verification(c: &mut Criterion) {

@@ -9,6 +9,7 @@
 //! in-memory fake. Paths, bodies and error codes are in `assent_protocol::api` (docs/protocol.md §10).
 
 use assent_protocol::api::ErrorCode;
+use assent_protocol::handover::{HandoverConfirmation, HandoverRequest};
 use assent_protocol::{
     Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, Registration,
     UnenrollConfirmation, UnenrollRequest,
@@ -45,6 +46,13 @@ pub trait RelayApi: Send + Sync {
     async fn unenroll_requests(&self) -> Result<Vec<UnenrollRequest>, RelayError>;
     /// Hands a sealed unenroll confirmation to the relay (which also removes the device).
     async fn confirm_unenroll(&self, confirmation: &UnenrollConfirmation)
+        -> Result<(), RelayError>;
+    /// The pending handover requests (docs/protocol.md §8.4) old phones sent for this
+    /// RP's devices.
+    async fn handover_requests(&self) -> Result<Vec<HandoverRequest>, RelayError>;
+    /// Hands a sealed handover confirmation to the relay, which then applies the new
+    /// device key (with the platform and push token of the request it holds).
+    async fn confirm_handover(&self, confirmation: &HandoverConfirmation)
         -> Result<(), RelayError>;
 }
 

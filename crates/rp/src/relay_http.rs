@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use assent_protocol::api::{self, ErrorBody, ErrorCode};
+use assent_protocol::handover::{HandoverConfirmation, HandoverRequest};
 use assent_protocol::{
     Answer, Challenge, ChallengeId, DeviceId, EnrollmentAnswer, EnrollmentId, PushId, Registration,
     RelayUrl, UnenrollConfirmation, UnenrollRequest,
@@ -294,6 +295,29 @@ impl RelayApi for HttpRelay {
         self.call(
             Method::POST,
             &api::rp_unenrolled(&confirmation.device_id),
+            Some(confirmation.to_json()),
+            &[],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn handover_requests(&self) -> Result<Vec<HandoverRequest>, RelayError> {
+        let (_, body) = self
+            .call(Method::GET, api::RP_HANDOVER_REQUESTS, None, &[])
+            .await?;
+        // As for unenroll requests: a malformed entry is skipped, never fatal.
+        api::HandoverList::parse_lenient(&body)
+            .ok_or_else(|| RelayError::Unavailable("malformed handover request list".into()))
+    }
+
+    async fn confirm_handover(
+        &self,
+        confirmation: &HandoverConfirmation,
+    ) -> Result<(), RelayError> {
+        self.call(
+            Method::POST,
+            &api::rp_replaced(&confirmation.device_id),
             Some(confirmation.to_json()),
             &[],
         )

@@ -32,6 +32,8 @@ pub(crate) struct RelayState {
     pub removed: Vec<DeviceId>,
     pub unenroll_requests: Vec<UnenrollRequest>,
     pub confirmations: Vec<UnenrollConfirmation>,
+    pub handover_requests: Vec<assent_protocol::handover::HandoverRequest>,
+    pub handover_confirmations: Vec<assent_protocol::handover::HandoverConfirmation>,
     /// Every call fails with `Unavailable` while set.
     pub down: bool,
     pub answer_calls: usize,
@@ -128,6 +130,18 @@ impl RelayApi for FakeRelay {
         confirmation: &UnenrollConfirmation,
     ) -> Result<(), RelayError> {
         self.up()?.confirmations.push(confirmation.clone());
+        Ok(())
+    }
+    async fn handover_requests(
+        &self,
+    ) -> Result<Vec<assent_protocol::handover::HandoverRequest>, RelayError> {
+        Ok(self.up()?.handover_requests.clone())
+    }
+    async fn confirm_handover(
+        &self,
+        confirmation: &assent_protocol::handover::HandoverConfirmation,
+    ) -> Result<(), RelayError> {
+        self.up()?.handover_confirmations.push(confirmation.clone());
         Ok(())
     }
 }

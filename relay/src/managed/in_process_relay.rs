@@ -161,4 +161,19 @@ impl RelayApi for InProcessRelay {
             .map(drop)
             .map_err(refused)
     }
+
+    // TODO(handover, relay work in progress): call the exchange once it stores
+    // handover requests.
+    async fn handover_requests(
+        &self,
+    ) -> Result<Vec<assent_protocol::handover::HandoverRequest>, RelayError> {
+        Err(RelayError::Unavailable("handover not built yet".into()))
+    }
+
+    async fn confirm_handover(
+        &self,
+        _confirmation: &assent_protocol::handover::HandoverConfirmation,
+    ) -> Result<(), RelayError> {
+        Err(RelayError::Unavailable("handover not built yet".into()))
+    }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Challenge;
+use crate::{Challenge, HandoverId};
 
 /// `POST /v1/register`: the registration was stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,4 +85,45 @@ pub struct WebPushInfo {
     /// The relay's VAPID public key (uncompressed P-256 point, base64url), or `null`
     /// when this relay sends no Web Push (the phone then polls).
     pub vapid_public_key: Option<String>,
+}
+
+/// `POST /v1/handovers`: the new phone opens a handover mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenMailbox {
+    /// The mailbox id from the new phone's QR.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Za-z0-9_-]{21}[AQgw]$"))]
+    pub hid: HandoverId,
+    /// When the mailbox may go (Unix seconds); the relay keeps it at most
+    /// [`crate::handover::HANDOVER_MAX_TTL`] seconds by its own clock.
+    pub expires_at: u64,
+}
+
+/// `POST /v1/handovers`: the mailbox is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailboxOpened {
+    /// The mailbox id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub hid: HandoverId,
+    /// Its expiry as the relay keeps it (capped).
+    pub expires_at: u64,
+}
+
+/// `PUT /v1/handovers/{hid}/{slot}`: the slot holds the message (now, or before with
+/// the very same bytes; other bytes get 409 `already_exists`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlotStored {
+    /// Always true.
+    pub stored: bool,
+}
+
+/// `POST /v1/handover`: a handover request was recorded for the RP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HandoverRequested {
+    /// Always `requested`: the RP confirms through `GET /v1/replacements/{rid}`.
+    pub status: UnenrollStatus,
 }

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     UnknownDevice,
     /// The referenced challenge does not exist (or expired).
     UnknownChallenge,
+    /// The referenced handover mailbox or replacement does not exist (or expired).
+    UnknownHandover,
     /// The thing asked for exists but has not arrived yet (e.g. the
     /// enrollment answer before the RP delivered it).
     NotReady,
@@ -71,7 +73,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::MalformedJson,
         Self::InvalidBody,
         Self::InvalidQuery,
@@ -88,6 +90,7 @@ impl ErrorCode {
         Self::UnknownEnrollment,
         Self::UnknownDevice,
         Self::UnknownChallenge,
+        Self::UnknownHandover,
         Self::NotReady,
         Self::AlreadyExists,
         Self::NotPending,
@@ -114,6 +117,7 @@ impl ErrorCode {
             | Self::UnknownEnrollment
             | Self::UnknownDevice
             | Self::UnknownChallenge
+            | Self::UnknownHandover
             | Self::NotReady => 404,
             Self::MethodNotAllowed => 405,
             Self::AlreadyExists | Self::NotPending | Self::NoActiveDevice | Self::NotRedeemable => {
@@ -146,6 +150,7 @@ impl ErrorCode {
             Self::UnknownEnrollment => "unknown_enrollment",
             Self::UnknownDevice => "unknown_device",
             Self::UnknownChallenge => "unknown_challenge",
+            Self::UnknownHandover => "unknown_handover",
             Self::NotReady => "not_ready",
             Self::AlreadyExists => "already_exists",
             Self::NotPending => "not_pending",

@@ -16,8 +16,9 @@ pub mod paths;
 mod rp;
 
 pub use device::{
-    AnswerReceipt, AnswerState, PendingList, PushTokenApplied, Registered, RegisteredStatus,
-    UnenrollRequested, UnenrollStatus, WebPushInfo,
+    AnswerReceipt, AnswerState, HandoverRequested, MailboxOpened, OpenMailbox, PendingList,
+    PushTokenApplied, Registered, RegisteredStatus, SlotStored, UnenrollRequested, UnenrollStatus,
+    WebPushInfo,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 #[cfg(feature = "openapi")]
@@ -26,6 +27,6 @@ pub use ops::{Health, HealthStatus, WaitQuery};
 pub use paths::*;
 pub use rp::{
     Announce, ChallengeCreated, CreateChallenge, Delivered, EnrollmentStatus, EnrollmentView,
-    PushRoute, PushState, RegistrationList, Removed, SetWebhook, TenantInfo, UnenrollList,
-    WebhookCreated, WebhookView,
+    HandoverList, PushRoute, PushState, RegistrationList, Removed, Replaced, SetWebhook,
+    TenantInfo, UnenrollList, WebhookCreated, WebhookView,
 };

@@ -5,7 +5,8 @@
 //! A constant without parameters is both its template and its path; a test checks
 //! that each builder fills its template.
 
-use crate::ids::{ChallengeId, DeviceId, EnrollmentId, PushId};
+use crate::handover::MailboxSlot;
+use crate::ids::{ChallengeId, DeviceId, EnrollmentId, HandoverId, PushId, ReplacementId};
 
 // ----- operations -----
 
@@ -50,6 +51,32 @@ pub const CHALLENGE: &str = "/v1/challenges/{push_id}";
 /// Device API: signed `GET` of one challenge by the push id a push carried.
 pub fn challenge(push_id: &PushId) -> String {
     format!("/v1/challenges/{push_id}")
+}
+
+/// Device API: unauthenticated `POST` of an [`super::OpenMailbox`]: the new phone opens
+/// a handover mailbox (docs/protocol.md §8).
+pub const HANDOVERS: &str = "/v1/handovers";
+
+/// Template of [`handover_slot`].
+pub const HANDOVER_SLOT: &str = "/v1/handovers/{hid}/{slot}";
+/// Device API: unauthenticated `PUT` (once) and `GET` (404 `not_ready` until written)
+/// of one slot of a handover mailbox. Knowing `hid` is the only capability; what the
+/// slot holds is sealed between the two phones.
+pub fn handover_slot(hid: &HandoverId, slot: MailboxSlot) -> String {
+    format!("/v1/handovers/{hid}/{slot}")
+}
+
+/// Device API: signed `POST` (by the old device) of a
+/// [`crate::handover::HandoverRequest`], kept for the RP.
+pub const HANDOVER: &str = "/v1/handover";
+
+/// Template of [`replacement`].
+pub const REPLACEMENT: &str = "/v1/replacements/{rid}";
+/// Device API: unauthenticated `GET` of the RP's
+/// [`crate::handover::HandoverConfirmation`] for replacement `rid` (404 `not_ready`
+/// until the RP confirmed). Both phones fetch it; it is sealed under the channel key.
+pub fn replacement(rid: &ReplacementId) -> String {
+    format!("/v1/replacements/{rid}")
 }
 
 // ----- RP API (API key) -----
@@ -100,6 +127,18 @@ pub const RP_UNENROLLED: &str = "/v1/rp/devices/{device_id}/unenrolled";
 /// RP API: `POST` the [`crate::UnenrollConfirmation`] for a device (also removes it).
 pub fn rp_unenrolled(device_id: &DeviceId) -> String {
     format!("/v1/rp/devices/{device_id}/unenrolled")
+}
+
+/// RP API: `GET` the pending [`crate::handover::HandoverRequest`]s of the tenant's
+/// devices ([`super::HandoverList`]).
+pub const RP_HANDOVER_REQUESTS: &str = "/v1/rp/handover-requests";
+
+/// Template of [`rp_replaced`].
+pub const RP_REPLACED: &str = "/v1/rp/devices/{device_id}/replaced";
+/// RP API: `POST` the [`crate::handover::HandoverConfirmation`] of a device's key swap;
+/// the relay applies the new key, platform and push token of the request it holds.
+pub fn rp_replaced(device_id: &DeviceId) -> String {
+    format!("/v1/rp/devices/{device_id}/replaced")
 }
 
 /// RP API: `PUT` a [`super::SetWebhook`], `GET` or `DELETE` the tenant's webhook.
@@ -168,5 +207,13 @@ mod tests {
             rp_unenrolled(&device),
             with(RP_UNENROLLED, "device_id", d())
         );
+        assert_eq!(rp_replaced(&device), with(RP_REPLACED, "device_id", d()));
+        let hid = HandoverId::from_bytes([11; 16]);
+        assert_eq!(
+            handover_slot(&hid, MailboxSlot::Reply),
+            with(HANDOVER_SLOT, "hid", hid.to_string()).replace("{slot}", "reply")
+        );
+        let rid = ReplacementId::from_bytes([12; 16]);
+        assert_eq!(replacement(&rid), with(REPLACEMENT, "rid", rid.to_string()));
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::handover::HandoverRequest;
 use crate::ids::{ChallengeId, EnrollmentId, PushId};
 use crate::{Challenge, UnenrollRequest};
 
@@ -228,4 +229,46 @@ impl UnenrollList {
                 .collect(),
         )
     }
+}
+
+/// `GET /v1/rp/handover-requests`: the handover requests of the tenant's phones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HandoverList {
+    /// The signed handovers (docs/protocol.md §8.4), oldest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub requests: Vec<HandoverRequest>,
+}
+
+impl HandoverList {
+    /// The requests of a reply body without any entry that is not a well-formed
+    /// [`HandoverRequest`] (as [`UnenrollList::parse_lenient`]). `None` when the body is
+    /// not a list at all.
+    pub fn parse_lenient(body: &[u8]) -> Option<Vec<HandoverRequest>> {
+        #[derive(Deserialize)]
+        struct Loose {
+            requests: Vec<serde_json::Value>,
+        }
+        let loose: Loose = serde_json::from_slice(body).ok()?;
+        Some(
+            loose
+                .requests
+                .into_iter()
+                .filter_map(|v| {
+                    let text = serde_json::to_vec(&v).ok()?;
+                    HandoverRequest::from_json(&text).ok()
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `POST /v1/rp/devices/{id}/replaced`: the relay applied the new key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Replaced {
+    /// The device.
+    pub device_id: String,
+    /// Always true (a repeat of the same confirmation is accepted again).
+    pub replaced: bool,
 }

@@ -12,7 +12,7 @@
 //! No I/O: the sender's ephemeral key and salt come from an injected `CryptoRng`
 //! (the tests replay RFC 8291's worked example through it).
 
-mod ece;
+pub(crate) mod ece;
 mod keys;
 mod subscription;
 
