@@ -422,6 +422,9 @@ impl HookedRelay {
             Method::Post => request
                 .method(http::Method::POST)
                 .header(http::header::CONTENT_TYPE, "application/json"),
+            Method::Put => request
+                .method(http::Method::PUT)
+                .header(http::header::CONTENT_TYPE, "application/json"),
         };
         if let Some(auth) = &call.auth {
             for (name, value) in auth.to_headers() {

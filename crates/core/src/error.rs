@@ -85,6 +85,15 @@ pub enum Error {
     #[error("HOTP counter exhausted")]
     CounterOverflow,
 
+    /// The account is being handed over to another phone; its HOTP counter
+    /// is not advanced here meanwhile.
+    #[error("account {0} is being moved to another phone")]
+    HandoverInProgress(AccountId),
+
+    /// A handover message or step was refused (what and why, no secrets).
+    #[error("handover: {0}")]
+    Handover(HandoverError),
+
     // ----- push: relay and protocol -----
     /// The relay could not be reached (no reply).
     #[error(transparent)]
@@ -178,3 +187,21 @@ pub enum Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a handover step was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandoverError {
+    /// The QR is not a valid, current handover invitation.
+    #[error("invalid handover QR: {0}")]
+    Invite(assent_protocol::Error),
+    /// A mailbox message did not open under the session keys: forged,
+    /// altered, or for another handover. Nothing was changed.
+    #[error("handover message was tampered with or not from the other phone")]
+    Tampered,
+    /// The step was called out of order (e.g. accept before the offer arrived).
+    #[error("handover step out of order: {0}")]
+    OutOfOrder(&'static str),
+    /// The other phone sent something that does not fit this handover.
+    #[error("handover message refused: {0}")]
+    Refused(&'static str),
+}

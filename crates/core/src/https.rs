@@ -76,6 +76,11 @@ impl RelayTransport for HttpsTransport {
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(call.body),
+            Method::Put => self
+                .client
+                .put(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(call.body),
         };
         if let Some(auth) = &call.auth {
             for (name, value) in auth.to_headers() {

@@ -66,13 +66,14 @@ pub use backup::{
     BackupError, KdfParams, ReactivationItem, RestoreEntry, RestoreOutcome, RestoreReport,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, HandoverError, Result};
 pub use export::{ExportFormat, Exported};
 pub use import::{ImportError, ImportFormat, ImportReport};
 pub use keys::{DevicePublicKey, KeyStore, KeyStoreError, KeyStoreSigner, SoftwareKeyStore};
 pub use push_client::{
-    ChallengeView, ClockStatus, DeviceInfo, Entry, PendingChallenges, PendingEnrollment,
-    PushClient, Refused, WebPushReceiver, WEBPUSH_KEYS_BLOB,
+    ChallengeView, ClockStatus, DeviceInfo, Entry, HandoverPreview, HandoverProgress,
+    IncomingHandover, OutgoingHandover, PendingChallenges, PendingEnrollment, PreviewAccount,
+    PreviewKind, PushClient, Received, Refused, Sent, WebPushReceiver, WEBPUSH_KEYS_BLOB,
 };
 pub use random::RandomSource;
 pub use storage::{
@@ -81,8 +82,8 @@ pub use storage::{
 };
 pub use transport::{DeviceCall, Method, RelayReply, RelayTransport, TransportError};
 pub use vault::{
-    Account, AccountFields, AccountId, AccountKind, CodeTiming, CodeView, PushEnrollment, Vault,
-    VaultEnv,
+    Account, AccountFields, AccountId, AccountKind, CodeTiming, CodeView, PushEnrollment,
+    PushHandover, Vault, VaultEnv,
 };
 
 /// The OTP crate, re-exported for hosts that build [`AccountFields`].

@@ -17,6 +17,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT` (a handover mailbox slot).
+    Put,
 }
 
 impl Method {
@@ -25,6 +27,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }

@@ -146,7 +146,7 @@ impl PushClient {
         let routed: Vec<_> = self
             .push_accounts()
             .into_iter()
-            .filter(|(_, push)| payload.is_for(&push.device_pub))
+            .filter(|(_, push)| push.can_approve() && payload.is_for(&push.device_pub))
             .collect();
         if routed.is_empty() {
             return Err(Error::UnknownPush);
@@ -181,7 +181,13 @@ impl PushClient {
     /// header and body must still open under the channel key.
     pub async fn pending(&mut self) -> Result<PendingChallenges> {
         let mut out = PendingChallenges::default();
-        for (id, push) in self.push_accounts() {
+        // An account handed over to this phone waits for the RP's swap: the
+        // relay does not know its key yet.
+        let accounts = self
+            .push_accounts()
+            .into_iter()
+            .filter(|(_, p)| p.can_approve());
+        for (id, push) in accounts {
             let listed = match self.poll_one(&push).await {
                 Ok(list) => list,
                 Err(error) => {

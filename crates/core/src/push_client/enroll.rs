@@ -238,6 +238,7 @@ impl PushClient {
             platform: pending.platform,
             push_token_seq: 0,
             unenroll_requested_at: None,
+            handover: None,
         }));
         self.vault.change(|data| {
             data.accounts.push(account);

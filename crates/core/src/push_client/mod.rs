@@ -16,6 +16,7 @@ mod answer;
 mod challenge;
 mod clock;
 mod enroll;
+mod handover;
 mod relay;
 mod rng;
 mod token;
@@ -29,6 +30,10 @@ use assent_protocol::{DevicePublicKey, Platform};
 pub use challenge::{ChallengeView, Entry, PendingChallenges, Refused};
 pub use clock::ClockStatus;
 pub use enroll::PendingEnrollment;
+pub use handover::{
+    HandoverPreview, HandoverProgress, IncomingHandover, OutgoingHandover, PreviewAccount,
+    PreviewKind, Received, Sent,
+};
 pub use webpush::{WebPushReceiver, WEBPUSH_KEYS_BLOB};
 
 use crate::error::{Error, Result};

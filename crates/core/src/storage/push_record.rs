@@ -10,7 +10,8 @@ use assent_protocol::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
-use crate::vault::{PushEnrollment, PushState, SeenChallenge};
+use crate::vault::{PushEnrollment, PushHandover, PushState, SeenChallenge};
+use assent_protocol::handover::{HandoverRequest, HandoverStatement};
 
 #[derive(Serialize, Deserialize)]
 pub(super) struct PushRecord {
@@ -28,6 +29,44 @@ pub(super) struct PushRecord {
     platform: Platform,
     push_token_seq: u64,
     unenroll_requested_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    handover: Option<HandoverRecord>,
+}
+
+/// A handover under way (absent in vaults written before handovers existed).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "lowercase", deny_unknown_fields)]
+enum HandoverRecord {
+    Incoming {
+        statement: HandoverStatement,
+    },
+    Outgoing {
+        request: HandoverRequest,
+        sent: bool,
+    },
+}
+
+impl From<&PushHandover> for HandoverRecord {
+    fn from(h: &PushHandover) -> Self {
+        match h {
+            PushHandover::Incoming(statement) => Self::Incoming {
+                statement: statement.clone(),
+            },
+            PushHandover::Outgoing { request, sent } => Self::Outgoing {
+                request: request.clone(),
+                sent: *sent,
+            },
+        }
+    }
+}
+
+impl From<HandoverRecord> for PushHandover {
+    fn from(r: HandoverRecord) -> Self {
+        match r {
+            HandoverRecord::Incoming { statement } => Self::Incoming(statement),
+            HandoverRecord::Outgoing { request, sent } => Self::Outgoing { request, sent },
+        }
+    }
 }
 
 fn ser_key<S: Serializer>(key: &ChannelKey, s: S) -> Result<S::Ok, S::Error> {
@@ -62,6 +101,7 @@ impl From<&PushEnrollment> for PushRecord {
             platform: p.platform,
             push_token_seq: p.push_token_seq,
             unenroll_requested_at: p.unenroll_requested_at,
+            handover: p.handover.as_ref().map(HandoverRecord::from),
         }
     }
 }
@@ -82,6 +122,7 @@ impl From<PushRecord> for PushEnrollment {
             platform: r.platform,
             push_token_seq: r.push_token_seq,
             unenroll_requested_at: r.unenroll_requested_at,
+            handover: r.handover.map(PushHandover::from),
         }
     }
 }

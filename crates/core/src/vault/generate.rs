@@ -37,7 +37,12 @@ impl Vault {
     }
 
     /// Advances an HOTP account's counter (persisted) and returns its new code.
+    /// While the account is being handed over to another phone this is
+    /// [`Error::HandoverInProgress`]: the counter belongs to the new phone.
     pub fn next_hotp_code(&mut self, id: &AccountId) -> Result<CodeView> {
+        if self.is_frozen(id) {
+            return Err(Error::HandoverInProgress(id.clone()));
+        }
         self.change(|data| {
             let i = Self::index_of(data, id)?;
             let account = data

@@ -1,7 +1,7 @@
 //! The accounts vault: accounts, their codes, and the encrypted vault that
 //! holds them.
 
-mod account;
+pub(crate) mod account;
 mod account_list;
 mod codes;
 mod env;
@@ -18,6 +18,6 @@ pub use codes::{CodeTiming, CodeView};
 pub use env::{VaultEnv, DEFAULT_VAULT_NAME};
 #[cfg(test)]
 pub(crate) use push::sample_enrollment;
-pub use push::PushEnrollment;
+pub use push::{PushEnrollment, PushHandover};
 pub(crate) use push::{PushState, SeenChallenge};
 pub use vault::Vault;

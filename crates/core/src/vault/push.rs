@@ -1,6 +1,7 @@
 //! The push half of an account: what push enrollment stored, kept encrypted
 //! in the vault beside the account's TOTP secret.
 
+use assent_protocol::handover::{HandoverRequest, HandoverStatement};
 use assent_protocol::{
     ApprovalKind, ChannelKey, Custody, DeviceId, DevicePublicKey, EnrollmentId, Platform, RelayUrl,
     RpId,
@@ -27,6 +28,34 @@ pub struct PushEnrollment {
     pub(crate) platform: Platform,
     pub(crate) push_token_seq: u64,
     pub(crate) unenroll_requested_at: Option<u64>,
+    pub(crate) handover: Option<PushHandover>,
+}
+
+/// Where a push account stands in a move to another phone (docs/protocol.md §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushHandover {
+    /// New phone: taken over from the old phone, waiting for the RP to swap in
+    /// this phone's key. Codes work; approvals start once the RP confirmed
+    /// ([`PushClient::check_handovers`](crate::PushClient::check_handovers)).
+    Incoming(HandoverStatement),
+    /// Old phone: handed over; the account and its key are deleted once the
+    /// RP confirms. `sent` is false while the request has not reached the relay.
+    Outgoing {
+        /// The signed request (resent until the relay took it).
+        request: HandoverRequest,
+        /// The relay acknowledged it.
+        sent: bool,
+    },
+}
+
+impl PushHandover {
+    /// The statement of the key swap.
+    pub fn statement(&self) -> &HandoverStatement {
+        match self {
+            Self::Incoming(s) => s,
+            Self::Outgoing { request, .. } => &request.statement,
+        }
+    }
 }
 
 impl PushEnrollment {
@@ -82,6 +111,15 @@ impl PushEnrollment {
     pub fn unenroll_requested_at(&self) -> Option<u64> {
         self.unenroll_requested_at
     }
+    /// The account's handover to or from another phone, while one is under way.
+    pub fn handover(&self) -> Option<&PushHandover> {
+        self.handover.as_ref()
+    }
+    /// Whether approvals work on this phone: false while a handover to this
+    /// phone waits for the RP's confirmation.
+    pub fn can_approve(&self) -> bool {
+        !matches!(self.handover, Some(PushHandover::Incoming(_)))
+    }
 }
 
 /// Phone-wide push state, persisted in the vault: the relay clock offset,
@@ -127,5 +165,6 @@ pub(crate) fn sample_enrollment() -> PushEnrollment {
         platform: Platform::Ios,
         push_token_seq: 3,
         unenroll_requested_at: Some(1_700_000_000),
+        handover: None,
     }
 }

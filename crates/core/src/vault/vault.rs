@@ -25,6 +25,9 @@ pub struct Vault {
     clock: Arc<dyn Clock>,
     rng: Box<dyn RandomSource>,
     data: VaultData,
+    /// HOTP accounts whose counter is on its way to another phone: no new
+    /// code is made here until the handover ends (memory only).
+    frozen: std::collections::HashSet<AccountId>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -75,6 +78,7 @@ impl Vault {
             clock: env.clock,
             rng: env.rng,
             data: VaultData::default(),
+            frozen: std::collections::HashSet::new(),
         })
     }
 
@@ -92,6 +96,20 @@ impl Vault {
 
     /// The stored data (the account list, the codes, push enrollment and
     /// challenges read it).
+    /// Stops (or, with `false`, resumes) making HOTP codes for `id`.
+    pub(crate) fn set_frozen(&mut self, id: &AccountId, frozen: bool) {
+        if frozen {
+            self.frozen.insert(id.clone());
+        } else {
+            self.frozen.remove(id);
+        }
+    }
+
+    /// Whether `id`'s HOTP counter is on its way to another phone.
+    pub fn is_frozen(&self, id: &AccountId) -> bool {
+        self.frozen.contains(id)
+    }
+
     pub(crate) fn data(&self) -> &VaultData {
         &self.data
     }

@@ -173,7 +173,7 @@ impl Drop for PushTransfer {
 
 /// The new phone's answer: which accounts it stored, and a statement for each push
 /// account it takes over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandoverReceipt {
     /// Indexes (into the offer's accounts) of the OTP and Steam accounts it stored:
