@@ -4,7 +4,9 @@
 //! Variants are few and each says what the app should do. Messages come from
 //! the core's `Display`, which never contains secrets.
 
-use assent_core::{BackupError, Error as Core, ImportError, KeyStoreError, StorageError};
+use assent_core::{
+    BackupError, Error as Core, HandoverError, ImportError, KeyStoreError, StorageError,
+};
 
 /// Everything that can go wrong in an Assent call. Each variant says what
 /// the app should do about it; `reason` is a human-readable explanation for
@@ -123,6 +125,10 @@ impl From<Core> for AssentError {
             | Core::AlreadyEnrolled
             | Core::WrongEntry(_)
             | Core::UnenrollNotRequested(_)
+            | Core::HandoverInProgress(_)
+            | Core::Handover(
+                HandoverError::Invite(_) | HandoverError::OutOfOrder(_) | HandoverError::Refused(_),
+            )
             | Core::ExportPasswordUnsupported => Self::InvalidInput { reason },
             Core::Import(ImportError::PasswordRequired(_)) => Self::Password {
                 reason,
@@ -158,7 +164,8 @@ impl From<Core> for AssentError {
             | Core::UnknownDevice
             | Core::ChallengeTampered
             | Core::Downgraded { .. }
-            | Core::UnenrollNotConfirmed => Self::NotAuthentic { reason },
+            | Core::UnenrollNotConfirmed
+            | Core::Handover(HandoverError::Tampered) => Self::NotAuthentic { reason },
             Core::UserVerificationRequired
             | Core::KeyStore(KeyStoreError::UserVerification)
             | Core::Sign(assent_core::protocol::SignError::UserVerification) => {

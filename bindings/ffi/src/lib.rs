@@ -30,6 +30,7 @@ mod clock;
 mod device;
 mod enrollment;
 mod error;
+mod handover;
 mod import_export;
 mod key_store;
 mod kinds;

@@ -13,6 +13,7 @@
 mod accounts;
 mod code;
 mod error;
+mod handover;
 mod home;
 mod phone;
 mod transfer;

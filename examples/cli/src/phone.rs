@@ -1,7 +1,7 @@
 //! `assent phone …`: the phone simulator. It plays a real phone against a
 //! running relay, with the same core an app embeds: enroll from an offer,
-//! list pending challenges, approve / deny / report one, and ask the RP to
-//! remove the enrollment.
+//! list pending challenges, approve / deny / report one, ask the RP to
+//! remove the enrollment, and move accounts to another phone (`handover`).
 //!
 //! Device keys are software keys kept in the home directory
 //! (`data/devkey.*`, inside the same 0600 storage as the vault); a real
@@ -87,6 +87,9 @@ pub enum PhoneCommand {
     },
     /// Show the clock corrections the phone applies.
     Clock,
+    /// Move accounts to another phone, or take them from one.
+    #[command(subcommand)]
+    Handover(crate::handover::HandoverCommand),
 }
 
 /// Runs a phone command.
@@ -191,6 +194,9 @@ async fn run_async(
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
+        }
+        PhoneCommand::Handover(command) => {
+            crate::handover::run(&mut phone, command, &mut out).await?;
         }
         PhoneCommand::Clock => {
             let status = phone.clock_status();
