@@ -295,7 +295,98 @@ fn compute() -> Vec<(&'static str, String)> {
     v.push(("offer.eid", h(offer.eid.as_bytes())));
     v.push(("offer.es", h(offer.es.expose_secret())));
     v.push(("offer.rpk", h(offer.rpk.as_bytes())));
+
+    handover_vectors(&mut v, &device, &device_pub);
     v
+}
+
+/// §11: the handover's key schedule, statement and confirmation.
+fn handover_vectors(
+    v: &mut Vec<(&'static str, String)>,
+    device: &SoftwareSigner,
+    device_pub: &DevicePublicKey,
+) {
+    use crate::handover::*;
+    let new_eph = EphemeralSecret::from_bytes(&[0x11; 32]).unwrap();
+    let old_eph = EphemeralSecret::from_bytes(&[0x22; 32]).unwrap();
+    let (pk_new, pk_old) = (new_eph.public_key(), old_eph.public_key());
+    let hid = HandoverId::from_bytes(seq(0xa0, 16).try_into().unwrap());
+    let sc = HandoverSecret::from_bytes(seq(0x90, 16).try_into().unwrap());
+    let invite = HandoverInvite {
+        relay: RelayUrl::parse("https://relay.example.com").unwrap(),
+        hid,
+        pk: pk_new.clone(),
+        sc: sc.clone(),
+        name: "Alice's Pixel".into(),
+        expires_at: 1_700_000_600,
+    };
+    v.push(("handover.pk_new", h(pk_new.as_bytes())));
+    v.push(("handover.pk_old", h(pk_old.as_bytes())));
+    v.push(("handover.uri", invite.to_uri().to_string()));
+    v.push((
+        "handover.keys_info",
+        h(&handover_keys_info(&hid, &pk_new, &pk_old)),
+    ));
+    let old_keys = SessionKeys::derive(&old_eph, &pk_new, &hid, &sc, &pk_new, &pk_old).unwrap();
+    let new_keys = SessionKeys::derive(&new_eph, &pk_old, &hid, &sc, &pk_new, &pk_old).unwrap();
+    assert_eq!(old_keys.confirmation_code(), new_keys.confirmation_code());
+    v.push(("handover.k_o2n", h(old_keys.o2n.expose_secret())));
+    v.push(("handover.k_n2o", h(old_keys.n2o.expose_secret())));
+    v.push(("handover.code", old_keys.confirmation_code()));
+    v.push(("handover.offer_aad", h(&offer_aad(&hid, &pk_new, &pk_old))));
+    v.push(("handover.reply_aad", h(&reply_aad(&hid, &pk_new, &pk_old))));
+
+    let new_device = SoftwareSigner::make(&mut FixedRng::new(vec![0x33; 32])).unwrap();
+    let statement = HandoverStatement {
+        device_id: device_id(),
+        old_device_pub: device_pub.clone(),
+        new_device_pub: new_device.public_key(),
+        platform: Platform::Poll,
+        name: "Alice's Pixel".into(),
+        rid: ReplacementId::from_bytes(seq(0x70, 16).try_into().unwrap()),
+        issued_at: 1_700_000_000,
+        expires_at: 1_700_000_600,
+    };
+    let input = handover_signing_input(&rp(), &statement);
+    v.push((
+        "handover.new_device_pub",
+        h(new_device.public_key().as_bytes()),
+    ));
+    v.push(("handover.input", h(&input)));
+    v.push(("handover.input_sha256", h(&sha256(&input))));
+    let (old_sig, _) = rfc6979(&input);
+    v.push(("handover.old_signature", h(&old_sig)));
+    let new_sig = statement.sign_new(&new_device, &rp()).unwrap();
+    let request = HandoverRequest {
+        statement: statement.clone(),
+        old_signature: old_sig,
+        new_signature: new_sig,
+        push_token: String::new(),
+    };
+    request.verify(&rp(), device_pub, 1_700_000_001).unwrap();
+    assert_eq!(
+        HandoverRequest::make(
+            device,
+            &rp(),
+            &device_id(),
+            statement.clone(),
+            request.new_signature.clone(),
+            String::new(),
+        )
+        .map(|r| r.statement),
+        Ok(statement.clone())
+    );
+    v.push(("replaced.aad", h(&replaced_aad(&rp(), &statement))));
+    let conf = HandoverConfirmation::seal(
+        &rp(),
+        &k_chan(),
+        &statement,
+        1_700_000_005,
+        &mut FixedRng::new(seq(0x20, 12)),
+    )
+    .unwrap();
+    assert_eq!(conf.open(&rp(), &statement, &k_chan()), Ok(1_700_000_005));
+    v.push(("replaced.sealed", h(&conf.sealed)));
 }
 
 /// Lets the vector code name the KEM type.

@@ -47,7 +47,7 @@ pub trait RelayApi: Send + Sync {
     /// Hands a sealed unenroll confirmation to the relay (which also removes the device).
     async fn confirm_unenroll(&self, confirmation: &UnenrollConfirmation)
         -> Result<(), RelayError>;
-    /// The pending handover requests (docs/protocol.md §8.4) old phones sent for this
+    /// The pending handover requests (docs/protocol.md §11.4) old phones sent for this
     /// RP's devices.
     async fn handover_requests(&self) -> Result<Vec<HandoverRequest>, RelayError>;
     /// Hands a sealed handover confirmation to the relay, which then applies the new

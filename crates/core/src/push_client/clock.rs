@@ -1,4 +1,4 @@
-//! The phone's two clock corrections (docs/protocol.md §8).
+//! The phone's two clock corrections (docs/protocol.md §11).
 //!
 //! - Relay offset: relay time minus local time, from every reply's
 //!   `Assent-Time`. Signed request timestamps and the challenge expiry

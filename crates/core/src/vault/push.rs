@@ -31,7 +31,7 @@ pub struct PushEnrollment {
     pub(crate) handover: Option<PushHandover>,
 }
 
-/// Where a push account stands in a move to another phone (docs/protocol.md §8).
+/// Where a push account stands in a move to another phone (docs/protocol.md §11).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushHandover {
     /// New phone: taken over from the old phone, waiting for the RP to swap in

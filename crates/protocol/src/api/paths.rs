@@ -54,7 +54,7 @@ pub fn challenge(push_id: &PushId) -> String {
 }
 
 /// Device API: unauthenticated `POST` of an [`super::OpenMailbox`]: the new phone opens
-/// a handover mailbox (docs/protocol.md §8).
+/// a handover mailbox (docs/protocol.md §11).
 pub const HANDOVERS: &str = "/v1/handovers";
 
 /// Template of [`handover_slot`].

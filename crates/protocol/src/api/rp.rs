@@ -235,7 +235,7 @@ impl UnenrollList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandoverList {
-    /// The signed handovers (docs/protocol.md §8.4), oldest first.
+    /// The signed handovers (docs/protocol.md §11.4), oldest first.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub requests: Vec<HandoverRequest>,
 }

@@ -1,4 +1,4 @@
-//! The handover QR the new phone shows (docs/protocol.md §8.1):
+//! The handover QR the new phone shows (docs/protocol.md §11.1):
 //!
 //! ```text
 //! assent://handover?v=1&relay=<https URL>&hid=<b64u 16>&pk=<b64u 65>&sc=<b64u 16>&name=<text>&exp=<unix>

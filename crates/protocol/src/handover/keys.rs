@@ -1,4 +1,4 @@
-//! The handover's keys (docs/protocol.md §8.2): the two phones' ephemeral P-256 keys,
+//! The handover's keys (docs/protocol.md §11.2): the two phones' ephemeral P-256 keys,
 //! the QR's secret `sc`, and the key schedule that gives one AES-256-GCM key per
 //! direction and the six-digit confirmation code both phones show.
 //!

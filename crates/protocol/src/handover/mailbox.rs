@@ -1,4 +1,4 @@
-//! The two messages of the handover mailbox (docs/protocol.md §8.3), each sealed under
+//! The two messages of the handover mailbox (docs/protocol.md §11.3), each sealed under
 //! one direction's session key:
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Moving accounts from an old phone to a new one (docs/protocol.md §8).
+//! Moving accounts from an old phone to a new one (docs/protocol.md §11).
 //!
 //! 1. The new phone opens a mailbox at a relay and shows a [`HandoverInvite`] QR: the
 //!    relay URL, the mailbox id `hid`, an ephemeral key `pk_new` and a secret `sc`.

@@ -1,4 +1,4 @@
-//! The plaintexts of the handover mailbox (docs/protocol.md §8.3): the accounts the old
+//! The plaintexts of the handover mailbox (docs/protocol.md §11.3): the accounts the old
 //! phone hands over, and the new phone's receipt with a statement for every push
 //! account it takes over. Both are JSON inside the seal; secrets are zeroized on drop
 //! and never in Debug output.

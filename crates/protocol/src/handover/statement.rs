@@ -1,4 +1,4 @@
-//! The handover statement of one push account (docs/protocol.md §8.4): the old device
+//! The handover statement of one push account (docs/protocol.md §11.4): the old device
 //! key names the new one, the new key proves it is held, the RP verifies both against
 //! the key it pinned and swaps; its confirmation is sealed under the channel key, which
 //! both phones hold and the relay does not.

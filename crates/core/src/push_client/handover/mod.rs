@@ -1,4 +1,4 @@
-//! Moving accounts to a new phone (docs/protocol.md §8), push accounts
+//! Moving accounts to a new phone (docs/protocol.md §11), push accounts
 //! included, with no backup code and nothing typed on a computer.
 //!
 //! New phone: [`PushClient::start_handover`] opens a mailbox at a relay and
