@@ -10,6 +10,7 @@ pub mod backend;
 pub mod log_scan;
 pub mod real_relay;
 pub mod relay;
+pub mod relay_handover;
 pub mod relay_pair;
 pub mod support;
 pub mod world;

@@ -51,10 +51,12 @@ pub struct Hooks {
     pub unenroll_request: Option<Hook<UnenrollRequest>>,
     /// Unenroll confirmation, relay → phone.
     pub confirmation: Option<Hook<UnenrollConfirmation>>,
+    /// The handover messages (hooks and forgeries, `relay_handover.rs`).
+    pub handover: crate::relay_handover::HandoverHooks,
 }
 
 /// Runs `hook` (if set) on `value`.
-fn apply<T>(hook: &mut Option<Hook<T>>, value: T) -> Option<T> {
+pub(crate) fn apply<T>(hook: &mut Option<Hook<T>>, value: T) -> Option<T> {
     match hook {
         Some(h) => h(value),
         None => Some(value),
@@ -130,10 +132,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// A reply: status and body.
-type Reply = (u16, Vec<u8>);
+pub(crate) type Reply = (u16, Vec<u8>);
 
 /// An error reply for `code`, as the relay writes it.
-fn error(code: ErrorCode) -> Reply {
+pub(crate) fn error(code: ErrorCode) -> Reply {
     (
         code.status(),
         ErrorBody::new(code, "hostile relay").to_json().into_bytes(),
@@ -228,6 +230,14 @@ impl HookedRelay {
 
     fn hooks(&self) -> MutexGuard<'_, Hooks> {
         lock(&self.hooks)
+    }
+
+    /// Runs `f` on the handover hooks (under the hooks' lock).
+    pub(crate) fn handover_hooks<T>(
+        &self,
+        f: impl FnOnce(&mut crate::relay_handover::HandoverHooks) -> T,
+    ) -> T {
+        f(&mut self.hooks().handover)
     }
 
     fn forged(&self) -> MutexGuard<'_, Forgeries> {
@@ -443,6 +453,11 @@ impl HookedRelay {
 
     /// What a forgery serves instead of the relay's reply to `call`.
     fn forged_device_reply(&self, call: &DeviceCall) -> Option<Reply> {
+        if call.method == Method::Get {
+            if let Some(reply) = self.forged_handover_reply(&call.path) {
+                return Some(reply);
+            }
+        }
         let device = call.auth.as_ref().map(|a| a.device_id)?;
         let forged = self.forged();
         if call.method != Method::Get {
@@ -477,6 +492,9 @@ impl HookedRelay {
         }
         if status != 200 {
             return (status, body);
+        }
+        if let Some(reply) = self.rewrite_handover_device_reply(path, &body) {
+            return reply;
         }
         let mut hooks = self.hooks();
         if path == api::CHALLENGES {
@@ -651,6 +669,9 @@ impl HookedRelay {
 
     fn rewrite_rp_reply(&self, path: &str, reply: Reply) -> Reply {
         let (status, body) = reply;
+        if let Some(reply) = self.rewrite_handover_rp_reply(path, &body) {
+            return reply;
+        }
         let mut hooks = self.hooks();
         if path.starts_with("/v1/rp/enrollments/") && path.ends_with("/registration") {
             let Ok(registration) = Registration::from_json(&body) else {
